@@ -1,0 +1,178 @@
+/**
+ * The typed API a host application drives. The CLI and the HTTP API are thin clients of it.
+ * Made by `createGofer(options)`.
+ */
+import type { ErrorCode } from './errors.js';
+import type { GoferEvent, GoferEventType } from './events.js';
+import type { ExtensionDefinition } from './extension.js';
+import type { PipelineConfig } from './pipeline.js';
+import type { Logger, PluginKind } from './plugin.js';
+import type { PipelineInfo, PipelineVersion, Run, RunInitiator, TaskExecution } from './runs.js';
+import type { SchedulerDefinition } from './scheduler.js';
+
+/** A plugin definition a host application hands in directly. */
+export type PluginDefinition = SchedulerDefinition<any> | ExtensionDefinition<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** Options for `createGofer`. Everything is optional; a missing key takes the config file's value. */
+export interface GoferOptions {
+  /** Path of `gofer.config.json`; default `$GOFER_CONFIG`, else `./gofer.config.json` when present. */
+  configPath?: string;
+  /** Config values that win over the file and the environment. */
+  config?: Partial<GoferConfigInput>;
+  /** Plugins handed in by the host (discovery source 1); they count as configured. */
+  plugins?: PluginDefinition[];
+  /** Where log lines go; default: a logger writing to stderr at `logLevel`. */
+  logger?: Logger;
+  /** Read `GOFER_*` environment overrides (default true). */
+  useEnv?: boolean;
+}
+
+/** The config file's shape (see README "Configuration"). Every key is optional. */
+export interface GoferConfigInput {
+  /** Folder whose node_modules is scanned for plugins; default: the config file's folder or cwd. */
+  root: string;
+  /** Where SQLite, task logs and plugin data live; `:memory:` keeps everything in memory. */
+  dataDir: string;
+  /** The scheduler plugin's name; default "process". */
+  scheduler: string;
+  /** Settings per scheduler plugin name; naming one makes it configured (it must load). */
+  schedulers: Record<string, Record<string, unknown>>;
+  /** Settings per extension name; `false` disables a discovered extension. */
+  extensions: Record<string, Record<string, unknown> | false>;
+  /** npm packages that must load (discovery source 2). */
+  plugins: string[];
+  /** Folders holding plugin packages (discovery source 4). */
+  pluginDirs: string[];
+  /** Scan `<root>/node_modules` for packages with a `gofer` manifest (source 3); default true. */
+  discover: boolean;
+  /** Time limit for each plugin's `create` and `close`; default 10000. */
+  pluginTimeoutMs: number;
+  /** Runs running at once over all pipelines; 0 = unlimited (default). */
+  parallelism: number;
+  /** Default grace period before a stopped container is killed; default 10000. */
+  stopTimeoutMs: number;
+  /** Secret store key: 32 bytes as 64 hex chars or base64; `GOFER_SECRET_KEY`. */
+  secretKey: string;
+  /** Keep task logs for this many most recent runs per pipeline; default 20. */
+  logRetentionRuns: number;
+  /** Pipeline objects kept per pipeline (oldest evicted); default 50. */
+  pipelineObjectLimit: number;
+  /** Run objects expire after this many newer runs; default 20. */
+  runObjectExpiry: number;
+  /** HTTP API. */
+  server: { host: string; port: number };
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+}
+
+/** The resolved, frozen config. */
+export type GoferConfig = Readonly<GoferConfigInput>;
+
+/** A plugin as the registry sees it: loaded, active, or failed with a reason. */
+export interface PluginInfo {
+  kind: PluginKind;
+  name: string;
+  /** npm package name, or `(host)` for plugins handed in by the host application. */
+  packageName: string;
+  packageDir?: string;
+  version?: string;
+  source: 'host' | 'config' | 'scan' | 'dir';
+  /** `active`: created and in use; `loaded`: valid but not in use; `failed`: see `error`. */
+  status: 'active' | 'loaded' | 'failed';
+  error?: { code: ErrorCode; message: string };
+  /** Out-of-process extension command, when the plugin is one. */
+  command?: string[];
+}
+
+/** Filters for listing events. */
+export interface EventQuery {
+  /** Only events with an id greater than this. */
+  after?: number;
+  types?: GoferEventType[];
+  limit?: number;
+}
+
+export interface PipelinesApi {
+  /** Validates and stores a config as a new version. The first version is deployed at once. */
+  register(config: PipelineConfig, opts?: { namespace?: string }): Promise<PipelineVersion>;
+  /** Makes a version live: new runs use it. */
+  deploy(pipelineId: string, version: number): Promise<PipelineInfo>;
+  list(opts?: { namespace?: string }): Promise<PipelineInfo[]>;
+  get(pipelineId: string): Promise<PipelineInfo>;
+  versions(pipelineId: string): Promise<PipelineVersion[]>;
+  getVersion(pipelineId: string, version?: number): Promise<PipelineVersion>;
+  enable(pipelineId: string): Promise<PipelineInfo>;
+  disable(pipelineId: string): Promise<PipelineInfo>;
+  /** Deletes the pipeline, its versions, runs, logs and objects. */
+  delete(pipelineId: string): Promise<void>;
+}
+
+export interface StartRunOptions {
+  variables?: Record<string, string>;
+  initiator?: RunInitiator;
+}
+
+export interface RunsApi {
+  /** Creates a run of the live version; it starts when parallelism limits allow. */
+  start(pipelineId: string, opts?: StartRunOptions): Promise<Run>;
+  list(pipelineId: string, opts?: { limit?: number }): Promise<Run[]>;
+  get(pipelineId: string, runId: number): Promise<Run>;
+  /** Stops running containers (graceful, then forced) and cancels waiting tasks. */
+  cancel(pipelineId: string, runId: number): Promise<Run>;
+  /** Resolves with the run once it is complete. */
+  wait(pipelineId: string, runId: number, opts?: { signal?: AbortSignal }): Promise<Run>;
+}
+
+export interface TasksApi {
+  list(pipelineId: string, runId: number): Promise<TaskExecution[]>;
+  get(pipelineId: string, runId: number, taskId: string): Promise<TaskExecution>;
+  /**
+   * The task's stored output (secrets masked). With `follow`, keeps yielding live output until
+   * the task completes.
+   */
+  logs(pipelineId: string, runId: number, taskId: string, opts?: { follow?: boolean; signal?: AbortSignal }): AsyncIterable<Uint8Array>;
+}
+
+export interface SecretsApi {
+  put(scope: { pipelineId?: string }, key: string, value: string): Promise<void>;
+  /** Lists keys only: values are write-only through the API. */
+  list(scope: { pipelineId?: string }): Promise<string[]>;
+  delete(scope: { pipelineId?: string }, key: string): Promise<void>;
+}
+
+export interface ObjectsApi {
+  put(scope: { pipelineId: string; runId?: number }, key: string, value: Uint8Array): Promise<void>;
+  get(scope: { pipelineId: string; runId?: number }, key: string): Promise<Uint8Array>;
+  list(scope: { pipelineId: string; runId?: number }): Promise<string[]>;
+  delete(scope: { pipelineId: string; runId?: number }, key: string): Promise<void>;
+}
+
+export interface EventsApi {
+  list(query?: EventQuery): Promise<GoferEvent[]>;
+  /** Stored events after `query.after`, then live ones until `signal` aborts. */
+  follow(query?: EventQuery & { signal?: AbortSignal }): AsyncIterable<GoferEvent>;
+  /** Calls `listener` for each event published from now on; returns an unsubscribe function. */
+  on(listener: (event: GoferEvent) => void): () => void;
+}
+
+export interface PluginsApi {
+  /** Every plugin found, including the ones that failed, with their reason. */
+  list(): PluginInfo[];
+}
+
+/** A running Gofer core. */
+export interface Gofer {
+  readonly config: GoferConfig;
+  readonly logger: Logger;
+  readonly plugins: PluginsApi;
+  readonly pipelines: PipelinesApi;
+  readonly runs: RunsApi;
+  readonly tasks: TasksApi;
+  readonly secrets: SecretsApi;
+  readonly objects: ObjectsApi;
+  readonly events: EventsApi;
+  /**
+   * Stops in order: extensions, then new work, then the scheduler, then the stores. Runs keep
+   * their state and resume on the next start. Idempotent: every call returns the same promise.
+   */
+  close(): Promise<void>;
+}

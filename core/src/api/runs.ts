@@ -1,0 +1,93 @@
+/** Runs, task executions, pipelines as stored: what the API returns. */
+import type { PipelineConfig } from './pipeline.js';
+
+export type RunState = 'pending' | 'running' | 'complete';
+export type RunStatus = 'unknown' | 'successful' | 'failed' | 'cancelled';
+
+/** Who or what started a run. */
+export interface RunInitiator {
+  kind: 'user' | 'extension' | 'api';
+  /** The user/token name, or the extension name. */
+  name: string;
+  /** Set when an extension started the run. */
+  subscriptionId?: string;
+  reason?: string;
+}
+
+export interface Run {
+  pipelineId: string;
+  /** Increases by one per pipeline, starting at 1. */
+  runId: number;
+  /** The pipeline version the run uses. */
+  version: number;
+  state: RunState;
+  status: RunStatus;
+  /** Why the run ended as it did (for example "task build failed"). */
+  statusReason?: { reason: string; description: string };
+  initiator: RunInitiator;
+  /** Runtime variables given when the run was started. */
+  variables: Record<string, string>;
+  started: number;
+  ended?: number;
+}
+
+export type TaskExecutionState = 'processing' | 'waiting' | 'running' | 'complete';
+export type TaskExecutionStatus = 'unknown' | 'successful' | 'failed' | 'cancelled' | 'skipped';
+export type TaskExecutionReason =
+  | 'abnormal_exit'
+  | 'scheduler_error'
+  | 'failed_precondition'
+  | 'cancelled'
+  | 'orphaned'
+  | 'timeout';
+
+/** Where a task's variable came from, most important first. */
+export type VariableSource = 'pipeline_config' | 'run_options' | 'system';
+
+/** One variable a task saw, with its source. Values of substituted secrets are masked. */
+export interface TaskVariable {
+  key: string;
+  value: string;
+  source: VariableSource;
+}
+
+export interface TaskExecution {
+  pipelineId: string;
+  runId: number;
+  taskId: string;
+  image: string;
+  state: TaskExecutionState;
+  status: TaskExecutionStatus;
+  statusReason?: { reason: TaskExecutionReason; description: string };
+  exitCode?: number;
+  /** The scheduler's handle, once started. */
+  schedulerId?: string;
+  /** The final variables, each with its source (set when the task starts). */
+  variables: TaskVariable[];
+  created: number;
+  started?: number;
+  ended?: number;
+}
+
+/** A pipeline as stored: its metadata and live version. */
+export interface PipelineInfo {
+  pipelineId: string;
+  namespace: string;
+  name: string;
+  description: string;
+  state: 'active' | 'disabled';
+  /** The deployed version runs use; 0 before any deployment. */
+  liveVersion: number;
+  latestVersion: number;
+  created: number;
+  modified: number;
+}
+
+/** One registered version of a pipeline's config. */
+export interface PipelineVersion {
+  pipelineId: string;
+  version: number;
+  config: PipelineConfig;
+  created: number;
+  deployed: boolean;
+}

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Makes sure a Docker engine answers and the local test images exist.
+# Safe to run again: every step checks before it acts. Nothing here reaches a public registry.
+#   bash scripts/docker-up.sh            engine + test image
+#   GOFER_WITH_REGISTRY=1 bash ...       also a loopback registry on 127.0.0.1:5000 (user gofer / gofer-pass)
+set -euo pipefail
+
+TEST_IMAGE=${GOFER_TEST_IMAGE:-gofer-test/busybox:latest}
+STATE_DIR=${GOFER_DOCKER_STATE:-/tmp/gofer-docker}
+mkdir -p "$STATE_DIR"
+
+log() { printf '[docker-up] %s\n' "$*" >&2; }
+
+wait_for() { # wait_for <seconds> <command...>
+  local deadline=$((SECONDS + $1)); shift
+  until "$@" >/dev/null 2>&1; do
+    if (( SECONDS >= deadline )); then return 1; fi
+    sleep 0.1
+  done
+}
+
+apt_install() {
+  export DEBIAN_FRONTEND=noninteractive
+  if [ ! -f "$STATE_DIR/apt-updated" ]; then apt-get update -qq && touch "$STATE_DIR/apt-updated"; fi
+  apt-get install -y -qq "$@" >/dev/null
+}
+
+ensure_engine() {
+  if docker version >/dev/null 2>&1; then log "engine answers"; return; fi
+  if ! command -v dockerd >/dev/null 2>&1 || ! command -v containerd >/dev/null 2>&1; then
+    log "installing docker.io (Debian)"
+    apt_install docker.io busybox-static
+  fi
+  if [ ! -S /run/containerd/containerd.sock ]; then
+    log "starting containerd"
+    nohup containerd >"$STATE_DIR/containerd.log" 2>&1 &
+    echo $! >"$STATE_DIR/containerd.pid"
+    wait_for 30 test -S /run/containerd/containerd.sock || { log "containerd did not start: see $STATE_DIR/containerd.log"; exit 1; }
+  fi
+  log "starting dockerd"
+  nohup dockerd --containerd=/run/containerd/containerd.sock >"$STATE_DIR/dockerd.log" 2>&1 &
+  echo $! >"$STATE_DIR/dockerd.pid"
+  wait_for 60 docker version || { log "dockerd did not answer: see $STATE_DIR/dockerd.log"; exit 1; }
+  log "engine answers"
+}
+
+ensure_test_image() {
+  if docker image inspect "$TEST_IMAGE" >/dev/null 2>&1; then log "image $TEST_IMAGE present"; return; fi
+  local busybox
+  busybox=$(command -v busybox || true)
+  if [ -z "$busybox" ] || ! file_is_static "$busybox"; then
+    apt_install busybox-static
+    busybox=/bin/busybox
+  fi
+  local root; root=$(mktemp -d)
+  mkdir -p "$root/bin" "$root/tmp" "$root/etc"
+  cp "$busybox" "$root/bin/busybox"
+  for applet in sh ash echo sleep cat env printf true false ls head tail seq yes dd wc sed grep tr kill trap id date base64 md5sum sha256sum mkdir rm touch test '['; do
+    ln -sf busybox "$root/bin/$applet"
+  done
+  echo 'root:x:0:0:root:/root:/bin/sh' >"$root/etc/passwd"
+  tar -C "$root" -c . | docker import -c 'ENV PATH=/bin' - "$TEST_IMAGE" >/dev/null
+  rm -rf "$root"
+  log "built $TEST_IMAGE"
+}
+
+file_is_static() { ! ldd "$1" >/dev/null 2>&1; }
+
+ensure_registry() {
+  local dir="$STATE_DIR/registry"
+  if curl -fsS -o /dev/null -u gofer:gofer-pass http://127.0.0.1:5000/v2/ 2>/dev/null; then log "registry answers"; return; fi
+  command -v docker-registry >/dev/null 2>&1 || apt_install docker-registry
+  command -v htpasswd >/dev/null 2>&1 || apt_install apache2-utils
+  mkdir -p "$dir/data"
+  htpasswd -Bbn gofer gofer-pass >"$dir/htpasswd"
+  cat >"$dir/config.yml" <<YML
+version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: $dir/data
+  delete:
+    enabled: true
+http:
+  addr: 127.0.0.1:5000
+auth:
+  htpasswd:
+    realm: gofer-test
+    path: $dir/htpasswd
+YML
+  nohup docker-registry serve "$dir/config.yml" >"$STATE_DIR/registry.log" 2>&1 &
+  echo $! >"$STATE_DIR/registry.pid"
+  wait_for 30 curl -fsS -o /dev/null -u gofer:gofer-pass http://127.0.0.1:5000/v2/ || { log "registry did not answer: see $STATE_DIR/registry.log"; exit 1; }
+  log "registry on 127.0.0.1:5000"
+  echo gofer-pass | docker login 127.0.0.1:5000 -u gofer --password-stdin >/dev/null 2>&1
+  docker tag "$TEST_IMAGE" 127.0.0.1:5000/gofer-test/busybox:latest
+  docker push 127.0.0.1:5000/gofer-test/busybox:latest >/dev/null
+  docker rmi 127.0.0.1:5000/gofer-test/busybox:latest >/dev/null
+  docker logout 127.0.0.1:5000 >/dev/null 2>&1 || true
+  log "pushed 127.0.0.1:5000/gofer-test/busybox:latest"
+}
+
+ensure_engine
+ensure_test_image
+if [ "${GOFER_WITH_REGISTRY:-0}" = 1 ]; then ensure_registry; fi

@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+// Runs every uvu test file in its own Node process (TypeScript through tsx, sources through the
+// "gofer-source" export condition), a few at a time, and ends with one line: `N passed, N failed`.
+//   node scripts/test.mjs                 every test file
+//   node scripts/test.mjs docker cron     only files whose path contains one of the words
+// Env: GOFER_TEST_JOBS (default 2), GOFER_TEST_FILE_TIMEOUT_MS (default 600000),
+//      GOFER_REQUIRE_DOCKER=1 (a Docker test that cannot reach an engine fails instead of skipping).
+import { spawn } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const filters = process.argv.slice(2);
+const jobs = Number(process.env.GOFER_TEST_JOBS ?? 2);
+const fileTimeoutMs = Number(process.env.GOFER_TEST_FILE_TIMEOUT_MS ?? 600_000);
+const SEARCH = ['test', 'core', 'plugins', 'extensions', 'examples'];
+const SKIP_DIRS = new Set(['node_modules', 'dist', 'fixtures', '.git']);
+
+function findTests(dir, out = []) {
+  let entries;
+  try { entries = readdirSync(dir); } catch { return out; }
+  for (const name of entries) {
+    if (SKIP_DIRS.has(name)) continue;
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) findTests(path, out);
+    else if (name.endsWith('.test.ts')) out.push(path);
+  }
+  return out;
+}
+
+const files = SEARCH.flatMap((d) => findTests(join(root, d)))
+  .map((f) => relative(root, f))
+  .filter((f) => filters.length === 0 || filters.some((w) => f.includes(w)))
+  .sort();
+
+if (files.length === 0) {
+  console.error(`no test files match ${filters.join(' ')}`);
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+
+const stripAnsi = (s) => s.replace(/\x1b\[[0-9;]*m/g, '');
+
+function runFile(file) {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const child = spawn(process.execPath, ['--conditions=gofer-source', '--import', 'tsx', '--enable-source-maps', file], {
+      cwd: root,
+      env: { ...process.env, FORCE_COLOR: '0', NODE_OPTIONS: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let output = '';
+    child.stdout.on('data', (d) => { output += d; });
+    child.stderr.on('data', (d) => { output += d; });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
+    }, fileTimeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const text = stripAnsi(output);
+      const num = (label) => Number((text.match(new RegExp(`^\\s*${label}:\\s+(\\d+)`, 'm')) ?? [])[1] ?? NaN);
+      const total = num('Total'), passed = num('Passed'), skipped = num('Skipped');
+      let result;
+      if (Number.isNaN(total)) {
+        result = { passed: 0, failed: 1, skipped: 0 };
+      } else {
+        result = { passed, skipped, failed: total - passed - skipped };
+        if (code !== 0 && result.failed === 0) result.failed = 1; // crashed after its summary
+      }
+      if (timedOut) result.failed += 1;
+      resolve({ file, code, output: text, ms: Date.now() - started, timedOut, ...result });
+    });
+  });
+}
+
+const results = [];
+let next = 0;
+async function worker() {
+  while (next < files.length) {
+    const file = files[next++];
+    const r = await runFile(file);
+    results.push(r);
+    const mark = r.failed > 0 ? 'FAIL' : 'ok  ';
+    console.log(`${mark} ${file}  (${r.passed} passed, ${r.failed} failed${r.skipped ? `, ${r.skipped} skipped` : ''}, ${(r.ms / 1000).toFixed(1)} s)`);
+    if (r.failed > 0) {
+      console.log(r.output.split('\n').map((l) => `     | ${l}`).join('\n'));
+      if (r.timedOut) console.log(`     | killed after ${fileTimeoutMs} ms`);
+    }
+  }
+}
+await Promise.all(Array.from({ length: Math.max(1, jobs) }, worker));
+
+const sum = (k) => results.reduce((n, r) => n + r[k], 0);
+const passed = sum('passed'), failed = sum('failed'), skipped = sum('skipped');
+console.log('');
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(failed > 0 ? 1 : 0);
