@@ -4,3 +4,6 @@
 import 'reflect-metadata';
 
 export * from './api/index.js';
+export { createGofer } from './kernel/create-gofer.js';
+export { loadConfig } from './kernel/config.js';
+export { createLogger, memoryLogger, type LogEntry, type LogLevel, type LogSink } from './kernel/logger.js';

@@ -3,7 +3,10 @@
  * explicitly: tools built on esbuild emit no decorator metadata.
  */
 import type { InjectionToken } from 'tsyringe';
-import type { GoferConfig, Logger, Scheduler } from '../api/index.js';
+import type {
+  EventsApi, GoferConfig, Logger, ObjectsApi, PipelinesApi, PluginKind, PluginStateStore, RunRef, RunsApi, Scheduler,
+  SecretsApi, StartRunRequest, TasksApi,
+} from '../api/index.js';
 
 /** A typed token: the symbol carries the type of what it resolves to. */
 export type Token<T> = InjectionToken<T> & symbol;
@@ -24,3 +27,20 @@ export const SHUTDOWN_SIGNAL = token<AbortSignal>('gofer.shutdown-signal');
 export const RUN_ID = token<number>('gofer.run.id');
 export const RUN_PIPELINE_ID = token<string>('gofer.run.pipeline-id');
 export const RUN_SIGNAL = token<AbortSignal>('gofer.run.signal');
+
+// Set up by the modules that own them (see create-gofer.ts for the order).
+export const LIFECYCLE = token<import('./lifecycle.js').Lifecycle>('gofer.lifecycle');
+export const EVENT_BUS = token<import('../events/event-bus.js').EventBus>('gofer.event-bus');
+/** Persistent key/value state per plugin: `(kind, name) -> store`. */
+export const PLUGIN_STATE = token<(kind: PluginKind, name: string) => PluginStateStore>('gofer.plugin-state');
+export const PLUGIN_REGISTRY = token<import('../plugins/registry.js').PluginRegistry>('gofer.plugin-registry');
+/** Starts runs on behalf of extensions (late-bound: extensions are created before runs exist). */
+export const EXTENSION_RUN_STARTER = token<(extension: string, req: StartRunRequest) => Promise<RunRef>>('gofer.extension-run-starter');
+
+// The typed API of the Gofer handle, one token per area; registered by the owning modules.
+export const PIPELINES_API = token<PipelinesApi>('gofer.api.pipelines');
+export const RUNS_API = token<RunsApi>('gofer.api.runs');
+export const TASKS_API = token<TasksApi>('gofer.api.tasks');
+export const SECRETS_API = token<SecretsApi>('gofer.api.secrets');
+export const OBJECTS_API = token<ObjectsApi>('gofer.api.objects');
+export const EVENTS_API = token<EventsApi>('gofer.api.events');

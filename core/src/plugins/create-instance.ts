@@ -1,0 +1,58 @@
+/** Validates a plugin's settings and calls its `create` within the plugin time limit. */
+import { GoferError, type PluginDefinition } from '../api/index.js';
+import { describeAjvErrors, validatorFor } from './ajv.js';
+
+/** Returns the settings with schema defaults applied; throws ERR_PLUGIN_SETTINGS_INVALID. */
+export function validateSettings(definition: PluginDefinition, raw: Record<string, unknown> | undefined, packageName: string, configKey: string): Record<string, unknown> {
+  const settings = structuredClone(raw ?? {});
+  if (!definition.settingsSchema) return settings;
+  const validate = validatorFor(definition.settingsSchema);
+  if (!validate(settings)) {
+    const problems = describeAjvErrors(validate.errors, configKey);
+    throw new GoferError(
+      'ERR_PLUGIN_SETTINGS_INVALID',
+      `Settings for ${definition.kind} "${definition.name}" (package "${packageName}") are invalid:\n  ${problems.join('\n  ')}\nFix: correct ${configKey} in gofer.config.json.`,
+      { details: { packageName, problems } },
+    );
+  }
+  return settings;
+}
+
+/** Calls `create`; ERR_PLUGIN_CREATE_FAILED when it throws, ERR_PLUGIN_CREATE_TIMEOUT when slow. */
+export async function createWithTimeout<T>(
+  definition: PluginDefinition,
+  create: () => T | Promise<T>,
+  packageName: string,
+  timeoutMs: number,
+  onLateInstance: (instance: T) => void,
+): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  let timedOut = false;
+  const creating = Promise.resolve().then(create);
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      timedOut = true;
+      reject(
+        new GoferError(
+          'ERR_PLUGIN_CREATE_TIMEOUT',
+          `${definition.kind} "${definition.name}" (package "${packageName}") did not finish create() within ${timeoutMs} ms. Fix: check what it waits for (an engine, a port), or raise "pluginTimeoutMs".`,
+          { details: { packageName, timeoutMs } },
+        ),
+      );
+    }, timeoutMs);
+  });
+  // An instance that arrives after the deadline is handed back so it can be closed.
+  creating.then((instance) => timedOut && onLateInstance(instance), () => undefined);
+  try {
+    return await Promise.race([creating, deadline]);
+  } catch (cause) {
+    if (cause instanceof GoferError && cause.code === 'ERR_PLUGIN_CREATE_TIMEOUT') throw cause;
+    throw new GoferError(
+      'ERR_PLUGIN_CREATE_FAILED',
+      `${definition.kind} "${definition.name}" (package "${packageName}") failed in create(): ${(cause as Error)?.message ?? String(cause)}`,
+      { cause, details: { packageName } },
+    );
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,245 @@
+/**
+ * Start-up of the plugin host: discover, import, check duplicates, create the active scheduler
+ * and the extensions. A configured plugin that fails stops start-up with ONE error listing every
+ * failure; a merely discovered one is recorded with its reason and the host carries on.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DependencyContainer } from 'tsyringe';
+import {
+  GoferAggregateError,
+  GoferError,
+  type Extension,
+  type ExtensionContext,
+  type ExtensionDefinition,
+  type GoferConfig,
+  type Logger,
+  type PluginContext,
+  type PluginDefinition,
+  type PluginInfo,
+  type PluginKind,
+  type Scheduler,
+  type SchedulerDefinition,
+  type StartRunRequest,
+} from '../api/index.js';
+import type { Lifecycle } from '../kernel/lifecycle.js';
+import { EVENT_BUS, EXTENSION_RUN_STARTER, PLUGIN_REGISTRY, PLUGIN_STATE, SCHEDULER } from '../kernel/tokens.js';
+import { createWithTimeout, validateSettings } from './create-instance.js';
+import { discoverPlugins } from './discover.js';
+import { importDefinition, type ImportedPlugin } from './import-definition.js';
+import { PluginRegistry } from './registry.js';
+
+interface LoadPluginsArgs {
+  root: DependencyContainer;
+  config: GoferConfig;
+  hostPlugins: readonly PluginDefinition[];
+  lifecycle: Lifecycle;
+  logger: Logger;
+  signal: AbortSignal;
+}
+
+type Failure = { info: PluginInfo; error: GoferError; required: boolean };
+
+export async function loadPlugins({ root, config, hostPlugins, lifecycle, logger, signal }: LoadPluginsArgs): Promise<PluginRegistry> {
+  const registry = new PluginRegistry();
+  const failures: Failure[] = [];
+  const isNamed = (kind: PluginKind | undefined, name: string | undefined): boolean =>
+    (kind === 'scheduler' && (name === config.scheduler || (name !== undefined && name in config.schedulers))) ||
+    (kind === 'extension' && name !== undefined && config.extensions[name] !== undefined && config.extensions[name] !== false);
+
+  const fail = (info: PluginInfo, error: GoferError, required: boolean) => {
+    const failed: PluginInfo = { ...info, status: 'failed', error: { code: error.code, message: error.message } };
+    registry.record(failed);
+    failures.push({ info: failed, error, required });
+    logger[required ? 'error' : 'warn'](`plugin ${info.packageName} failed to load`, { code: error.code, message: error.message });
+  };
+
+  // 1. Discover and import, all in parallel.
+  const discovery = discoverPlugins(config, hostPlugins);
+  for (const f of discovery.failures) {
+    fail({ kind: 'extension', name: f.packageName, packageName: f.packageName, source: 'config', status: 'failed' }, f.error, true);
+  }
+  const imported: ImportedPlugin[] = [];
+  await Promise.all(
+    discovery.candidates.map(async (candidate) => {
+      const raw = candidate.rawManifest as { kind?: PluginKind; name?: string } | undefined;
+      const guess = candidate.definition ?? raw ?? {};
+      const info: PluginInfo = {
+        kind: guess.kind === 'extension' ? 'extension' : 'scheduler',
+        name: typeof guess.name === 'string' ? guess.name : candidate.packageName,
+        packageName: candidate.packageName,
+        packageDir: candidate.packageDir,
+        version: candidate.version,
+        source: candidate.source,
+        status: 'loaded',
+      };
+      const required = candidate.source === 'host' || candidate.source === 'config' || isNamed(guess.kind, guess.name);
+      try {
+        imported.push(await importDefinition(candidate));
+      } catch (err) {
+        fail(info, asGoferError(err), required);
+      }
+    }),
+  );
+
+  // 2. Same kind and name twice: an error naming both packages.
+  const byKey = new Map<string, ImportedPlugin[]>();
+  for (const p of imported) {
+    const key = `${p.definition.kind}/${p.definition.name}`;
+    byKey.set(key, [...(byKey.get(key) ?? []), p]);
+  }
+  const usable: ImportedPlugin[] = [];
+  for (const [key, group] of byKey) {
+    if (group.length === 1) {
+      usable.push(group[0]!);
+      continue;
+    }
+    const names = group.map((p) => `"${p.candidate.packageName}"${p.candidate.packageDir ? ` (${p.candidate.packageDir})` : ''}`);
+    const error = new GoferError(
+      'ERR_PLUGIN_DUPLICATE',
+      `Two plugins are both ${key.replace('/', ' ')}: ${names.join(' and ')}. Fix: uninstall one of them, or remove one from "plugins"/"pluginDirs".`,
+      { details: { packages: group.map((p) => p.candidate.packageName) } },
+    );
+    const required = group.some((p) => p.candidate.source === 'host' || p.candidate.source === 'config' || isNamed(p.definition.kind, p.definition.name));
+    for (const p of group) fail(infoOf(p), error, required);
+  }
+
+  // 3. Every plugin the config names by name must be among the usable ones.
+  const usableKeys = new Set(usable.map((p) => `${p.definition.kind}/${p.definition.name}`));
+  const failedKeys = new Set(failures.map((f) => `${f.info.kind}/${f.info.name}`));
+  const wanted: Array<[PluginKind, string]> = [
+    ['scheduler', config.scheduler],
+    ...Object.keys(config.schedulers).map((n): [PluginKind, string] => ['scheduler', n]),
+    ...Object.entries(config.extensions).filter(([, v]) => v !== false).map(([n]): [PluginKind, string] => ['extension', n]),
+  ];
+  for (const key of new Set(wanted.map(([kind, name]) => `${kind}/${name}`))) {
+    const [kind, name] = key.split('/') as [PluginKind, string];
+    if (usableKeys.has(`${kind}/${name}`) || failedKeys.has(`${kind}/${name}`)) continue;
+    const installed = usable.filter((p) => p.definition.kind === kind).map((p) => p.definition.name);
+    fail(
+      { kind, name, packageName: `(${kind} "${name}")`, source: 'config', status: 'failed' },
+      new GoferError(
+        'ERR_PLUGIN_NOT_INSTALLED',
+        `The config names ${kind} "${name}", but no installed plugin provides it (${kind}s found: ${installed.join(', ') || 'none'}). Fix: npm install the package that provides it (for example @gofer/${kind}-${name}), or list its folder in "pluginDirs".`,
+        { details: { kind, name } },
+      ),
+      true,
+    );
+  }
+
+  // 4. Create the active scheduler and the extensions.
+  const dataRoot = config.dataDir === ':memory:' ? mkdtempSync(join(tmpdir(), 'gofer-plugins-')) : join(config.dataDir, 'plugins');
+  if (config.dataDir === ':memory:') lifecycle.onClose('stores', 'temporary plugin data', () => rmSync(dataRoot, { recursive: true, force: true }));
+  const bus = root.resolve(EVENT_BUS);
+  const stateFor = root.resolve(PLUGIN_STATE);
+  const contextFor = (definition: PluginDefinition): PluginContext => {
+    const dataDir = join(dataRoot, definition.kind, definition.name);
+    mkdirSync(dataDir, { recursive: true });
+    return Object.freeze({
+      kind: definition.kind,
+      name: definition.name,
+      logger: logger.child({ plugin: `${definition.kind}/${definition.name}` }),
+      events: { subscribe: (listener: Parameters<typeof bus.subscribe>[0]) => bus.subscribe(listener) },
+      dataDir,
+      state: stateFor(definition.kind, definition.name),
+      signal,
+    });
+  };
+
+  const creations = usable.map(async (p) => {
+    const { definition } = p;
+    const info = infoOf(p);
+    const named = p.candidate.source === 'host' || p.candidate.source === 'config' || isNamed(definition.kind, definition.name);
+    try {
+      if (definition.kind === 'scheduler') {
+        const configKey = `/schedulers/${definition.name}`;
+        const settings = validateSettings(definition, config.schedulers[definition.name], p.candidate.packageName, configKey);
+        if (definition.name !== config.scheduler) {
+          registry.record(info);
+          return;
+        }
+        const instance = await createWithTimeout(definition, () => (definition as SchedulerDefinition).create(contextFor(definition), settings), p.candidate.packageName, config.pluginTimeoutMs, (late) => void late.close?.());
+        checkSchedulerShape(instance, p.candidate.packageName);
+        const active: PluginInfo = { ...info, status: 'active' };
+        registry.record(active);
+        registry.setScheduler(active, instance);
+        lifecycle.onClose('scheduler', `scheduler ${definition.name}`, () => instance.close?.());
+        return;
+      }
+      const raw = config.extensions[definition.name];
+      if (raw === false) {
+        registry.record(info);
+        return;
+      }
+      const settings = validateSettings(definition, raw, p.candidate.packageName, `/extensions/${definition.name}`);
+      const ctx: ExtensionContext = Object.freeze({
+        ...contextFor(definition),
+        startRun: (req: StartRunRequest) => {
+          if (!root.isRegistered(EXTENSION_RUN_STARTER, true)) {
+            return Promise.reject(new GoferError('ERR_EXTENSION_UNAVAILABLE', `Extension "${definition.name}" tried to start a run before Gofer finished starting.`));
+          }
+          return root.resolve(EXTENSION_RUN_STARTER)(definition.name, req);
+        },
+      });
+      const instance = await createWithTimeout(definition, () => (definition as ExtensionDefinition).create(ctx, settings), p.candidate.packageName, config.pluginTimeoutMs, (late) => void late.close?.());
+      checkExtensionShape(instance, p.candidate.packageName);
+      const active: PluginInfo = { ...info, status: 'active' };
+      registry.record(active);
+      registry.addExtension({ info: active, definition: definition as ExtensionDefinition, instance });
+      lifecycle.onClose('extensions', `extension ${definition.name}`, () => instance.close?.());
+    } catch (err) {
+      fail(info, asGoferError(err), named);
+    }
+  });
+  await Promise.all(creations);
+
+  const fatal = failures.filter((f) => f.required);
+  if (fatal.length > 0) {
+    throw new GoferAggregateError(
+      'ERR_PLUGIN_STARTUP',
+      `Gofer could not start: ${fatal.length} configured plugin${fatal.length === 1 ? '' : 's'} failed to load:`,
+      fatal.map((f) => f.error),
+    );
+  }
+  if (!registry.scheduler) {
+    throw new GoferError('ERR_PLUGIN_NOT_INSTALLED', `No scheduler is active (config "scheduler": "${config.scheduler}").`);
+  }
+
+  root.register(PLUGIN_REGISTRY, { useValue: registry });
+  root.register(SCHEDULER, { useValue: registry.scheduler.instance });
+  logger.debug('plugins loaded', { scheduler: config.scheduler, plugins: registry.list().map((i) => `${i.kind}/${i.name}:${i.status}`) });
+  return registry;
+}
+
+function infoOf(p: ImportedPlugin): PluginInfo {
+  return {
+    kind: p.definition.kind,
+    name: p.definition.name,
+    packageName: p.candidate.packageName,
+    packageDir: p.candidate.packageDir,
+    version: p.candidate.version,
+    source: p.candidate.source,
+    status: 'loaded',
+    command: p.manifest?.command,
+  };
+}
+
+function asGoferError(err: unknown): GoferError {
+  if (err instanceof GoferError) return err;
+  return new GoferError('ERR_INTERNAL', (err as Error)?.message ?? String(err), { cause: err });
+}
+
+function checkSchedulerShape(instance: unknown, packageName: string): asserts instance is Scheduler {
+  const missing = ['startContainer', 'stopContainer', 'getState', 'getLogs'].filter((m) => typeof (instance as Record<string, unknown>)?.[m] !== 'function');
+  if (missing.length > 0) {
+    throw new GoferError('ERR_PLUGIN_INVALID_SHAPE', `Scheduler from package "${packageName}": create() returned an object without ${missing.join(', ')}. Fix: return an object implementing the Scheduler interface.`, { details: { packageName, missing } });
+  }
+}
+
+function checkExtensionShape(instance: unknown, packageName: string): asserts instance is Extension {
+  const missing = ['subscribe', 'unsubscribe'].filter((m) => typeof (instance as Record<string, unknown>)?.[m] !== 'function');
+  if (missing.length > 0) {
+    throw new GoferError('ERR_PLUGIN_INVALID_SHAPE', `Extension from package "${packageName}": create() returned an object without ${missing.join(', ')}. Fix: return an object implementing the Extension interface.`, { details: { packageName, missing } });
+  }
+}
