@@ -47,7 +47,7 @@ function runFile(file) {
     const started = Date.now();
     const child = spawn(process.execPath, ['--conditions=gofer-source', '--import', 'tsx', '--enable-source-maps', file], {
       cwd: root,
-      env: { ...process.env, FORCE_COLOR: '0', NODE_OPTIONS: '' },
+      env: { ...process.env, FORCE_COLOR: '0', NODE_OPTIONS: '', TSX_TSCONFIG_PATH: join(root, 'tsconfig.tsx.json') },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });

@@ -7,3 +7,5 @@ export * from './api/index.js';
 export { createGofer } from './kernel/create-gofer.js';
 export { loadConfig } from './kernel/config.js';
 export { createLogger, memoryLogger, type LogEntry, type LogLevel, type LogSink } from './kernel/logger.js';
+export { Pipeline, Task } from './pipelines/sdk.js';
+export { validatePipelineConfig, pipelineConfigProblems, type ConfigProblem } from './pipelines/validate-config.js';

@@ -11,13 +11,15 @@
 export const ERROR_CODES = {
   ERR_CONFIG_INVALID: 'The configuration file or an environment override does not match the config schema.',
   ERR_CONFIG_NOT_FOUND: 'A configuration file was named (flag or GOFER_CONFIG) but does not exist.',
+  ERR_CONFLICT: 'The request conflicts with the current state (a bootstrap token while tokens exist, a namespace that exists).',
   ERR_EXTENSION_UNAVAILABLE: 'The extension named by a subscription is not loaded, or its process is down.',
+  ERR_FORBIDDEN: 'The API token is valid but may not act on this namespace or route.',
   ERR_GOFER_CLOSED: 'The Gofer instance was closed; create a new one.',
   ERR_INTERNAL: 'An unexpected failure inside Gofer; the cause is attached.',
   ERR_INVALID_ARGUMENT: 'An argument to an API call is malformed; the message names the field.',
+  ERR_NOT_FOUND: 'The pipeline, run, task, secret, object, subscription or token does not exist.',
   ERR_NO_SUCH_CONTAINER: 'The scheduler has no container with that scheduler id.',
   ERR_NO_SUCH_IMAGE: 'The image does not exist locally and could not be pulled.',
-  ERR_NOT_FOUND: 'The pipeline, run, task, secret, object, subscription or token does not exist.',
   ERR_PIPELINE_DISABLED: 'The pipeline is disabled; enable it before starting runs.',
   ERR_PIPELINE_INVALID: 'The pipeline config failed validation; every problem is listed with its JSON path.',
   ERR_PLUGIN_API_VERSION: 'The plugin targets a plugin API version this core does not support.',
@@ -34,6 +36,7 @@ export const ERROR_CODES = {
   ERR_REGISTRY_AUTH: 'The image registry refused the credentials.',
   ERR_SCHEDULER_UNAVAILABLE: 'The scheduler (for example the Docker engine) cannot be reached.',
   ERR_SECRET_KEY_INVALID: 'The secret store key is missing or too weak.',
+  ERR_UNAUTHENTICATED: 'The request has no API token, or the token is unknown, revoked or expired.',
 } as const;
 
 /** A permanent error code: one of the keys of {@link ERROR_CODES}. */

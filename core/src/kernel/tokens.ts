@@ -2,11 +2,15 @@
  * Every DI token, declared once and typed. Constructor parameters use `@inject(TOKEN)`
  * explicitly: tools built on esbuild emit no decorator metadata.
  */
+import type BetterSqlite3 from 'better-sqlite3';
 import type { InjectionToken } from 'tsyringe';
 import type {
   EventsApi, GoferConfig, Logger, ObjectsApi, PipelinesApi, PluginKind, PluginStateStore, RunRef, RunsApi, Scheduler,
   SecretsApi, StartRunRequest, TasksApi,
 } from '../api/index.js';
+
+/** The better-sqlite3 database handle type (what DATABASE resolves to). */
+export type SqliteDatabase = BetterSqlite3.Database;
 
 /** A typed token: the symbol carries the type of what it resolves to. */
 export type Token<T> = InjectionToken<T> & symbol;
@@ -31,6 +35,17 @@ export const RUN_SIGNAL = token<AbortSignal>('gofer.run.signal');
 // Set up by the modules that own them (see create-gofer.ts for the order).
 export const LIFECYCLE = token<import('./lifecycle.js').Lifecycle>('gofer.lifecycle');
 export const EVENT_BUS = token<import('../events/event-bus.js').EventBus>('gofer.event-bus');
+/**
+ * The SQLite database (better-sqlite3). Modules keep their own tables in it through
+ * `applyMigrations(db, '<module>', [...])` from `stores/migrations.ts`.
+ */
+export const DATABASE: Token<SqliteDatabase> = token<SqliteDatabase>('gofer.database');
+/** The persisted event log behind the event bus. */
+export const EVENT_STORE = token<import('../events/event-store.js').EventStore>('gofer.event-store');
+/** Encrypted pipeline and global secrets. */
+export const SECRET_STORE = token<import('../stores/secret-store.js').SecretStore>('gofer.secret-store');
+/** Pipeline and run objects. */
+export const OBJECT_STORE = token<import('../stores/object-store.js').ObjectStore>('gofer.object-store');
 /** Persistent key/value state per plugin: `(kind, name) -> store`. */
 export const PLUGIN_STATE = token<(kind: PluginKind, name: string) => PluginStateStore>('gofer.plugin-state');
 export const PLUGIN_REGISTRY = token<import('../plugins/registry.js').PluginRegistry>('gofer.plugin-registry');

@@ -153,12 +153,14 @@ export async function loadPlugins({ root, config, hostPlugins, lifecycle, logger
     const named = p.candidate.source === 'host' || p.candidate.source === 'config' || isNamed(definition.kind, definition.name);
     try {
       if (definition.kind === 'scheduler') {
-        const configKey = `/schedulers/${definition.name}`;
-        const settings = validateSettings(definition, config.schedulers[definition.name], p.candidate.packageName, configKey);
+        const configured = config.schedulers[definition.name];
         if (definition.name !== config.scheduler) {
+          // Not in use: check configured settings early, but never create it.
+          if (configured !== undefined) validateSettings(definition, configured, p.candidate.packageName, `/schedulers/${definition.name}`);
           registry.record(info);
           return;
         }
+        const settings = validateSettings(definition, configured, p.candidate.packageName, `/schedulers/${definition.name}`);
         const instance = await createWithTimeout(definition, () => (definition as SchedulerDefinition).create(contextFor(definition), settings), p.candidate.packageName, config.pluginTimeoutMs, (late) => void late.close?.());
         checkSchedulerShape(instance, p.candidate.packageName);
         const active: PluginInfo = { ...info, status: 'active' };

@@ -1,25 +1,36 @@
 /**
- * Registers the stores in the root container: the event bus and plugin state (and, as they
- * land, the SQLite database and the pipeline/run/secret/object stores).
+ * Registers the stores in the root container: the SQLite database (DATABASE, with the core's
+ * migrations applied), the persisted event log and bus, plugin state, and the secret and object
+ * stores. Other modules add their own tables with `applyMigrations` (stores/migrations.ts).
  */
 import type { DependencyContainer } from 'tsyringe';
-import type { PluginKind, PluginStateStore } from '../api/index.js';
 import { EventBus } from '../events/event-bus.js';
-import { EVENT_BUS, PLUGIN_STATE } from '../kernel/tokens.js';
+import { EventStore } from '../events/event-store.js';
+import { EventsService } from '../events/events-api.js';
+import { CONFIG, DATABASE, EVENT_BUS, EVENT_STORE, EVENTS_API, LIFECYCLE, OBJECT_STORE, PLUGIN_STATE, SECRET_STORE } from '../kernel/tokens.js';
+import { CORE_MIGRATIONS } from './core-schema.js';
+import { applyMigrations } from './migrations.js';
+import { ObjectStore } from './object-store.js';
+import { openDatabase } from './open-database.js';
+import { sqlitePluginState } from './plugin-state-store.js';
+import { SecretStore } from './secret-store.js';
 
 export async function setUpStores(root: DependencyContainer): Promise<void> {
-  root.register(EVENT_BUS, { useValue: new EventBus() });
-  const states = new Map<string, Map<string, string>>();
-  root.register(PLUGIN_STATE, {
-    useValue: (kind: PluginKind, name: string): PluginStateStore => {
-      const key = `${kind}/${name}`;
-      const map = states.get(key) ?? new Map<string, string>();
-      states.set(key, map);
-      return {
-        get: async (k) => map.get(k),
-        set: async (k, v) => void map.set(k, v),
-        delete: async (k) => void map.delete(k),
-      };
-    },
+  const config = root.resolve(CONFIG);
+  const lifecycle = root.resolve(LIFECYCLE);
+  const db = openDatabase(config.dataDir);
+  lifecycle.onClose('stores', 'database', () => {
+    if (db.open) db.close();
   });
+  applyMigrations(db, 'core', CORE_MIGRATIONS);
+  root.register(DATABASE, { useValue: db });
+
+  const eventStore = new EventStore(db);
+  root.register(EVENT_STORE, { useValue: eventStore });
+  root.register(EVENT_BUS, { useValue: new EventBus((event) => eventStore.append(event)) });
+  root.register(EVENTS_API, { useValue: root.resolve(EventsService) });
+  root.register(PLUGIN_STATE, { useValue: sqlitePluginState(db) });
+  // Refuses a weak key at start-up; a missing key is refused only when secrets are used.
+  root.register(SECRET_STORE, { useValue: new SecretStore(db, config.secretKey) });
+  root.register(OBJECT_STORE, { useValue: root.resolve(ObjectStore) });
 }

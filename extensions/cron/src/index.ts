@@ -1,1 +1,51 @@
-export {};
+/**
+ * The cron extension: starts a run of each subscribed pipeline on a cron schedule (croner), in
+ * the subscription's timezone. The last fire time is kept in the plugin state, so a restart
+ * neither fires an occurrence twice nor drops one that fell due while Gofer was down
+ * (`catchUp: "one"` starts a single run for everything missed; `"none"` skips it).
+ */
+import { GOFER_API_VERSION, defineExtension, type ExtensionDefinition } from '@gofer/core/api';
+import { systemClock, type Clock } from './clock.js';
+import { CronExtension, type CronSettings } from './cron-extension.js';
+
+export { systemClock, type Clock } from './clock.js';
+export { CronExtension, type CronSettings } from './cron-extension.js';
+
+/** Options that only code can give: the clock (tests inject a fake one). */
+export interface CronExtensionOptions {
+  clock?: Clock;
+}
+
+/** Makes the cron extension's definition; the default export uses the wall clock. */
+export function createCronExtension(options: CronExtensionOptions = {}): ExtensionDefinition<CronSettings> {
+  const clock = options.clock ?? systemClock;
+  return defineExtension<CronSettings>({
+    name: 'cron',
+    apiVersion: GOFER_API_VERSION,
+    settingsSchema: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        catchUp: {
+          enum: ['none', 'one'],
+          default: 'one',
+          description: 'After downtime: "one" starts a single run for the missed occurrences, "none" skips them.',
+        },
+        timezone: { type: 'string', minLength: 1, default: 'UTC', description: 'Timezone of subscriptions that name none.' },
+      },
+    },
+    subscriptionSchema: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['expression'],
+      properties: {
+        expression: { type: 'string', minLength: 1, description: 'A cron expression: 5 fields, or 6 with seconds first.' },
+        timezone: { type: 'string', minLength: 1, description: 'An IANA timezone such as "Europe/Paris".' },
+      },
+    },
+    create: (ctx, settings) => new CronExtension(ctx, settings, clock),
+  });
+}
+
+const cronExtension = createCronExtension();
+export default cronExtension;

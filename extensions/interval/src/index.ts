@@ -1,1 +1,40 @@
-export {};
+/**
+ * The interval extension: starts a run of each subscribed pipeline every `every` (a duration
+ * string such as "30s" or "5m"), optionally delayed by a random jitter.
+ */
+import { GOFER_API_VERSION, defineExtension } from '@gofer/core/api';
+import { DURATION_PATTERN } from './duration.js';
+import { IntervalExtension, type IntervalSettings } from './interval-extension.js';
+
+export { parseDuration, DURATION_PATTERN } from './duration.js';
+export { IntervalExtension, type IntervalSettings } from './interval-extension.js';
+
+/** The interval extension's definition (the package's default export). */
+const intervalExtension = defineExtension<IntervalSettings>({
+  name: 'interval',
+  apiVersion: GOFER_API_VERSION,
+  settingsSchema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      minimum: {
+        type: 'string',
+        pattern: DURATION_PATTERN,
+        default: '1m',
+        description: 'The shortest "every" a subscription may ask for.',
+      },
+    },
+  },
+  subscriptionSchema: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['every'],
+    properties: {
+      every: { type: 'string', pattern: DURATION_PATTERN, description: 'How often to start a run: "30s", "5m", "1h30m".' },
+      jitter: { type: 'string', pattern: DURATION_PATTERN, description: 'Adds a random delay between 0 and this to every firing.' },
+    },
+  },
+  create: (ctx, settings) => new IntervalExtension(ctx, settings),
+});
+
+export default intervalExtension;

@@ -1,0 +1,134 @@
+/** Pipelines and their versions in SQLite. Synchronous: better-sqlite3 is, and callers batch. */
+import type { Database } from 'better-sqlite3';
+import { inject, injectable } from 'tsyringe';
+import { GoferError, type PipelineConfig, type PipelineInfo, type PipelineVersion } from '../api/index.js';
+import { DATABASE } from '../kernel/tokens.js';
+
+interface PipelineRow {
+  pipeline_id: string;
+  namespace: string;
+  name: string;
+  description: string;
+  state: 'active' | 'disabled';
+  live_version: number;
+  latest_version: number;
+  created: number;
+  modified: number;
+}
+
+function toInfo(row: PipelineRow): PipelineInfo {
+  return {
+    pipelineId: row.pipeline_id,
+    namespace: row.namespace,
+    name: row.name,
+    description: row.description,
+    state: row.state,
+    liveVersion: row.live_version,
+    latestVersion: row.latest_version,
+    created: row.created,
+    modified: row.modified,
+  };
+}
+
+@injectable()
+export class PipelineStore {
+  /** Parsed configs by `pipeline/version`: versions never change once stored. */
+  private readonly configs = new Map<string, PipelineConfig>();
+  private readonly selectOne;
+  private readonly selectConfig;
+
+  constructor(@inject(DATABASE) private readonly db: Database) {
+    this.selectOne = db.prepare<[string], PipelineRow>('SELECT * FROM pipelines WHERE pipeline_id = ?');
+    this.selectConfig = db.prepare<[string, number], { config: string }>('SELECT config FROM pipeline_versions WHERE pipeline_id = ? AND version = ?');
+  }
+
+  /** Stores `config` as the next version; the first version is deployed at once. */
+  register(config: PipelineConfig, namespace: string): PipelineVersion {
+    const now = Date.now();
+    return this.db.transaction((): PipelineVersion => {
+      const existing = this.selectOne.get(config.id);
+      if (existing && existing.namespace !== namespace) {
+        throw new GoferError('ERR_INVALID_ARGUMENT', `Pipeline "${config.id}" already exists in namespace "${existing.namespace}".`, { details: { field: 'namespace' } });
+      }
+      const version = (existing?.latest_version ?? 0) + 1;
+      this.db.prepare('INSERT INTO pipeline_versions (pipeline_id, version, config, created) VALUES (?, ?, ?, ?)').run(config.id, version, JSON.stringify(config), now);
+      if (existing) {
+        this.db.prepare('UPDATE pipelines SET latest_version = ?, modified = ? WHERE pipeline_id = ?').run(version, now, config.id);
+      } else {
+        this.db
+          .prepare("INSERT INTO pipelines (pipeline_id, namespace, name, description, state, live_version, latest_version, created, modified) VALUES (?, ?, ?, ?, 'active', ?, ?, ?, ?)")
+          .run(config.id, namespace, config.name, config.description ?? '', version, version, now, now);
+      }
+      const info = this.get(config.id);
+      return { pipelineId: config.id, version, config, created: now, deployed: info.liveVersion === version };
+    })();
+  }
+
+  /** Makes `version` live (name and description follow the live version). */
+  deploy(pipelineId: string, version: number): PipelineInfo {
+    const config = this.config(pipelineId, version);
+    this.db.prepare('UPDATE pipelines SET live_version = ?, name = ?, description = ?, modified = ? WHERE pipeline_id = ?').run(version, config.name, config.description ?? '', Date.now(), pipelineId);
+    return this.get(pipelineId);
+  }
+
+  get(pipelineId: string): PipelineInfo {
+    const row = this.selectOne.get(pipelineId);
+    if (!row) throw new GoferError('ERR_NOT_FOUND', `There is no pipeline "${pipelineId}". List pipelines with \`gofer pipeline list\`.`, { details: { pipelineId } });
+    return toInfo(row);
+  }
+
+  list(namespace?: string): PipelineInfo[] {
+    const rows = namespace === undefined
+      ? (this.db.prepare('SELECT * FROM pipelines ORDER BY pipeline_id').all() as PipelineRow[])
+      : (this.db.prepare('SELECT * FROM pipelines WHERE namespace = ? ORDER BY pipeline_id').all(namespace) as PipelineRow[]);
+    return rows.map(toInfo);
+  }
+
+  versions(pipelineId: string): PipelineVersion[] {
+    const info = this.get(pipelineId);
+    const rows = this.db.prepare('SELECT version, config, created FROM pipeline_versions WHERE pipeline_id = ? ORDER BY version').all(pipelineId) as Array<{ version: number; config: string; created: number }>;
+    return rows.map((r) => ({ pipelineId, version: r.version, config: JSON.parse(r.config) as PipelineConfig, created: r.created, deployed: r.version === info.liveVersion }));
+  }
+
+  /** One version (default: the live one). */
+  version(pipelineId: string, version?: number): PipelineVersion {
+    const info = this.get(pipelineId);
+    const v = version ?? info.liveVersion;
+    const row = this.db.prepare('SELECT created FROM pipeline_versions WHERE pipeline_id = ? AND version = ?').get(pipelineId, v) as { created: number } | undefined;
+    if (!row) throw new GoferError('ERR_NOT_FOUND', `Pipeline "${pipelineId}" has no version ${v} (latest: ${info.latestVersion}).`, { details: { pipelineId, version: v } });
+    return { pipelineId, version: v, config: this.config(pipelineId, v), created: row.created, deployed: v === info.liveVersion };
+  }
+
+  /** The config of a version, cached. */
+  config(pipelineId: string, version: number): PipelineConfig {
+    const key = `${pipelineId}/${version}`;
+    let config = this.configs.get(key);
+    if (!config) {
+      const row = this.selectConfig.get(pipelineId, version);
+      if (!row) throw new GoferError('ERR_NOT_FOUND', `Pipeline "${pipelineId}" has no version ${version}.`, { details: { pipelineId, version } });
+      config = JSON.parse(row.config) as PipelineConfig;
+      this.configs.set(key, config);
+    }
+    return config;
+  }
+
+  setState(pipelineId: string, state: 'active' | 'disabled'): PipelineInfo {
+    this.get(pipelineId);
+    this.db.prepare('UPDATE pipelines SET state = ?, modified = ? WHERE pipeline_id = ?').run(state, Date.now(), pipelineId);
+    return this.get(pipelineId);
+  }
+
+  /** Reserves the next run id of a pipeline (inside the caller's transaction). */
+  nextRunId(pipelineId: string): number {
+    const row = this.db.prepare('UPDATE pipelines SET last_run_id = last_run_id + 1 WHERE pipeline_id = ? RETURNING last_run_id').get(pipelineId) as { last_run_id: number } | undefined;
+    if (!row) throw new GoferError('ERR_NOT_FOUND', `There is no pipeline "${pipelineId}".`, { details: { pipelineId } });
+    return row.last_run_id;
+  }
+
+  /** Removes the pipeline and its versions (runs, logs and objects are removed by their owners). */
+  delete(pipelineId: string): void {
+    this.db.prepare('DELETE FROM pipeline_versions WHERE pipeline_id = ?').run(pipelineId);
+    this.db.prepare('DELETE FROM pipelines WHERE pipeline_id = ?').run(pipelineId);
+    for (const key of this.configs.keys()) if (key.startsWith(`${pipelineId}/`)) this.configs.delete(key);
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * Validates a pipeline config: the JSON Schema first (every ajv error), then the DAG checks
+ * (duplicate task ids, unknown dependencies, self-dependencies, cycles). Every problem is
+ * reported at once, each with its JSON path, in one ERR_PIPELINE_INVALID error.
+ */
+import { GoferError, type PipelineConfig } from '../api/index.js';
+import { createAjv } from '../plugins/ajv.js';
+import { PIPELINE_SCHEMA } from './schema.js';
+
+/** One validation problem: where (a JSON pointer) and what is wrong. */
+export interface ConfigProblem {
+  path: string;
+  message: string;
+}
+
+// Without defaults: a stored config is exactly what the author wrote.
+const validate = (() => {
+  const ajv = createAjv({ useDefaults: false });
+  return ajv.compile(PIPELINE_SCHEMA);
+})();
+
+function schemaProblems(config: unknown): ConfigProblem[] {
+  if (validate(config)) return [];
+  return (validate.errors ?? []).map((e) => {
+    const path = e.instancePath || '/';
+    if (e.keyword === 'additionalProperties') return { path, message: `unknown key "${String(e.params.additionalProperty)}"; remove it` };
+    if (e.keyword === 'required') return { path, message: `missing required key "${String(e.params.missingProperty)}"` };
+    if (e.keyword === 'pattern' && /\/id$/.test(path)) return { path, message: 'must be 3-32 characters of letters, digits, "_" or "-"' };
+    if (e.keyword === 'enum') return { path, message: `must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
+    if (e.keyword === 'propertyNames') return { path, message: `has a key that is not a valid environment variable name (${String(e.params.propertyName)})` };
+    return { path, message: e.message ?? 'is invalid' };
+  });
+}
+
+function escapePointer(key: string): string {
+  return key.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+/** DAG problems of a config that passed the schema. */
+function graphProblems(config: PipelineConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const firstIndex = new Map<string, number>();
+  config.tasks.forEach((task, i) => {
+    const earlier = firstIndex.get(task.id);
+    if (earlier !== undefined) problems.push({ path: `/tasks/${i}/id`, message: `duplicate task id "${task.id}" (also /tasks/${earlier}/id); task ids must be unique` });
+    else firstIndex.set(task.id, i);
+  });
+  config.tasks.forEach((task, i) => {
+    for (const parent of Object.keys(task.dependsOn ?? {})) {
+      const path = `/tasks/${i}/dependsOn/${escapePointer(parent)}`;
+      if (parent === task.id) problems.push({ path, message: `task "${task.id}" depends on itself` });
+      else if (!firstIndex.has(parent)) problems.push({ path, message: `depends on unknown task "${parent}"; known tasks: ${[...firstIndex.keys()].join(', ')}` });
+    }
+  });
+  // Cycles (self-dependencies are reported above): depth-first search with colours; each
+  // cycle is reported once, at the task where it was found closing.
+  const byId = new Map(config.tasks.map((t, i) => [t.id, { task: t, index: i }] as const));
+  const colour = new Map<string, 'grey' | 'black'>();
+  const stack: string[] = [];
+  const visit = (id: string): void => {
+    colour.set(id, 'grey');
+    stack.push(id);
+    const entry = byId.get(id)!;
+    for (const parent of Object.keys(entry.task.dependsOn ?? {})) {
+      if (parent === id || !byId.has(parent)) continue;
+      const c = colour.get(parent);
+      if (c === 'grey') {
+        const cycle = [...stack.slice(stack.indexOf(parent)), parent];
+        problems.push({ path: `/tasks/${entry.index}/dependsOn/${escapePointer(parent)}`, message: `dependency cycle: ${cycle.join(' -> ')}` });
+      } else if (c === undefined) visit(parent);
+    }
+    stack.pop();
+    colour.set(id, 'black');
+  };
+  for (const id of byId.keys()) if (!colour.has(id)) visit(id);
+  return problems;
+}
+
+/** Every problem of `config`, empty when it is valid. */
+export function pipelineConfigProblems(config: unknown): ConfigProblem[] {
+  const problems = schemaProblems(config);
+  if (problems.length > 0) {
+    // Still run the DAG checks when the task list is usable, so the author sees everything.
+    const tasks = (config as { tasks?: unknown })?.tasks;
+    if (Array.isArray(tasks) && tasks.every((t) => typeof t === 'object' && t !== null && typeof (t as { id?: unknown }).id === 'string')) {
+      const normalised = tasks.map((t: { id: string; dependsOn?: unknown }) => ({ ...t, dependsOn: typeof t.dependsOn === 'object' && t.dependsOn !== null ? t.dependsOn : {} }));
+      problems.push(...graphProblems({ ...(config as PipelineConfig), tasks: normalised as PipelineConfig['tasks'] }));
+    }
+    return problems;
+  }
+  return graphProblems(config as PipelineConfig);
+}
+
+/** Returns the config typed, or throws ERR_PIPELINE_INVALID listing every problem with its path. */
+export function validatePipelineConfig(config: unknown): PipelineConfig {
+  const problems = pipelineConfigProblems(config);
+  if (problems.length > 0) {
+    const id = typeof (config as { id?: unknown })?.id === 'string' ? ` "${(config as { id: string }).id}"` : '';
+    throw new GoferError('ERR_PIPELINE_INVALID', `The pipeline config${id} is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n  ${problems.map((p) => `${p.path}: ${p.message}`).join('\n  ')}`, { details: { problems } });
+  }
+  return config as PipelineConfig;
+}

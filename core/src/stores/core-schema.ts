@@ -1,0 +1,98 @@
+/** The core's own tables, as versioned migrations (module "core"). Append; never edit. */
+import type { Migration } from './migrations.js';
+
+export const CORE_MIGRATIONS: readonly Migration[] = [
+  // 1: events, plugin state, pipelines, runs, task executions, secrets, objects, run tokens.
+  `
+  CREATE TABLE events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    type TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    payload TEXT NOT NULL
+  );
+  CREATE TABLE plugin_state (
+    plugin TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (plugin, key)
+  ) WITHOUT ROWID;
+  CREATE TABLE pipelines (
+    pipeline_id TEXT PRIMARY KEY,
+    namespace TEXT NOT NULL,
+    name TEXT NOT NULL,
+    description TEXT NOT NULL,
+    state TEXT NOT NULL,
+    live_version INTEGER NOT NULL,
+    latest_version INTEGER NOT NULL,
+    last_run_id INTEGER NOT NULL DEFAULT 0,
+    created INTEGER NOT NULL,
+    modified INTEGER NOT NULL
+  );
+  CREATE TABLE pipeline_versions (
+    pipeline_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    config TEXT NOT NULL,
+    created INTEGER NOT NULL,
+    PRIMARY KEY (pipeline_id, version)
+  );
+  CREATE TABLE runs (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    pipeline_id TEXT NOT NULL,
+    run_id INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    status TEXT NOT NULL,
+    status_reason TEXT,
+    initiator TEXT NOT NULL,
+    variables TEXT NOT NULL,
+    cancel_requested INTEGER NOT NULL DEFAULT 0,
+    started INTEGER NOT NULL,
+    ended INTEGER,
+    UNIQUE (pipeline_id, run_id)
+  );
+  CREATE INDEX runs_unfinished ON runs (state) WHERE state != 'complete';
+  CREATE TABLE task_executions (
+    pipeline_id TEXT NOT NULL,
+    run_id INTEGER NOT NULL,
+    task_id TEXT NOT NULL,
+    image TEXT NOT NULL,
+    state TEXT NOT NULL,
+    status TEXT NOT NULL,
+    status_reason TEXT,
+    exit_code INTEGER,
+    scheduler_id TEXT,
+    start_attempts INTEGER NOT NULL DEFAULT 0,
+    variables TEXT NOT NULL DEFAULT '[]',
+    created INTEGER NOT NULL,
+    started INTEGER,
+    ended INTEGER,
+    PRIMARY KEY (pipeline_id, run_id, task_id)
+  ) WITHOUT ROWID;
+  CREATE TABLE secrets (
+    pipeline_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    iv BLOB NOT NULL,
+    tag BLOB NOT NULL,
+    ciphertext BLOB NOT NULL,
+    created INTEGER NOT NULL,
+    PRIMARY KEY (pipeline_id, key)
+  );
+  CREATE TABLE objects (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    pipeline_id TEXT NOT NULL,
+    run_id INTEGER NOT NULL,
+    key TEXT NOT NULL,
+    value BLOB NOT NULL,
+    created INTEGER NOT NULL,
+    UNIQUE (pipeline_id, run_id, key)
+  );
+  CREATE TABLE run_tokens (
+    token_hash TEXT PRIMARY KEY,
+    pipeline_id TEXT NOT NULL,
+    run_id INTEGER NOT NULL,
+    created INTEGER NOT NULL,
+    revoked INTEGER
+  );
+  CREATE INDEX run_tokens_run ON run_tokens (pipeline_id, run_id);
+  `,
+];

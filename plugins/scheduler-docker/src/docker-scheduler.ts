@@ -1,0 +1,255 @@
+/**
+ * `DockerScheduler implements Scheduler`: task executions as Docker containers through
+ * dockerode. Docker types stay in this package; callers see only the core's contract.
+ */
+import Docker from 'dockerode';
+import type {
+  ContainerRef, ContainerStatus, LogChunk, Logger, PluginContext, Scheduler, StartContainerRequest,
+  StartContainerResponse, StopContainerRequest,
+} from '@gofer/core/api';
+import { containerNameFor } from './container-name.js';
+import { isNoOp, isNotFound, translateEngineError, type ErrorContext } from './engine-errors.js';
+import { ExecutionRecords } from './execution-records.js';
+import { ensureImage } from './image-puller.js';
+import { LiveLog } from './live-log.js';
+import { followEngineLogs, pipeMultiplexed } from './log-streams.js';
+import { resolveSecrets } from './secret-source.js';
+import { withDefaults, type DockerSchedulerSettings } from './settings.js';
+
+/** Labels every container this scheduler creates carries, besides the core's own. */
+export const MANAGED_LABELS = Object.freeze({ 'gofer.managed': 'true', 'gofer.scheduler': 'docker' });
+
+/** A live attach stream opened before start, buffered for the first readers. */
+interface AttachSession {
+  log: LiveLog;
+  stop: () => void;
+}
+
+/** What the core has seen of a finished container; both are needed before auto-removal. */
+interface Observed {
+  logsDrained?: boolean;
+  final?: ContainerStatus;
+}
+
+/** How long an unread attach buffer of a finished container stays in memory. */
+const UNREAD_BUFFER_TTL_MS = 60_000;
+
+/** Runs task executions as Docker containers. See README "Schedulers" for the settings. */
+export class DockerScheduler implements Scheduler {
+  readonly docker: Docker;
+  private readonly settings: DockerSchedulerSettings;
+  private readonly engine: string;
+  private readonly logger: Logger;
+  private readonly records: ExecutionRecords;
+  private readonly sessions = new Map<string, AttachSession>();
+  private readonly observed = new Map<string, Observed>();
+  private readonly starting = new Set<string>();
+
+  constructor(ctx: Pick<PluginContext, 'logger' | 'dataDir'>, settings: Partial<DockerSchedulerSettings> = {}) {
+    this.settings = withDefaults(settings);
+    this.logger = ctx.logger;
+    this.records = new ExecutionRecords(ctx.dataDir);
+    const { socketPath, host, port, protocol } = this.settings;
+    this.docker = new Docker(socketPath ? { socketPath } : host ? { host, port, protocol } : undefined);
+    this.engine = socketPath ?? (host ? `${protocol ?? 'http'}://${host}:${port ?? 2375}` : process.env.DOCKER_HOST ?? '/var/run/docker.sock');
+  }
+
+  async startContainer(req: StartContainerRequest): Promise<StartContainerResponse> {
+    const name = containerNameFor(req.id);
+    const secretEnv = await resolveSecrets(req.secrets, this.settings.secrets);
+    const ctx: ErrorContext = { engine: this.engine, container: name };
+    this.starting.add(name);
+    try {
+      const policy = req.alwaysPull ? 'always' : this.settings.pullPolicy;
+      await ensureImage(this.docker, { image: req.image, policy, registryAuth: req.registryAuth }, this.engine);
+      await this.forget(name, true);
+      const container = await this.docker.createContainer({
+        name,
+        Image: req.image,
+        Env: Object.entries({ ...req.variables, ...secretEnv }).map(([k, v]) => `${k}=${v}`),
+        ...(req.entrypoint?.length ? { Entrypoint: req.entrypoint } : {}),
+        ...(req.command?.length ? { Cmd: req.command } : {}),
+        Labels: { ...req.labels, ...MANAGED_LABELS, 'gofer.id': req.id },
+        AttachStdout: true,
+        AttachStderr: true,
+        Tty: false,
+        StopTimeout: Math.ceil(this.settings.stopTimeoutMs / 1000),
+        HostConfig: { NetworkMode: this.settings.networkMode },
+      }).catch((err: unknown) => { throw translateEngineError(err, { ...ctx, image: req.image }, `create container ${name}`); });
+      // Attach before start: the engine's fastest output path, and nothing is missed.
+      const stream = (await container.attach({ stream: true, stdout: true, stderr: true })) as NodeJS.ReadableStream;
+      const session: AttachSession = { log: undefined as never, stop: () => {} };
+      session.log = new LiveLog({ capBytes: this.settings.liveLogBufferBytes, onAbandon: () => session.stop() });
+      session.stop = pipeMultiplexed(this.docker, stream, session.log);
+      this.sessions.set(name, session);
+      stream.on('end', () => setTimeout(() => this.dropIdleSession(name, session), UNREAD_BUFFER_TTL_MS).unref());
+      await this.records.put({ name, image: req.image, startedAt: Date.now() });
+      try {
+        await container.start();
+      } catch (err) {
+        await this.forget(name, true);
+        throw translateEngineError(err, ctx, `start container ${name}`);
+      }
+      return { schedulerId: name };
+    } catch (err) {
+      throw translateEngineError(err, ctx, `start container ${name}`);
+    } finally {
+      this.starting.delete(name);
+    }
+  }
+
+  async stopContainer(req: StopContainerRequest): Promise<void> {
+    const name = req.schedulerId;
+    const container = this.docker.getContainer(name);
+    const status = await this.getState({ schedulerId: name });
+    if (status.state !== 'running') return;
+    const timeoutMs = Number.isFinite(req.timeoutMs) && req.timeoutMs >= 0 ? req.timeoutMs : this.settings.stopTimeoutMs;
+    const ctx: ErrorContext = { engine: this.engine, container: name };
+    await this.markCancelled(name, true);
+    try {
+      await container.kill({ signal: 'SIGTERM' });
+    } catch (err) {
+      if (isNoOp(err) || isNotFound(err)) return this.markCancelled(name, false); // it ended on its own first
+      throw translateEngineError(err, ctx, `stop container ${name}`);
+    }
+    if (await this.waitUntilStopped(container, timeoutMs)) return;
+    try {
+      await container.kill({ signal: 'SIGKILL' });
+    } catch (err) {
+      if (!isNoOp(err) && !isNotFound(err)) throw translateEngineError(err, ctx, `kill container ${name}`);
+    }
+    await this.waitUntilStopped(container, Infinity);
+  }
+
+  async getState(req: ContainerRef): Promise<ContainerStatus> {
+    const name = req.schedulerId;
+    let info: Docker.ContainerInspectInfo;
+    try {
+      info = await this.docker.getContainer(name).inspect();
+    } catch (err) {
+      if (!isNotFound(err)) throw translateEngineError(err, { engine: this.engine, container: name }, `inspect container ${name}`);
+      const record = await this.records.get(name);
+      if (!record) throw translateEngineError(err, { engine: this.engine, container: name }, `inspect container ${name}`);
+      return record.final ?? { state: 'unknown' };
+    }
+    const { Status, ExitCode } = info.State;
+    if (Status === 'running' || Status === 'paused' || Status === 'restarting') return { state: 'running' };
+    if (Status === 'created') return { state: this.starting.has(name) ? 'running' : 'unknown' };
+    const record = await this.records.get(name);
+    const status: ContainerStatus = { state: record?.cancelled ? 'cancelled' : 'exited', exitCode: ExitCode };
+    this.observe(name, { final: status });
+    return status;
+  }
+
+  async getLogs(req: ContainerRef): Promise<AsyncIterable<LogChunk>> {
+    const name = req.schedulerId;
+    const session = this.sessions.get(name);
+    if (session?.log.fromStart) return this.tracked(name, session.log.read(), session);
+    const container = this.docker.getContainer(name);
+    try {
+      return this.tracked(name, await followEngineLogs(this.docker, container));
+    } catch (err) {
+      throw translateEngineError(err, { engine: this.engine, container: name }, `read logs of ${name}`);
+    }
+  }
+
+  async listContainers(req: { labels: Record<string, string> }): Promise<Array<{ schedulerId: string; labels: Record<string, string> }>> {
+    const labels = { ...req.labels, ...MANAGED_LABELS };
+    try {
+      const found = await this.docker.listContainers({ all: true, filters: { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) } });
+      return found.map((c) => ({ schedulerId: (c.Names[0] ?? c.Id).replace(/^\//, ''), labels: c.Labels }));
+    } catch (err) {
+      throw translateEngineError(err, { engine: this.engine }, 'list containers');
+    }
+  }
+
+  async removeContainer(req: ContainerRef): Promise<void> {
+    await this.forget(req.schedulerId, true);
+  }
+
+  async close(): Promise<void> {
+    for (const session of this.sessions.values()) {
+      session.stop();
+      session.log.release();
+    }
+    this.sessions.clear();
+  }
+
+  /** Drops the session, the record and (when `removeContainer`) the container itself. */
+  private async forget(name: string, removeContainer: boolean): Promise<void> {
+    const session = this.sessions.get(name);
+    if (session) {
+      session.stop();
+      session.log.release();
+      this.sessions.delete(name);
+    }
+    this.observed.delete(name);
+    if (removeContainer) {
+      try {
+        await this.docker.getContainer(name).remove({ force: true, v: true });
+      } catch (err) {
+        if (!isNotFound(err) && !isNoOp(err)) throw translateEngineError(err, { engine: this.engine, container: name }, `remove container ${name}`);
+      }
+    }
+    await this.records.delete(name);
+  }
+
+  private async markCancelled(name: string, cancelled: boolean): Promise<void> {
+    const record = await this.records.get(name);
+    await this.records.put({ ...(record ?? { name, image: '', startedAt: Date.now() }), cancelled });
+  }
+
+  /** Resolves true once the container stopped, false when `timeoutMs` passed first. */
+  private async waitUntilStopped(container: Docker.Container, timeoutMs: number): Promise<boolean> {
+    const abort = new AbortController();
+    const timer = Number.isFinite(timeoutMs) ? setTimeout(() => abort.abort(), timeoutMs) : undefined;
+    try {
+      await container.wait({ abortSignal: abort.signal });
+      return true;
+    } catch (err) {
+      if (abort.signal.aborted) return false;
+      if (isNotFound(err)) return true;
+      throw translateEngineError(err, { engine: this.engine, container: container.id }, `wait for container ${container.id}`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Wraps a log iterable so that reading it to the end counts as "logs seen". */
+  private tracked(name: string, source: AsyncIterable<LogChunk>, session?: AttachSession): AsyncIterable<LogChunk> {
+    return {
+      [Symbol.asyncIterator]: async function* (this: DockerScheduler) {
+        yield* source;
+        if (session) this.dropIdleSession(name, session);
+        this.observe(name, { logsDrained: true });
+      }.bind(this),
+    };
+  }
+
+  private dropIdleSession(name: string, session: AttachSession): void {
+    if (this.sessions.get(name) === session && session.log.idle) {
+      session.log.release();
+      this.sessions.delete(name);
+    }
+  }
+
+  /** Applies `removeAfterExit` once the core has seen both the final state and the whole log. */
+  private observe(name: string, seen: Observed): void {
+    if (this.settings.removeAfterExit === 'never') return;
+    const merged = { ...this.observed.get(name), ...seen };
+    this.observed.set(name, merged);
+    const final = merged.final;
+    if (!merged.logsDrained || !final) return;
+    if (this.settings.removeAfterExit === 'on-success' && !(final.state === 'exited' && final.exitCode === 0)) return;
+    this.observed.delete(name);
+    void (async () => {
+      await this.records.update(name, { final });
+      const session = this.sessions.get(name);
+      if (session) { session.log.release(); this.sessions.delete(name); }
+      await this.docker.getContainer(name).remove({ force: true, v: true });
+    })().catch((err: unknown) => {
+      if (!isNotFound(err)) this.logger.warn('could not remove a finished container', { container: name, error: String(err) });
+    });
+  }
+}
+

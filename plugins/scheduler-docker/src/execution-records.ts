@@ -1,0 +1,59 @@
+/**
+ * What the scheduler remembers about the containers it started, in files under the plugin's
+ * data directory, so that a fresh instance (after a core restart) still knows which ones it
+ * stopped on purpose and how removed ones ended. Labels cannot carry this: they are fixed at
+ * creation.
+ */
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ContainerStatus } from '@gofer/core/api';
+
+/** One container's record. */
+export interface ExecutionRecord {
+  name: string;
+  image: string;
+  startedAt: number;
+  /** Set when stopContainer sent the graceful signal. */
+  cancelled?: boolean;
+  /** Set when the scheduler removed the container after it finished. */
+  final?: ContainerStatus;
+}
+
+/** A directory of JSON records, one per container name. */
+export class ExecutionRecords {
+  private readonly dir: string;
+  private ready: Promise<unknown> | undefined;
+
+  constructor(dataDir: string) {
+    this.dir = join(dataDir, 'containers');
+  }
+
+  async get(name: string): Promise<ExecutionRecord | undefined> {
+    try {
+      return JSON.parse(await readFile(this.path(name), 'utf8')) as ExecutionRecord;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async put(record: ExecutionRecord): Promise<void> {
+    this.ready ??= mkdir(this.dir, { recursive: true });
+    await this.ready;
+    const tmp = `${this.path(record.name)}.${process.pid}.tmp`;
+    await writeFile(tmp, JSON.stringify(record));
+    await rename(tmp, this.path(record.name));
+  }
+
+  async update(name: string, change: Partial<ExecutionRecord>): Promise<void> {
+    const current = await this.get(name);
+    if (current) await this.put({ ...current, ...change });
+  }
+
+  async delete(name: string): Promise<void> {
+    await rm(this.path(name), { force: true });
+  }
+
+  private path(name: string): string {
+    return join(this.dir, `${name}.json`);
+  }
+}

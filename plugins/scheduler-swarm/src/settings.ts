@@ -1,0 +1,98 @@
+/**
+ * The swarm scheduler's settings: a JSON Schema (validated with ajv, defaults applied) and the
+ * resolved, frozen type the scheduler works with.
+ */
+import AjvModule from 'ajv';
+import { GoferError } from '@gofer/core/api';
+
+// ajv is CommonJS with a `default` export; NodeNext sees the namespace.
+const Ajv = (AjvModule as unknown as { default: typeof AjvModule }).default ?? AjvModule;
+
+/** CPU and memory for one task: `cpus` may be fractional (0.5 = half a core). */
+export interface ResourceSettings {
+  cpus?: number;
+  memoryMb?: number;
+}
+
+/** The swarm scheduler's settings once validated, with every default filled in. */
+export interface SwarmSettings {
+  /** Unix socket of a swarm manager's engine. Wins over `host`. */
+  socketPath?: string;
+  /** A manager's engine address: `tcp://manager:2376`, `ssh://user@manager`. Default: DOCKER_HOST, else the local socket. */
+  host?: string;
+  /** Directory holding `ca.pem`, `cert.pem`, `key.pem` for a TLS `tcp://` host. Default: DOCKER_CERT_PATH. */
+  certPath?: string;
+  /** Prefix of every service name Gofer creates. */
+  serviceNamePrefix: string;
+  /** Placement constraints for every task, in Docker's syntax (`node.role==worker`, `node.labels.zone==a`). */
+  constraints: string[];
+  /** Networks (names or ids, usually overlays) every task is attached to. */
+  networks: string[];
+  /** Hard limits per task. */
+  limits: ResourceSettings;
+  /** What the scheduler reserves on a node per task (used for placement). */
+  reservations: ResourceSettings;
+  /** Time between the stop signal and the kill, fixed on the service when it is created. */
+  stopGracePeriodMs: number;
+  /** `registry`: pin the image to its registry digest before creating the service; `never`: pass it as given. */
+  resolveImage: 'registry' | 'never';
+  /** `env`: an entrypoint wrapper exports each secret as its env var; `file`: only `<ENV>_FILE=/run/secrets/<name>` is set. */
+  secretDelivery: 'env' | 'file';
+  /** The shell the `env` secret wrapper runs with; it must exist in the image. */
+  shell: string;
+  /** How long `startContainer` waits for the task to be placed, pulled and started. */
+  startTimeoutMs: number;
+  /** How often task state is polled while waiting (start, stop, following logs). */
+  pollIntervalMs: number;
+}
+
+const resources = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    cpus: { type: 'number', exclusiveMinimum: 0 },
+    memoryMb: { type: 'integer', minimum: 4 },
+  },
+  default: {},
+} as const;
+
+/** JSON Schema of the settings (`schedulers.swarm` in gofer.config.json). */
+export const settingsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    socketPath: { type: 'string', minLength: 1 },
+    host: { type: 'string', pattern: '^(tcp|http|https|ssh|unix)://' },
+    certPath: { type: 'string', minLength: 1 },
+    serviceNamePrefix: { type: 'string', pattern: '^[a-zA-Z0-9][a-zA-Z0-9-]{0,19}$', default: 'gofer-' },
+    constraints: { type: 'array', items: { type: 'string', minLength: 3 }, default: [] },
+    networks: { type: 'array', items: { type: 'string', minLength: 1 }, default: [] },
+    limits: resources,
+    reservations: resources,
+    stopGracePeriodMs: { type: 'integer', minimum: 0, default: 10_000 },
+    resolveImage: { enum: ['registry', 'never'], default: 'registry' },
+    secretDelivery: { enum: ['env', 'file'], default: 'env' },
+    shell: { type: 'string', pattern: '^/', default: '/bin/sh' },
+    startTimeoutMs: { type: 'integer', minimum: 1000, default: 120_000 },
+    pollIntervalMs: { type: 'integer', minimum: 20, maximum: 10_000, default: 250 },
+  },
+} as const;
+
+const validate = new Ajv({ allErrors: true, useDefaults: true, strict: false }).compile(settingsSchema);
+
+/**
+ * Validates settings and fills in defaults. The core validates them too before `create`; doing
+ * it here as well keeps direct users (tests, host apps) on the same rules.
+ */
+export function resolveSettings(input: unknown = {}): Readonly<SwarmSettings> {
+  const copy: unknown = structuredClone(input ?? {});
+  if (!validate(copy)) {
+    const problems = (validate.errors ?? []).map((e) => {
+      const path = `/settings${e.instancePath}`;
+      if (e.keyword === 'additionalProperties') return `${path}: unknown key "${String(e.params.additionalProperty)}"; remove it`;
+      return `${path}: ${e.message ?? 'is invalid'}`;
+    });
+    throw new GoferError('ERR_PLUGIN_SETTINGS_INVALID', `Invalid swarm scheduler settings:\n  - ${problems.join('\n  - ')}`, { details: { plugin: 'scheduler/swarm', problems } });
+  }
+  return Object.freeze(copy as SwarmSettings);
+}
