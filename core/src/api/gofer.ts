@@ -159,6 +159,72 @@ export interface PluginsApi {
   list(): PluginInfo[];
 }
 
+/** A pipeline's subscription to a trigger extension, as stored. */
+export interface SubscriptionInfo {
+  /** Generated at creation; the extension receives it (the webhook path uses it). */
+  subscriptionId: string;
+  pipelineId: string;
+  /** The extension's name ("cron", "webhook", ...). */
+  extension: string;
+  /** Unique per pipeline and extension: tells a pipeline's subscriptions apart ("nightly"). */
+  label: string;
+  /** The settings as given, secret references (`pipeline_secret{{KEY}}`) unresolved. */
+  settings: Record<string, string>;
+  /** `active`: the extension accepted it; `error`: it refused, see `statusReason`. */
+  status: 'active' | 'error';
+  statusReason?: string;
+  created: number;
+  modified: number;
+}
+
+/** What `subscriptions.create` takes. */
+export interface CreateSubscriptionRequest {
+  pipelineId: string;
+  extension: string;
+  /** 1-32 characters of `[a-zA-Z0-9_-]`. */
+  label: string;
+  /** String values, validated against the extension's subscription schema. */
+  settings?: Record<string, string>;
+}
+
+export interface SubscriptionsApi {
+  /**
+   * Validates, stores and subscribes. A subscription the extension refuses is still stored,
+   * with status `error` and the reason; invalid settings reject with ERR_INVALID_ARGUMENT.
+   */
+  create(req: CreateSubscriptionRequest): Promise<SubscriptionInfo>;
+  list(opts?: { pipelineId?: string; extension?: string }): Promise<SubscriptionInfo[]>;
+  get(subscriptionId: string): Promise<SubscriptionInfo>;
+  /** Unsubscribes and removes it. */
+  delete(subscriptionId: string): Promise<void>;
+}
+
+/** A loaded (or failed) extension and how it is doing. */
+export interface ExtensionInfo {
+  name: string;
+  packageName: string;
+  status: PluginInfo['status'];
+  error?: { code: ErrorCode; message: string };
+  /** Out-of-process extensions: the command and the state of its process. */
+  command?: string[];
+  process?: {
+    state: 'starting' | 'running' | 'restarting' | 'stopped';
+    pid?: number;
+    /** Restarts after crashes since Gofer started. */
+    restarts: number;
+    lastExitCode?: number | null;
+  };
+  subscriptions: { active: number; error: number };
+  /** The JSON Schema a subscription's settings must match, when the extension has one. */
+  subscriptionSchema?: Record<string, unknown>;
+}
+
+export interface ExtensionsApi {
+  /** Every extension found, including disabled and failed ones. */
+  list(): Promise<ExtensionInfo[]>;
+  get(name: string): Promise<ExtensionInfo>;
+}
+
 /** A running Gofer core. */
 export interface Gofer {
   readonly config: GoferConfig;
@@ -170,6 +236,8 @@ export interface Gofer {
   readonly secrets: SecretsApi;
   readonly objects: ObjectsApi;
   readonly events: EventsApi;
+  readonly subscriptions: SubscriptionsApi;
+  readonly extensions: ExtensionsApi;
   /**
    * Stops in order: extensions, then new work, then the scheduler, then the stores. Runs keep
    * their state and resume on the next start. Idempotent: every call returns the same promise.

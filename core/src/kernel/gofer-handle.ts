@@ -3,6 +3,7 @@ import type { DependencyContainer } from 'tsyringe';
 import {
   GoferError,
   type EventsApi,
+  type ExtensionsApi,
   type Gofer,
   type GoferConfig,
   type Logger,
@@ -11,10 +12,11 @@ import {
   type PluginsApi,
   type RunsApi,
   type SecretsApi,
+  type SubscriptionsApi,
   type TasksApi,
 } from '../api/index.js';
 import type { Lifecycle } from './lifecycle.js';
-import { EVENTS_API, OBJECTS_API, PIPELINES_API, PLUGIN_REGISTRY, RUNS_API, SECRETS_API, TASKS_API, type Token } from './tokens.js';
+import { EVENTS_API, EXTENSIONS_API, OBJECTS_API, PIPELINES_API, PLUGIN_REGISTRY, RUNS_API, SECRETS_API, SUBSCRIPTIONS_API, TASKS_API, type Token } from './tokens.js';
 
 export class GoferHandle implements Gofer {
   readonly plugins: PluginsApi;
@@ -46,6 +48,12 @@ export class GoferHandle implements Gofer {
   }
   get events(): EventsApi {
     return this.service(EVENTS_API, 'events');
+  }
+  get subscriptions(): SubscriptionsApi {
+    return this.service(SUBSCRIPTIONS_API, 'subscriptions');
+  }
+  get extensions(): ExtensionsApi {
+    return this.service(EXTENSIONS_API, 'extensions');
   }
 
   /** The root container, for the composition root's own modules (server, CLI). Not for plugins. */

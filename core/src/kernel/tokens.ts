@@ -5,8 +5,8 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { InjectionToken } from 'tsyringe';
 import type {
-  EventsApi, GoferConfig, Logger, ObjectsApi, PipelinesApi, PluginKind, PluginStateStore, RunRef, RunsApi, Scheduler,
-  SecretsApi, StartRunRequest, TasksApi,
+  EventsApi, ExtensionsApi, GoferConfig, Logger, ObjectsApi, PipelinesApi, PluginKind, PluginStateStore, RunRef, RunsApi, Scheduler,
+  SecretsApi, StartRunRequest, SubscriptionsApi, TasksApi,
 } from '../api/index.js';
 
 /** The better-sqlite3 database handle type (what DATABASE resolves to). */
@@ -59,3 +59,5 @@ export const TASKS_API = token<TasksApi>('gofer.api.tasks');
 export const SECRETS_API = token<SecretsApi>('gofer.api.secrets');
 export const OBJECTS_API = token<ObjectsApi>('gofer.api.objects');
 export const EVENTS_API = token<EventsApi>('gofer.api.events');
+export const SUBSCRIPTIONS_API = token<SubscriptionsApi>('gofer.api.subscriptions');
+export const EXTENSIONS_API = token<ExtensionsApi>('gofer.api.extensions');

@@ -3,7 +3,7 @@
  * the path). Params and query arrive as strings and are coerced to their schema's type.
  */
 import { Ajv, type ValidateFunction } from 'ajv';
-import { GoferError, type JsonSchema } from '../api/index.js';
+import { GoferError, type ErrorCode, type JsonSchema } from '../api/index.js';
 import { describeAjvErrors, validatorFor } from '../plugins/ajv.js';
 import type { Route } from './route.js';
 
@@ -25,10 +25,10 @@ function validatorsOf(route: Route) {
   return v;
 }
 
-function check(validate: ValidateFunction | undefined, data: unknown, where: string): void {
+function check(validate: ValidateFunction | undefined, data: unknown, where: string, code: ErrorCode = 'ERR_INVALID_ARGUMENT'): void {
   if (!validate || validate(data)) return;
   const problems = describeAjvErrors(validate.errors, where);
-  throw new GoferError('ERR_INVALID_ARGUMENT', `The request is invalid:\n  ${problems.join('\n  ')}`, { details: { problems } });
+  throw new GoferError(code, `The request is invalid:\n  ${problems.join('\n  ')}`, { details: { problems } });
 }
 
 /** Coerces and checks params and query in place; throws ERR_INVALID_ARGUMENT listing every problem. */
@@ -41,5 +41,5 @@ export function validateParamsAndQuery(route: Route, params: Record<string, unkn
 /** Checks a JSON body against the route's schema (defaults applied). */
 export function validateBody(route: Route, body: unknown): void {
   if (!route.body || route.body === 'binary') return;
-  check(validatorFor(route.body), body, 'body');
+  check(validatorFor(route.body), body, 'body', route.invalidBodyCode);
 }

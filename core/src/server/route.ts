@@ -3,7 +3,7 @@
  * the OpenAPI document, so the two cannot drift apart.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Gofer, JsonSchema } from '../api/index.js';
+import type { ErrorCode, Gofer, JsonSchema } from '../api/index.js';
 import type { Principal } from '../auth/principal.js';
 import type { TokenStore } from '../auth/token-store.js';
 
@@ -37,8 +37,8 @@ export interface ResponseSpec {
   description: string;
   /** JSON Schema of a JSON body; absent: no body (204) unless contentType says otherwise. */
   schema?: JsonSchema;
-  /** Default application/json when a schema is given. */
-  contentType?: string;
+  /** Default application/json when a schema is given; several when the client chooses (logs: text or SSE). */
+  contentType?: string | string[];
 }
 
 /** One route of the HTTP API. */
@@ -57,6 +57,8 @@ export interface Route {
   query?: Record<string, JsonSchema>;
   /** JSON body schema, or `binary` for raw bytes (objects). */
   body?: JsonSchema | 'binary';
+  /** The code an invalid body is refused with; default ERR_INVALID_ARGUMENT. */
+  invalidBodyCode?: ErrorCode;
   /** Success and route-specific error responses (400/401/403/404 are added for every route as they apply). */
   responses: Record<number, ResponseSpec>;
   handle(ctx: RouteContext): Promise<RouteResult>;

@@ -56,7 +56,7 @@ export async function* demuxedChunks(source: Readable, demux: Demux): AsyncGener
         yield next;
         continue;
       }
-      if (failure !== undefined && !(source.destroyed && done)) throw failure;
+      if (failure !== undefined) throw failure;
       if (done) return;
       await new Promise<void>((resolve) => { wake = resolve; });
     }

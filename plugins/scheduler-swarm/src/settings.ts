@@ -2,11 +2,8 @@
  * The swarm scheduler's settings: a JSON Schema (validated with ajv, defaults applied) and the
  * resolved, frozen type the scheduler works with.
  */
-import AjvModule from 'ajv';
+import { Ajv, type ErrorObject } from 'ajv';
 import { GoferError } from '@gofer/core/api';
-
-// ajv is CommonJS with a `default` export; NodeNext sees the namespace.
-const Ajv = (AjvModule as unknown as { default: typeof AjvModule }).default ?? AjvModule;
 
 /** CPU and memory for one task: `cpus` may be fractional (0.5 = half a core). */
 export interface ResourceSettings {
@@ -87,7 +84,7 @@ const validate = new Ajv({ allErrors: true, useDefaults: true, strict: false }).
 export function resolveSettings(input: unknown = {}): Readonly<SwarmSettings> {
   const copy: unknown = structuredClone(input ?? {});
   if (!validate(copy)) {
-    const problems = (validate.errors ?? []).map((e) => {
+    const problems = (validate.errors ?? []).map((e: ErrorObject) => {
       const path = `/settings${e.instancePath}`;
       if (e.keyword === 'additionalProperties') return `${path}: unknown key "${String(e.params.additionalProperty)}"; remove it`;
       return `${path}: ${e.message ?? 'is invalid'}`;

@@ -1,0 +1,159 @@
+/**
+ * The webhook listener: one HTTP server on 127.0.0.1 (opened with the first subscription,
+ * closed by close()), one path per subscription, `POST /hooks/<subscriptionId>`.
+ * Order of checks: path (404), method (405), size (413), signature (401), JSON (400).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { GoferError, isGoferError, type Extension, type ExtensionContext, type Subscription } from '@gofer/core/api';
+import { readBody } from './read-body.js';
+import { verifySignature } from './signature.js';
+import { mapVariables } from './variable-mapping.js';
+
+/** Settings of the webhook extension (`extensions.webhook` in gofer.config.json). */
+export interface WebhookSettings {
+  /** Interface to listen on; default "127.0.0.1". */
+  host?: string;
+  /** Port to listen on; default 8091. 0 picks a free port (tests). */
+  port?: number;
+  /** Largest accepted body; default 1048576 (1 MiB). Larger ones get 413. */
+  maxBodyBytes?: number;
+}
+
+const PATH_PREFIX = '/hooks/';
+
+const STATUS_OF_CODE: Partial<Record<string, number>> = {
+  ERR_NOT_FOUND: 404,
+  ERR_PIPELINE_DISABLED: 409,
+  ERR_INVALID_ARGUMENT: 400,
+  ERR_EXTENSION_UNAVAILABLE: 503,
+  ERR_GOFER_CLOSED: 503,
+};
+
+export class WebhookExtension implements Extension {
+  private readonly subs = new Map<string, Subscription>();
+  private server: Server | undefined;
+  private opening: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(private readonly ctx: ExtensionContext, private readonly settings: WebhookSettings) {}
+
+  async subscribe(sub: Subscription): Promise<void> {
+    await this.open();
+    this.subs.set(sub.subscriptionId, sub);
+    this.ctx.logger.info('webhook subscription ready', { subscriptionId: sub.subscriptionId, url: this.urlFor(sub.subscriptionId) });
+  }
+
+  async unsubscribe(sub: { subscriptionId: string }): Promise<void> {
+    this.subs.delete(sub.subscriptionId);
+  }
+
+  /** Stops listening; open connections are closed. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.subs.clear();
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  }
+
+  /** Where the listener is, once a subscription opened it. */
+  address(): AddressInfo | undefined {
+    const address = this.server?.address();
+    return address && typeof address === 'object' ? address : undefined;
+  }
+
+  /** The URL a sender should POST to for `subscriptionId`. */
+  urlFor(subscriptionId: string): string | undefined {
+    const address = this.address();
+    return address && `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}${PATH_PREFIX}${encodeURIComponent(subscriptionId)}`;
+  }
+
+  private open(): Promise<void> {
+    if (this.closed) return Promise.reject(new GoferError('ERR_EXTENSION_UNAVAILABLE', 'The webhook extension is closed.'));
+    this.opening ??= new Promise<void>((resolve, reject) => {
+      const server = createServer((req, res) => void this.handle(req, res));
+      server.once('error', (err: NodeJS.ErrnoException) => {
+        this.opening = undefined;
+        reject(new GoferError('ERR_EXTENSION_UNAVAILABLE', `The webhook listener could not open ${this.settings.host ?? '127.0.0.1'}:${this.settings.port ?? 8091}: ${err.message}. Fix: free the port or set extensions.webhook.port.`, { cause: err }));
+      });
+      server.listen(this.settings.port ?? 8091, this.settings.host ?? '127.0.0.1', () => {
+        this.server = server;
+        this.ctx.logger.info('webhook listener open', { address: this.address() });
+        resolve();
+      });
+    });
+    return this.opening;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '').split('?')[0] ?? '';
+    const subscriptionId = path.startsWith(PATH_PREFIX) ? safeDecode(path.slice(PATH_PREFIX.length)) : undefined;
+    const sub = subscriptionId === undefined ? undefined : this.subs.get(subscriptionId);
+    if (!sub) {
+      req.resume();
+      return reply(res, 404, 'not_found', `No webhook subscription at ${path}. Webhooks are POSTed to ${PATH_PREFIX}<subscriptionId>.`);
+    }
+    if (req.method !== 'POST') {
+      req.resume();
+      res.setHeader('allow', 'POST');
+      return reply(res, 405, 'method_not_allowed', `Use POST, not ${req.method ?? '?'}.`);
+    }
+    const limit = this.settings.maxBodyBytes ?? 1_048_576;
+    const read = await readBody(req, limit);
+    if (!read.ok) {
+      if (read.reason === 'aborted') return void res.destroy();
+      res.setHeader('connection', 'close');
+      return reply(res, 413, 'payload_too_large', `The body is larger than the limit of ${limit} bytes (extensions.webhook.maxBodyBytes).`);
+    }
+    const secret = sub.settings.secret;
+    if (secret !== undefined && secret !== '') {
+      const header = req.headers['x-hub-signature-256'];
+      if (!verifySignature(secret, read.body, Array.isArray(header) ? header[0] : header)) {
+        return reply(res, 401, 'bad_signature', header ? 'X-Hub-Signature-256 does not match the body signed with this subscription\'s secret.' : 'X-Hub-Signature-256 is missing; this subscription requires signed deliveries.');
+      }
+    }
+    let body: unknown = {};
+    if (read.body.length > 0) {
+      try {
+        body = JSON.parse(read.body.toString('utf8'));
+      } catch (err) {
+        return reply(res, 400, 'malformed_json', `The body is not valid JSON: ${(err as Error).message}`);
+      }
+    }
+    const delivery = req.headers['x-github-delivery'];
+    const eventId = Array.isArray(delivery) ? delivery[0] : delivery;
+    const event = req.headers['x-github-event'];
+    try {
+      const run = await this.ctx.startRun({
+        subscriptionId: sub.subscriptionId,
+        variables: mapVariables(sub.settings, body, req.headers),
+        reason: `webhook${event ? ` ${String(event)}` : ''} delivery${eventId ? ` ${eventId}` : ''}`,
+        ...(eventId ? { eventId } : {}),
+      });
+      res.writeHead(202, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ pipelineId: run.pipelineId, runId: run.runId, subscriptionId: sub.subscriptionId }));
+    } catch (err) {
+      const code = isGoferError(err) ? err.code : 'ERR_INTERNAL';
+      this.ctx.logger.warn('webhook could not start a run', { subscriptionId: sub.subscriptionId, code, error: (err as Error).message });
+      reply(res, STATUS_OF_CODE[code] ?? 500, code, (err as Error).message);
+    }
+  }
+}
+
+function reply(res: ServerResponse, status: number, code: string, message: string): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ error: { code, message } }));
+}
+
+function safeDecode(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,368 @@
+/**
+ * The Docker Swarm scheduler: every task execution is a service with one replica and restart
+ * condition `none`, created through a swarm manager. The service name is derived from the
+ * task execution id and is the scheduler id.
+ */
+import type { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type Docker from 'dockerode';
+import {
+  GoferError, type ContainerRef, type ContainerStatus, type LogChunk, type Logger, type Scheduler,
+  type StartContainerRequest, type StartContainerResponse, type StopContainerRequest,
+} from '@gofer/core/api';
+import type { ManagerClient } from './docker-client.js';
+import { hasDigest, pinDigest, registryHost } from './image-reference.js';
+import { secretEnvEntrypoint, secretFileVariables, validateSecretMap } from './secret-env.js';
+import { serviceNameFor } from './service-name.js';
+import { serviceLogs } from './service-logs.js';
+import { buildServiceSpec, MANAGED_LABELS } from './service-spec.js';
+import type { SwarmSettings } from './settings.js';
+import { imageError, isNotFound, translateSwarmError } from './swarm-errors.js';
+import { currentTask, hasStarted, isEnded, taskStatus, type SwarmTask } from './task-state.js';
+
+/** Set on a service's labels when Gofer stops it, so its state reads `cancelled`. */
+const STOPPED_LABEL = 'gofer.stopped';
+/** How long, past the grace period, a stop waits for the swarm to report the task gone. */
+const STOP_SLACK_MS = 10_000;
+
+type Auth = { username: string; password: string; serveraddress: string };
+
+interface ServiceInfo {
+  ID: string;
+  Version?: { Index?: number };
+  Spec: Docker.ServiceSpec & { Name?: string; Labels?: Record<string, string> };
+}
+
+/** Runs Gofer tasks as Docker Swarm services. Made by the plugin's `create`. */
+export class SwarmScheduler implements Scheduler {
+  private readonly docker: Docker;
+  private readonly address: string;
+  /** Services this instance created: one that vanishes reads `unknown`, not "no such container". */
+  private readonly started = new Set<string>();
+  /** Final statuses of services removed by `stopContainer` (swarm forgets them). */
+  private readonly ended = new Map<string, ContainerStatus>();
+  private localNode: Promise<string | undefined> | undefined;
+
+  constructor(
+    private readonly settings: Readonly<SwarmSettings>,
+    client: ManagerClient,
+    private readonly logger?: Logger,
+  ) {
+    this.docker = client.docker;
+    this.address = client.address;
+  }
+
+  /** Creates the service (replacing a stale same-named one) and resolves once its task runs. */
+  async startContainer(req: StartContainerRequest): Promise<StartContainerResponse> {
+    validateSecretMap(req.secrets);
+    const name = serviceNameFor(req.id, this.settings.serviceNamePrefix);
+    const ctx = { engine: this.address, image: req.image, service: name };
+    try {
+      await this.removeService(name);
+      const auth: Auth | undefined = req.registryAuth
+        ? { username: req.registryAuth.user, password: req.registryAuth.pass, serveraddress: registryHost(req.image) }
+        : undefined;
+      const image = await this.resolveImage(req.image, auth);
+      const secrets = await this.lookupSecrets(req.secrets);
+      const env = { ...req.variables };
+      let entrypoint = req.entrypoint;
+      let args = req.command;
+      const wrapped = secrets.length > 0 && this.settings.secretDelivery === 'env';
+      if (wrapped) {
+        entrypoint = secretEnvEntrypoint(this.settings.shell, req.secrets, await this.taskArgv(req, auth));
+        args = undefined;
+      } else if (secrets.length > 0) {
+        Object.assign(env, secretFileVariables(req.secrets));
+      }
+      const spec = buildServiceSpec({ name, id: req.id, image, env, labels: req.labels, entrypoint, args, secrets, settings: this.settings });
+      await this.docker.createService(auth as Docker.AuthConfig, spec);
+      this.started.add(name);
+      this.ended.delete(name);
+      await this.waitForStart(name, req.image, wrapped);
+      return { schedulerId: name };
+    } catch (err) {
+      throw translateSwarmError(err, ctx, `start service ${name}`);
+    }
+  }
+
+  /**
+   * Scales the service to zero (swarm sends the stop signal, then kills after the service's
+   * StopGracePeriod), waits until the task has ended, and removes the service. When `timeoutMs`
+   * passes first and the task runs on the node this client talks to, its container is killed.
+   */
+  async stopContainer(req: StopContainerRequest): Promise<void> {
+    const name = req.schedulerId;
+    const ctx = { engine: this.address, service: name };
+    try {
+      if (this.ended.has(name)) return;
+      const service = await this.inspect(name);
+      if (!service) {
+        if (this.started.has(name)) return;
+        throw this.noSuchService(name);
+      }
+      const before = currentTask(await this.tasks(service.ID));
+      if (isEnded(before)) return; // finished on its own: nothing to stop
+      await this.scaleToZero(service);
+      const killAt = Date.now() + req.timeoutMs;
+      const giveUpAt = killAt + this.settings.stopGracePeriodMs + STOP_SLACK_MS;
+      let last = before;
+      let killed = false;
+      for (;;) {
+        const tasks = await this.tasks(service.ID).catch((err: unknown) => (isNotFound(err) ? [] : Promise.reject(err)));
+        const task = currentTask(tasks);
+        if (task) last = task;
+        if (!task || isEnded(task) || Date.now() > giveUpAt) break;
+        if (!killed && Date.now() >= killAt) {
+          killed = true;
+          await this.killIfLocal(task);
+        }
+        await sleep(this.settings.pollIntervalMs);
+      }
+      const exitCode = last?.Status?.ContainerStatus?.ExitCode;
+      this.ended.set(name, isEnded(last) && typeof exitCode === 'number' ? { state: 'cancelled', exitCode } : { state: 'cancelled' });
+      await this.removeService(service.ID);
+    } catch (err) {
+      throw translateSwarmError(err, ctx, `stop service ${name}`);
+    }
+  }
+
+  /** The state of the service's task; `cancelled` once Gofer stopped it. */
+  async getState(req: ContainerRef): Promise<ContainerStatus> {
+    const name = req.schedulerId;
+    try {
+      const ended = this.ended.get(name);
+      if (ended) return { ...ended };
+      const service = await this.inspect(name);
+      if (!service) {
+        if (this.started.has(name)) return { state: 'unknown' };
+        throw this.noSuchService(name);
+      }
+      const task = currentTask(await this.tasks(service.ID));
+      if (service.Spec.Labels?.[STOPPED_LABEL] === 'true') {
+        const exitCode = task?.Status?.ContainerStatus?.ExitCode;
+        return isEnded(task) && typeof exitCode === 'number' ? { state: 'cancelled', exitCode } : { state: 'cancelled' };
+      }
+      const status = taskStatus(task);
+      if (status.state === 'unknown') this.logger?.warn('swarm task ended without an exit code', { service: name, state: task?.Status?.State, error: task?.Status?.Err });
+      return status;
+    } catch (err) {
+      throw translateSwarmError(err, { engine: this.address, service: name }, `read the state of service ${name}`);
+    }
+  }
+
+  /** The task's output through the swarm's service logs: live while it runs, ending with it. */
+  async getLogs(req: ContainerRef): Promise<AsyncIterable<LogChunk>> {
+    const name = req.schedulerId;
+    const ctx = { engine: this.address, service: name };
+    try {
+      const service = await this.inspect(name);
+      if (!service) throw this.noSuchService(name);
+      const logs = serviceLogs({
+        open: (follow) => this.openLogs(service.ID, follow),
+        isFinished: async () => {
+          try {
+            return isEnded(currentTask(await this.tasks(service.ID))) || (await this.inspect(service.ID)) === undefined;
+          } catch (err) {
+            if (isNotFound(err)) return true;
+            throw err;
+          }
+        },
+        demux: (source, stdout, stderr) => this.docker.modem.demuxStream(source, stdout, stderr),
+        pollIntervalMs: this.settings.pollIntervalMs,
+      });
+      return translated(logs, (err) => translateSwarmError(err, ctx, `read the logs of service ${name}`));
+    } catch (err) {
+      throw translateSwarmError(err, ctx, `read the logs of service ${name}`);
+    }
+  }
+
+  /** Services made by this plugin that carry all the given labels. */
+  async listContainers(req: { labels: Record<string, string> }): Promise<Array<{ schedulerId: string; labels: Record<string, string> }>> {
+    try {
+      const wanted = { ...req.labels, 'gofer.scheduler': MANAGED_LABELS['gofer.scheduler'] };
+      const services = (await this.docker.listServices({ filters: { label: Object.entries(wanted).map(([k, v]) => `${k}=${v}`) } })) as ServiceInfo[];
+      return services.map((s) => ({ schedulerId: s.Spec.Name ?? s.ID, labels: { ...s.Spec.Labels } }));
+    } catch (err) {
+      throw translateSwarmError(err, { engine: this.address }, 'list services');
+    }
+  }
+
+  /** Removes the service at once (no grace period) and forgets what this instance kept for it. */
+  async removeContainer(req: ContainerRef): Promise<void> {
+    const name = req.schedulerId;
+    try {
+      const known = this.started.delete(name) || this.ended.delete(name);
+      if (!(await this.removeService(name)) && !known) throw this.noSuchService(name);
+    } catch (err) {
+      throw translateSwarmError(err, { engine: this.address, service: name }, `remove service ${name}`);
+    }
+  }
+
+  /** Nothing to release: every call is a plain request to the manager. */
+  async close(): Promise<void> {
+    this.started.clear();
+    this.ended.clear();
+  }
+
+  private noSuchService(name: string): GoferError {
+    return new GoferError('ERR_NO_SUCH_CONTAINER', `The swarm has no service ${name}.`, { details: { schedulerId: name } });
+  }
+
+  private async inspect(nameOrId: string): Promise<ServiceInfo | undefined> {
+    try {
+      return (await this.docker.getService(nameOrId).inspect()) as ServiceInfo;
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  private async tasks(serviceId: string): Promise<SwarmTask[]> {
+    return (await this.docker.listTasks({ filters: { service: [serviceId] } })) as SwarmTask[];
+  }
+
+  /** Removes a service; false when there was none. */
+  private async removeService(nameOrId: string): Promise<boolean> {
+    try {
+      await this.docker.getService(nameOrId).remove();
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
+  }
+
+  /**
+   * With `resolveImage: registry`, asks the registry (through the manager, with the task's
+   * credentials) for the image's digest and pins it, as `docker service create` does: every
+   * node then runs the same image, and a missing image or bad credentials fail here, clearly,
+   * instead of as a task the nodes reject.
+   */
+  private async resolveImage(image: string, auth: Auth | undefined): Promise<string> {
+    if (this.settings.resolveImage === 'never' || hasDigest(image)) return image;
+    try {
+      const info = await this.docker.getImage(image).distribution(auth ? { authconfig: auth } : {});
+      return pinDigest(image, info.Descriptor.digest);
+    } catch (err) {
+      if (typeof err === 'object' && err !== null && 'code' in err) throw err; // engine unreachable
+      throw imageError(image, err);
+    }
+  }
+
+  private async lookupSecrets(secrets: Record<string, string>): Promise<Array<{ id: string; name: string }>> {
+    const names = [...new Set(Object.values(secrets))];
+    if (names.length === 0) return [];
+    const found = await this.docker.listSecrets({ filters: { name: names } });
+    return names.map((name) => {
+      const secret = found.find((s) => s.Spec?.Name === name);
+      if (!secret) {
+        throw new GoferError('ERR_NOT_FOUND', `The swarm has no Docker secret named "${name}". Create it on a manager: \`printf %s VALUE | docker secret create ${name} -\`.`, { details: { secret: name } });
+      }
+      return { id: secret.ID, name };
+    });
+  }
+
+  /**
+   * The full argument vector the container would run without the secret wrapper. With an
+   * explicit entrypoint that is known; otherwise the image's entrypoint and command are read
+   * from the image on the manager (pulled there first when missing).
+   */
+  private async taskArgv(req: StartContainerRequest, auth: Auth | undefined): Promise<string[]> {
+    let argv: string[];
+    if (req.entrypoint) {
+      argv = [...req.entrypoint, ...(req.command ?? [])];
+    } else {
+      const config = await this.imageConfig(req.image, auth);
+      const imageEntrypoint = typeof config.Entrypoint === 'string' ? [config.Entrypoint] : config.Entrypoint ?? [];
+      argv = [...imageEntrypoint, ...(req.command ?? config.Cmd ?? [])];
+    }
+    if (argv.length === 0) {
+      throw new GoferError('ERR_INVALID_ARGUMENT', `Image ${req.image} has no entrypoint or command and the task gives none: set the task's command.`, { details: { image: req.image } });
+    }
+    return argv;
+  }
+
+  private async imageConfig(image: string, auth: Auth | undefined): Promise<{ Entrypoint?: string | string[] | null; Cmd?: string[] | null }> {
+    try {
+      return (await this.docker.getImage(image).inspect()).Config;
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+    const progress = await this.docker.pull(image, auth ? { authconfig: auth } : {});
+    await new Promise<void>((resolve, reject) => this.docker.modem.followProgress(progress, (err: Error | null) => (err ? reject(imageError(image, err)) : resolve())));
+    return (await this.docker.getImage(image).inspect()).Config;
+  }
+
+  /** Waits until the task runs (or already ended); a task the swarm rejects becomes an error. */
+  private async waitForStart(name: string, image: string, wrapped: boolean): Promise<void> {
+    const deadline = Date.now() + this.settings.startTimeoutMs;
+    const interval = Math.min(this.settings.pollIntervalMs, 100);
+    let task: SwarmTask | undefined;
+    for (;;) {
+      task = currentTask(await this.tasks(name));
+      if (hasStarted(task)) break;
+      if (Date.now() > deadline) {
+        await this.removeService(name);
+        throw new GoferError('ERR_SCHEDULER_UNAVAILABLE',
+          `The swarm did not start service ${name} within ${this.settings.startTimeoutMs} ms (task state: ${task?.Status?.State ?? 'not created'}, ${task?.Status?.Err ?? task?.Status?.Message ?? 'no message'}). Check the placement constraints and that a node has the resources.`,
+          { details: { schedulerId: name } });
+      }
+      await sleep(interval);
+    }
+    const state = task?.Status?.State;
+    const error = task?.Status?.Err ?? '';
+    if (state !== 'rejected' && !(state === 'failed' && error.startsWith('starting container failed'))) return;
+    await this.removeService(name);
+    if (/no such image|pull access denied|manifest unknown|not found: manifest/i.test(error)) {
+      throw new GoferError('ERR_NO_SUCH_IMAGE', `The swarm node could not get image ${image}: ${error}. Every node must be able to pull it from its registry.`, { details: { image, schedulerId: name } });
+    }
+    const hint = wrapped && error.includes(this.settings.shell)
+      ? ` The image has no ${this.settings.shell}, which the secret wrapper needs: set "secretDelivery": "file" and read <ENV>_FILE, or use an image with a shell.`
+      : '';
+    throw new GoferError('ERR_INVALID_ARGUMENT', `The swarm could not start the task's container: ${error}.${hint}`, { details: { image, schedulerId: name } });
+  }
+
+  /** Scales to zero replicas and labels the service stopped, retrying once on a version race. */
+  private async scaleToZero(service: ServiceInfo): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const current = attempt === 0 ? service : await this.inspect(service.ID);
+      if (!current) return;
+      const spec = { ...current.Spec, Labels: { ...current.Spec.Labels, [STOPPED_LABEL]: 'true' }, Mode: { Replicated: { Replicas: 0 } } };
+      try {
+        await this.docker.getService(current.ID).update({ _query: { version: current.Version?.Index }, _body: spec });
+        return;
+      } catch (err) {
+        if (attempt > 0 || !/out of sequence/i.test(String((err as Error).message))) throw err;
+      }
+    }
+  }
+
+  /** Kills a task's container when it runs on the node this client talks to (swarm cannot force it). */
+  private async killIfLocal(task: SwarmTask): Promise<void> {
+    this.localNode ??= this.docker.info().then((i: { Swarm?: { NodeID?: string } }) => i.Swarm?.NodeID, () => undefined);
+    const containerId = task.Status?.ContainerStatus?.ContainerID;
+    if (!containerId || task.NodeID === undefined || task.NodeID !== (await this.localNode)) return;
+    await this.docker.getContainer(containerId).kill().catch(() => undefined); // already gone: fine
+  }
+
+  private async openLogs(serviceId: string, follow: boolean): Promise<Readable> {
+    return new Promise((resolve, reject) => {
+      this.docker.modem.dial({
+        path: `/services/${serviceId}/logs?`,
+        method: 'GET',
+        isStream: true,
+        statusCodes: { 200: true, 404: 'no such service', 500: 'server error', 503: 'node is not part of a swarm' },
+        options: { follow, stdout: true, stderr: true },
+      }, (err: unknown, stream: unknown) => (err ? reject(err) : resolve(stream as Readable)));
+    });
+  }
+}
+
+/** Re-throws an iterable's failures translated. */
+async function* translated<T>(source: AsyncIterable<T>, translate: (err: unknown) => Error): AsyncGenerator<T> {
+  try {
+    yield* source;
+  } catch (err) {
+    throw translate(err);
+  }
+}
