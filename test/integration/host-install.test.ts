@@ -15,8 +15,9 @@ import * as assert from 'uvu/assert';
 const run = promisify(execFile);
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'gofer-host-install-'));
-const pluginSrc = join(work, 'gofer-scheduler-echo');
 const hostApp = join(work, 'host-app');
+// A local plugin folder inside the host app, as a team keeps an in-house plugin next to its app.
+const pluginSrc = join(hostApp, 'local-plugins', 'gofer-scheduler-echo');
 
 // A scheduler plugin as a third party would publish it: plain JS, a manifest, a peer on the core.
 function writePlugin(): void {
@@ -81,12 +82,12 @@ const npm = (args: string[], cwd: string) => run('npm', [...args, '--no-audit', 
 
 test('npm install of a local plugin folder into a host app: discovered by the scan, active, used for a run', async () => {
   assert.ok(existsSync(join(repo, 'core/dist/index.js')), 'build first: npm run build');
-  writePlugin();
+  // One real `npm install` of two local folders: the core (as a host app would install it from a
+  // checkout) and the plugin folder. npm links folders; the plugin must then resolve @gofer/core
+  // from the host app's node_modules, as any installed plugin does.
   writeHostApp();
-  // The core is linked (as `npm install <folder>` does); the plugin is installed as a copy, the
-  // way a published package would be, so it must resolve @gofer/core from the host's node_modules.
-  await npm(['install', join(repo, 'core')], hostApp);
-  await npm(['install', '--install-links', pluginSrc], hostApp);
+  writePlugin();
+  await npm(['install', join(repo, 'core'), './local-plugins/gofer-scheduler-echo'], hostApp);
   assert.ok(existsSync(join(hostApp, 'node_modules/gofer-scheduler-echo/package.json')));
 
   const { stdout } = await run(process.execPath, ['app.mjs'], { cwd: hostApp, timeout: 60_000, env: { ...process.env, NODE_OPTIONS: '' } });

@@ -32,6 +32,8 @@ export interface PluginManifest {
   command?: string[];
   /** Out-of-process extensions: a JSON Schema for their settings. */
   settingsSchema?: JsonSchema;
+  /** Out-of-process extensions: a JSON Schema for a subscription's settings. */
+  subscriptionSchema?: JsonSchema;
 }
 
 /** A JSON Schema (draft-07 or 2019-09 as understood by ajv). Kept loose on purpose. */

@@ -1,21 +1,33 @@
 /**
  * The in-process event bus: every state change is published here as a typed event.
- * `persist` (set by the stores) assigns the id and stores the event before listeners see it.
+ * `persist` (set by the stores) assigns the id and stores the event; `deliver` (set by the
+ * stores too) decides when listeners see it: after the event's transaction has committed.
  */
 import type { GoferEvent, GoferEventMap, GoferEventType } from '../api/index.js';
 
+/** A function that hears every event. */
 export type EventListener = (event: GoferEvent) => void;
 
+/** Publishes typed events (register: EVENT_BUS); plugins see it through `ctx.events`. */
 export class EventBus {
   private readonly listeners = new Set<EventListener>();
   private nextId = 1;
 
-  constructor(private readonly persist?: (event: Omit<GoferEvent, 'id'>) => number) {}
+  constructor(
+    private readonly persist?: (event: Omit<GoferEvent, 'id'>) => number,
+    private readonly deliver: (fn: () => void) => void = (fn) => fn(),
+  ) {}
 
+  /** Stores the event (when persisted) and hands it to the listeners; returns it with its id. */
   publish<K extends GoferEventType>(type: K, payload: GoferEventMap[K]): GoferEvent {
     const draft = { type, at: Date.now(), payload } as Omit<GoferEvent, 'id'>;
     const id = this.persist ? this.persist(draft) : this.nextId++;
     const event = { ...draft, id } as GoferEvent;
+    if (this.listeners.size > 0) this.deliver(() => this.emit(event));
+    return event;
+  }
+
+  private emit(event: GoferEvent): void {
     for (const listener of this.listeners) {
       try {
         listener(event);
@@ -23,9 +35,9 @@ export class EventBus {
         // A listener's failure must not stop the publisher or the other listeners.
       }
     }
-    return event;
   }
 
+  /** Calls `listener` for every event delivered from now on; returns the unsubscribe function. */
   subscribe(listener: EventListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

@@ -1,6 +1,7 @@
 /** The persisted event log: every published event is a row with an increasing id. */
 import type { Database } from 'better-sqlite3';
 import type { EventQuery, GoferEvent } from '../api/index.js';
+import type { GroupCommit } from '../stores/group-commit.js';
 
 interface EventRow {
   id: number;
@@ -9,17 +10,19 @@ interface EventRow {
   payload: string;
 }
 
+/** The events table: append and list (register: EVENT_STORE). */
 export class EventStore {
   private readonly insert;
   private readonly selectAfter;
 
-  constructor(private readonly db: Database) {
+  constructor(db: Database, private readonly group?: GroupCommit) {
     this.insert = db.prepare<[string, number, string]>('INSERT INTO events (type, at, payload) VALUES (?, ?, ?)');
     this.selectAfter = db.prepare<[number, number], EventRow>('SELECT id, type, at, payload FROM events WHERE id > ? ORDER BY id LIMIT ?');
   }
 
   /** Stores an event and returns its id. */
   append(event: Omit<GoferEvent, 'id'>): number {
+    this.group?.begin();
     return Number(this.insert.run(event.type, event.at, JSON.stringify(event.payload)).lastInsertRowid);
   }
 
@@ -40,10 +43,5 @@ export class EventStore {
       }
       if (!types || rows.length === 0) return out;
     }
-  }
-
-  /** Drops events older than `id` (events of deleted pipelines stay until trimmed: an audit trail). */
-  trimBefore(id: number): void {
-    this.db.prepare('DELETE FROM events WHERE id < ?').run(id);
   }
 }

@@ -5,6 +5,7 @@ import { EVENT_BUS, EVENT_STORE } from '../kernel/tokens.js';
 import type { EventBus } from './event-bus.js';
 import type { EventStore } from './event-store.js';
 
+/** The events area of the Gofer API (EVENTS_API). */
 @injectable()
 export class EventsService implements EventsApi {
   constructor(

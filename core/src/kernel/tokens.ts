@@ -46,6 +46,23 @@ export const EVENT_STORE = token<import('../events/event-store.js').EventStore>(
 export const SECRET_STORE = token<import('../stores/secret-store.js').SecretStore>('gofer.secret-store');
 /** Pipeline and run objects. */
 export const OBJECT_STORE = token<import('../stores/object-store.js').ObjectStore>('gofer.object-store');
+/** Pipelines and their versions. */
+export const PIPELINE_STORE = token<import('../pipelines/pipeline-store.js').PipelineStore>('gofer.pipeline-store');
+/** Runs and task executions. */
+export const RUN_STORE = token<import('../runs/run-store.js').RunStore>('gofer.run-store');
+/** Task log files (append, follow, retention). */
+export const LOG_STORE = token<import('../runs/log-store.js').LogStore>('gofer.log-store');
+/**
+ * Run-scoped API tokens (`GOFER_API_TOKEN`): `verify(token)` tells the HTTP service which
+ * pipeline and run a token belongs to, while the run is unfinished.
+ */
+export const RUN_TOKENS = token<import('../runs/run-tokens.js').RunTokens>('gofer.run-tokens');
+/** The orchestrator: admits runs under the parallelism limits and drives their DAGs. */
+export const ORCHESTRATOR = token<import('../runs/orchestrator.js').Orchestrator>('gofer.orchestrator');
+/** Makes the child container of one run and the execution in it (see runs/set-up.ts). */
+export const RUN_SCOPES = token<import('../runs/orchestrator.js').RunScopeFactory>('gofer.run-scopes');
+/** Shares one SQLite transaction per event-loop turn among the hot write paths. */
+export const GROUP_COMMIT = token<import('../stores/group-commit.js').GroupCommit>('gofer.group-commit');
 /** Persistent key/value state per plugin: `(kind, name) -> store`. */
 export const PLUGIN_STATE = token<(kind: PluginKind, name: string) => PluginStateStore>('gofer.plugin-state');
 export const PLUGIN_REGISTRY = token<import('../plugins/registry.js').PluginRegistry>('gofer.plugin-registry');

@@ -30,6 +30,7 @@ function toInfo(row: PipelineRow): PipelineInfo {
   };
 }
 
+/** Pipelines and versions in SQLite (register: PIPELINE_STORE). */
 @injectable()
 export class PipelineStore {
   /** Parsed configs by `pipeline/version`: versions never change once stored. */
@@ -116,13 +117,6 @@ export class PipelineStore {
     this.get(pipelineId);
     this.db.prepare('UPDATE pipelines SET state = ?, modified = ? WHERE pipeline_id = ?').run(state, Date.now(), pipelineId);
     return this.get(pipelineId);
-  }
-
-  /** Reserves the next run id of a pipeline (inside the caller's transaction). */
-  nextRunId(pipelineId: string): number {
-    const row = this.db.prepare('UPDATE pipelines SET last_run_id = last_run_id + 1 WHERE pipeline_id = ? RETURNING last_run_id').get(pipelineId) as { last_run_id: number } | undefined;
-    if (!row) throw new GoferError('ERR_NOT_FOUND', `There is no pipeline "${pipelineId}".`, { details: { pipelineId } });
-    return row.last_run_id;
   }
 
   /** Removes the pipeline and its versions (runs, logs and objects are removed by their owners). */

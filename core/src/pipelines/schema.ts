@@ -7,6 +7,7 @@ export const ID_PATTERN = '^[a-zA-Z0-9_-]{3,32}$';
 /** Environment variable names as POSIX shells accept them. */
 const envMap = { type: 'object', propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }, additionalProperties: { type: 'string' } };
 
+/** JSON Schema of one task in a pipeline config. */
 export const TASK_SCHEMA: JsonSchema = {
   type: 'object',
   additionalProperties: false,
@@ -32,6 +33,7 @@ export const TASK_SCHEMA: JsonSchema = {
   },
 };
 
+/** JSON Schema of a whole pipeline config. */
 export const PIPELINE_SCHEMA: JsonSchema = {
   type: 'object',
   additionalProperties: false,

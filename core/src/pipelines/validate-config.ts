@@ -54,7 +54,7 @@ function graphProblems(config: PipelineConfig): ConfigProblem[] {
   });
   // Cycles (self-dependencies are reported above): depth-first search with colours; each
   // cycle is reported once, at the task where it was found closing.
-  const byId = new Map(config.tasks.map((t, i) => [t.id, { task: t, index: i }] as const));
+  const byId = new Map([...firstIndex].map(([id, i]) => [id, { task: config.tasks[i]!, index: i }] as const));
   const colour = new Map<string, 'grey' | 'black'>();
   const stack: string[] = [];
   const visit = (id: string): void => {

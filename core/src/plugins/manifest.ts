@@ -12,6 +12,7 @@ export const MANIFEST_SCHEMA: JsonSchema = {
     entry: { type: 'string', minLength: 1 },
     command: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
     settingsSchema: { type: 'object' },
+    subscriptionSchema: { type: 'object' },
   },
   oneOf: [{ required: ['entry'] }, { required: ['command'] }],
 };

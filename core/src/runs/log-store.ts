@@ -21,6 +21,10 @@ export interface LogWriter {
 
 type Waiter = () => void;
 
+/** The in-memory key of a task execution's log (cheaper than building its path). */
+const keyOf = (pipelineId: string, runId: number, taskId: string) => `${pipelineId}\0${runId}\0${taskId}`;
+
+/** Task log files (register: LOG_STORE); see the file comment. */
 @injectable()
 export class LogStore {
   readonly root: string;
@@ -48,9 +52,7 @@ export class LogStore {
    * again from its beginning, so the file is rewritten rather than appended twice).
    */
   writer(pipelineId: string, runId: number, taskId: string, fresh = true): LogWriter {
-    const path = this.path(pipelineId, runId, taskId);
-    const key = path;
-    if (fresh && existsSync(path)) rmSync(path, { force: true });
+    const key = keyOf(pipelineId, runId, taskId);
     let fd: number | undefined;
     this.live.add(key);
     this.notify(key);
@@ -59,7 +61,8 @@ export class LogStore {
         if (data.byteLength === 0) return;
         if (fd === undefined) {
           mkdirSync(join(this.root, pipelineId, String(runId)), { recursive: true });
-          fd = openSync(path, 'a');
+          // 'w': a re-attached container's output is read again from its beginning.
+          fd = openSync(this.path(pipelineId, runId, taskId), fresh ? 'w' : 'a');
         }
         writeSync(fd, data);
         this.notify(key);
@@ -75,7 +78,7 @@ export class LogStore {
 
   /** Wakes followers of a task (also called when a task completes without output). */
   touch(pipelineId: string, runId: number, taskId: string): void {
-    this.notify(this.path(pipelineId, runId, taskId));
+    this.notify(keyOf(pipelineId, runId, taskId));
   }
 
   /**
@@ -83,12 +86,13 @@ export class LogStore {
    * completed and no writer is open, or `signal` aborts.
    */
   async *read(pipelineId: string, runId: number, taskId: string, opts: { follow?: boolean; signal?: AbortSignal; isDone?: () => boolean } = {}): AsyncIterable<Uint8Array> {
-    const key = this.path(pipelineId, runId, taskId);
+    const key = keyOf(pipelineId, runId, taskId);
+    const file = this.path(pipelineId, runId, taskId);
     let offset = 0;
     const buffer = Buffer.alloc(64 * 1024);
     const drain = function* (this: LogStore): Generator<Uint8Array> {
-      if (!existsSync(key)) return;
-      const fd = openSync(key, 'r');
+      if (!existsSync(file)) return;
+      const fd = openSync(file, 'r');
       try {
         for (;;) {
           const n = readSync(fd, buffer, 0, buffer.length, offset);

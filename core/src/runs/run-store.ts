@@ -18,7 +18,8 @@ import {
   type TaskExecutionStatus,
   type TaskVariable,
 } from '../api/index.js';
-import { DATABASE } from '../kernel/tokens.js';
+import { DATABASE, GROUP_COMMIT } from '../kernel/tokens.js';
+import type { GroupCommit } from '../stores/group-commit.js';
 
 interface RunRow {
   seq: number;
@@ -115,11 +116,15 @@ export function publicTask(task: StoredTask): TaskExecution {
   return rest;
 }
 
+/** Runs and task executions in SQLite (see the file comment). */
 @injectable()
 export class RunStore {
   private readonly s: Record<string, Statement>;
 
-  constructor(@inject(DATABASE) private readonly db: Database) {
+  constructor(
+    @inject(DATABASE) private readonly db: Database,
+    @inject(GROUP_COMMIT) private readonly group: GroupCommit,
+  ) {
     const p = (sql: string) => db.prepare(sql);
     this.s = {
       nextRunId: p('UPDATE pipelines SET last_run_id = last_run_id + 1 WHERE pipeline_id = ? RETURNING last_run_id'),
@@ -141,6 +146,7 @@ export class RunStore {
 
   /** Creates a pending run of `version` with one `processing` task execution per task. */
   createRun(pipelineId: string, version: number, tasks: readonly TaskConfig[], variables: Record<string, string>, initiator: RunInitiator): StoredRun {
+    this.group.begin();
     return this.db.transaction((): StoredRun => {
       const next = this.s.nextRunId!.get(pipelineId) as { last_run_id: number } | undefined;
       if (!next) throw new GoferError('ERR_NOT_FOUND', `There is no pipeline "${pipelineId}".`, { details: { pipelineId } });
@@ -168,14 +174,17 @@ export class RunStore {
   }
 
   setRunRunning(pipelineId: string, runId: number): void {
+    this.group.begin();
     this.s.setRunRunning!.run(pipelineId, runId);
   }
 
   completeRun(pipelineId: string, runId: number, status: RunStatus, reason: { reason: string; description: string } | undefined): void {
+    this.group.begin();
     this.s.completeRun!.run(status, reason ? JSON.stringify(reason) : null, Date.now(), pipelineId, runId);
   }
 
   requestCancel(pipelineId: string, runId: number): void {
+    this.group.begin();
     this.s.requestCancel!.run(pipelineId, runId);
   }
 
@@ -191,11 +200,13 @@ export class RunStore {
 
   /** Recorded before startContainer is called: the final variables and one more attempt. */
   taskStarting(pipelineId: string, runId: number, taskId: string, variables: TaskVariable[]): void {
+    this.group.begin();
     this.s.taskStarting!.run(JSON.stringify(variables), pipelineId, runId, taskId);
   }
 
   /** Recorded right after startContainer resolved. */
   taskRunning(pipelineId: string, runId: number, taskId: string, schedulerId: string, started: number): void {
+    this.group.begin();
     this.s.taskRunning!.run(schedulerId, started, pipelineId, runId, taskId);
   }
 
@@ -207,6 +218,7 @@ export class RunStore {
     reason: { reason: TaskExecutionReason; description: string } | undefined,
     exitCode: number | undefined,
   ): number {
+    this.group.begin();
     const ended = Date.now();
     this.s.taskComplete!.run(status, reason ? JSON.stringify(reason) : null, exitCode ?? null, ended, pipelineId, runId, taskId);
     return ended;
@@ -225,8 +237,14 @@ export class RunStore {
     })();
   }
 
+  /** Resolves once every write so far is committed: await it before acting on the scheduler. */
+  durable(): Promise<void> {
+    return this.group.durable();
+  }
+
   /** Runs a function in one transaction (used to batch several writes). */
   transaction<T>(fn: () => T): T {
+    this.group.begin();
     return this.db.transaction(fn)();
   }
 }

@@ -23,26 +23,36 @@ export function hashRunToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
+/** Issues, verifies and revokes run-scoped API tokens (register: RUN_TOKENS). */
 @injectable()
 export class RunTokens {
-  constructor(@inject(DATABASE) private readonly db: Database) {}
+  private readonly insert;
+  private readonly select;
+  private readonly revoke;
+
+  constructor(@inject(DATABASE) private readonly db: Database) {
+    this.insert = db.prepare('INSERT INTO run_tokens (token_hash, pipeline_id, run_id, created) VALUES (?, ?, ?, ?)');
+    this.select = db.prepare<[string], { pipeline_id: string; run_id: number }>('SELECT pipeline_id, run_id FROM run_tokens WHERE token_hash = ? AND revoked IS NULL');
+    this.revoke = db.prepare('UPDATE run_tokens SET revoked = ? WHERE pipeline_id = ? AND run_id = ? AND revoked IS NULL');
+  }
 
   /** Makes a new token for a run and stores its hash. The plaintext is returned once. */
   issue(pipelineId: string, runId: number): string {
     const token = `${RUN_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
-    this.db.prepare('INSERT INTO run_tokens (token_hash, pipeline_id, run_id, created) VALUES (?, ?, ?, ?)').run(hashRunToken(token), pipelineId, runId, Date.now());
+    this.insert.run(hashRunToken(token), pipelineId, runId, Date.now());
     return token;
   }
 
   /** The scope of a token, or undefined when it is unknown or revoked. */
   verify(token: string): RunTokenScope | undefined {
-    const row = this.db.prepare('SELECT pipeline_id, run_id FROM run_tokens WHERE token_hash = ? AND revoked IS NULL').get(hashRunToken(token)) as { pipeline_id: string; run_id: number } | undefined;
+    if (typeof token !== 'string' || !token.startsWith(RUN_TOKEN_PREFIX)) return undefined;
+    const row = this.select.get(hashRunToken(token));
     return row ? { pipelineId: row.pipeline_id, runId: row.run_id } : undefined;
   }
 
   /** Revokes every token of a run (called when the run completes). */
   revokeRun(pipelineId: string, runId: number): void {
-    this.db.prepare('UPDATE run_tokens SET revoked = ? WHERE pipeline_id = ? AND run_id = ? AND revoked IS NULL').run(Date.now(), pipelineId, runId);
+    this.revoke.run(Date.now(), pipelineId, runId);
   }
 
   /** Drops the tokens of a deleted pipeline. */

@@ -11,8 +11,10 @@ const MASK = Buffer.from(SECRET_MASK);
 /** Lines shorter than this are too common to mask on their own ("{", "-----"). */
 const MIN_LINE_TO_MASK = 6;
 
+/** A streaming masker for one task execution's output. */
 export class SecretMasker {
   private readonly needles: Buffer[];
+  private readonly firstBytes: Set<number>;
   private pending: Buffer = Buffer.alloc(0);
 
   constructor(secretValues: readonly string[]) {
@@ -26,6 +28,7 @@ export class SecretMasker {
     }
     // Longest first, so a whole multi-line value wins over its lines.
     this.needles = [...set].sort((a, b) => b.length - a.length).map((v) => Buffer.from(v));
+    this.firstBytes = new Set(this.needles.map((n) => n[0]!));
   }
 
   /** True when there is nothing to mask (the stream passes through untouched). */
@@ -37,35 +40,39 @@ export class SecretMasker {
   push(chunk: Uint8Array): Buffer {
     if (this.empty) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     const data = this.pending.length > 0 ? Buffer.concat([this.pending, chunk]) : Buffer.from(chunk);
-    const masked = this.mask(data);
-    const hold = this.heldTail(masked);
-    this.pending = masked.subarray(masked.length - hold);
-    return masked.subarray(0, masked.length - hold);
+    return this.scan(data, data.length - this.heldTail(data));
   }
 
-  /** Releases whatever is held back (at the end of the stream). */
+  /** Releases whatever is held back, masked (at the end of the stream). */
   flush(): Buffer {
     const rest = this.pending;
     this.pending = Buffer.alloc(0);
-    return rest;
+    return rest.length === 0 ? rest : this.scan(rest, rest.length);
   }
 
-  private mask(data: Buffer): Buffer {
-    let out = data;
-    for (const needle of this.needles) {
-      let at = out.indexOf(needle);
-      if (at < 0) continue;
-      const parts: Buffer[] = [];
-      let from = 0;
-      while (at >= 0) {
-        parts.push(out.subarray(from, at), MASK);
-        from = at + needle.length;
-        at = out.indexOf(needle, from);
+  /**
+   * Masks left to right, longest secret first at each position, and stops at `releasable`:
+   * bytes from there on could still become a (longer) secret and wait in `pending`.
+   */
+  private scan(data: Buffer, releasable: number): Buffer {
+    const parts: Buffer[] = [];
+    let plainFrom = 0;
+    let i = 0;
+    while (i < releasable) {
+      if (this.firstBytes.has(data[i]!)) {
+        const needle = this.needles.find((n) => data.length - i >= n.length && data.compare(n, 0, n.length, i, i + n.length) === 0);
+        if (needle) {
+          parts.push(data.subarray(plainFrom, i), MASK);
+          i += needle.length;
+          plainFrom = i;
+          continue;
+        }
       }
-      parts.push(out.subarray(from));
-      out = Buffer.concat(parts);
+      i++;
     }
-    return out;
+    parts.push(data.subarray(plainFrom, i));
+    this.pending = Buffer.from(data.subarray(i));
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
   }
 
   /** Length of the longest suffix of `data` that is a proper prefix of some secret. */

@@ -86,21 +86,19 @@ export function resolveVariables(merged: readonly MergedVariable[], lookup: Subs
       stored.push({ key: v.key, value: secret ? SECRET_MASK : v.value, source: v.source });
       continue;
     }
-    let masked = false;
     const replace = (maskSecrets: boolean) =>
       v.value.replace(SUBSTITUTION, (_m, kind: SubstitutionKind, key: string) => {
         const value = lookup(kind, key);
         if (value === undefined) throw new MissingSubstitutionError(v.key, kind, key);
         if (kind.endsWith('secret')) {
           if (!maskSecrets && value !== '') secretValues.push(value);
-          masked = true;
           return maskSecrets ? SECRET_MASK : value;
         }
         return value;
       });
     env[v.key] = replace(false);
     const shown = replace(true);
-    stored.push({ key: v.key, value: masked ? shown : v.value, source: v.source });
+    stored.push({ key: v.key, value: shown, source: v.source });
   }
   return { env, stored, secretValues };
 }

@@ -32,7 +32,7 @@ function content(spec: { schema?: JsonSchema; contentType?: string | string[] })
   return out;
 }
 
-/** `{ default, description, ... }` without keywords OpenAPI 3.0 parameter schemas reject. */
+/** A parameter's schema; its description moves to the parameter itself. */
 function parameterSchema(schema: JsonSchema): JsonSchema {
   const { description: _d, ...rest } = schema;
   return rest;
@@ -62,14 +62,14 @@ function operation(route: Route): Record<string, unknown> {
   return op;
 }
 
-/** The OpenAPI 3.0.3 document for a route table. */
+/** The OpenAPI 3.1 document for a route table (3.1: schemas are plain JSON Schema, as ajv uses them). */
 export function openApiDocument(routes: readonly Route[]): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
     (paths[route.path] ??= {})[route.method.toLowerCase()] = operation(route);
   }
   return {
-    openapi: '3.0.3',
+    openapi: '3.1.0',
     info: { title: 'Gofer API', version: pkg.version, description: 'The HTTP API of the Gofer service. Authenticate with `Authorization: Bearer <token>`; errors are `{ error: { code, message, details } }`.' },
     servers: [{ url: '/' }],
     security: [{ bearer: [] }],

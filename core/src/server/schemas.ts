@@ -98,8 +98,23 @@ export const COMPONENT_SCHEMAS = {
   Event: { type: 'object', required: ['id', 'type', 'at', 'payload'], properties: { id: int, type: str, at: int, payload: { type: 'object' } } },
   Subscription: {
     type: 'object',
-    required: ['subscriptionId', 'pipelineId', 'extension'],
-    properties: { subscriptionId: str, pipelineId: str, extension: str, settings: stringMap, status: str, statusReason: str, created: int },
+    required: ['subscriptionId', 'pipelineId', 'extension', 'label', 'status'],
+    properties: {
+      subscriptionId: str, pipelineId: str, extension: str, label: str, settings: stringMap,
+      status: { type: 'string', enum: ['active', 'error'] }, statusReason: str, created: int, modified: int,
+    },
+  },
+  ExtensionInfo: {
+    type: 'object',
+    required: ['name', 'status', 'subscriptions'],
+    properties: {
+      name: str, packageName: str, status: { type: 'string', enum: ['active', 'loaded', 'failed'] },
+      error: { type: 'object', properties: { code: str, message: str } },
+      command: { type: 'array', items: str },
+      process: { type: 'object', properties: { state: str, pid: int, restarts: int, lastExitCode: { type: ['integer', 'null'] } } },
+      subscriptions: { type: 'object', properties: { active: int, error: int } },
+      subscriptionSchema: { type: 'object' },
+    },
   },
 } satisfies Record<string, JsonSchema>;
 

@@ -7,7 +7,8 @@ import type { Gofer, GoferOptions } from '../api/index.js';
 import { TokenStore } from '../auth/token-store.js';
 import { createGofer } from '../kernel/create-gofer.js';
 import type { GoferHandle } from '../kernel/gofer-handle.js';
-import { DATABASE, LIFECYCLE, RUN_TOKENS } from '../kernel/tokens.js';
+import { DATABASE, LIFECYCLE } from '../kernel/tokens.js';
+import { RunTokens } from '../runs/run-tokens.js';
 import type { RunTokenVerifier } from './authenticate.js';
 import { startApiServer, type ApiServer } from './http-server.js';
 
@@ -25,11 +26,12 @@ export interface GoferService {
 export async function attachApiServer(gofer: GoferHandle & Gofer, listen?: { host?: string; port?: number }): Promise<{ server: ApiServer; tokens: TokenStore }> {
   const c = gofer.container;
   const tokens = new TokenStore(c.resolve(DATABASE));
-  const runTokens: RunTokenVerifier | undefined = c.isRegistered(RUN_TOKENS, true) ? c.resolve(RUN_TOKENS) : undefined;
+  // Run tokens (GOFER_API_TOKEN) live in the runs module's table; RunTokens reads it.
+  const runTokens: RunTokenVerifier = c.resolve(RunTokens);
   const server = await startApiServer({
     gofer,
     tokens,
-    ...(runTokens ? { runTokens } : {}),
+    runTokens,
     logger: gofer.logger,
     host: listen?.host ?? gofer.config.server.host,
     port: listen?.port ?? gofer.config.server.port,

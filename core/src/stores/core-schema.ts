@@ -1,6 +1,7 @@
 /** The core's own tables, as versioned migrations (module "core"). Append; never edit. */
 import type { Migration } from './migrations.js';
 
+/** The core schema, version N being entry N. */
 export const CORE_MIGRATIONS: readonly Migration[] = [
   // 1: events, plugin state, pipelines, runs, task executions, secrets, objects, run tokens.
   `

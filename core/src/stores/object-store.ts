@@ -15,11 +15,13 @@ const PIPELINE_SCOPE = 0;
 
 type Scope = { pipelineId: string; runId?: number };
 
+/** Pipeline and run objects; also the objects area of the Gofer API (OBJECTS_API). */
 @injectable()
 export class ObjectStore implements ObjectsApi {
   private readonly selectOne;
   private readonly deleteOne;
   private readonly insert;
+  private readonly expire;
 
   constructor(
     @inject(DATABASE) private readonly db: Database,
@@ -29,6 +31,7 @@ export class ObjectStore implements ObjectsApi {
     this.selectOne = db.prepare<[string, number, string], { value: Buffer }>('SELECT value FROM objects WHERE pipeline_id = ? AND run_id = ? AND key = ?');
     this.deleteOne = db.prepare('DELETE FROM objects WHERE pipeline_id = ? AND run_id = ? AND key = ?');
     this.insert = db.prepare('INSERT INTO objects (pipeline_id, run_id, key, value, created) VALUES (?, ?, ?, ?, ?)');
+    this.expire = db.prepare('DELETE FROM objects WHERE pipeline_id = ? AND run_id != 0 AND run_id <= ?');
   }
 
   async put(scope: Scope, key: string, value: Uint8Array): Promise<void> {
@@ -75,7 +78,7 @@ export class ObjectStore implements ObjectsApi {
 
   /** Drops the run objects of runs older than the `runObjectExpiry` most recent ones. */
   expireRunObjects(pipelineId: string, newestRunId: number): void {
-    this.db.prepare('DELETE FROM objects WHERE pipeline_id = ? AND run_id != 0 AND run_id <= ?').run(pipelineId, newestRunId - this.config.runObjectExpiry);
+    this.expire.run(pipelineId, newestRunId - this.config.runObjectExpiry);
   }
 
   /** Removes every object of a pipeline (when the pipeline is deleted). */

@@ -19,6 +19,7 @@ interface SecretRow {
   ciphertext: Buffer;
 }
 
+/** AES-256-GCM encrypted secrets (register: SECRET_STORE). */
 export class SecretStore {
   private readonly key: Buffer | undefined;
   private readonly selectOne;

@@ -24,6 +24,7 @@ const MAX_MISSED_SCAN = 100_000;
 
 const stateKey = (subscriptionId: string) => `last-fire:${subscriptionId}`;
 
+/** The cron extension instance: one schedule per subscription. */
 export class CronExtension implements Extension {
   private readonly watches = new Map<string, Watch>();
   private closed = false;

@@ -8,6 +8,7 @@ import { GOFER_API_VERSION, defineExtension, type ExtensionDefinition } from '@g
 import { systemClock, type Clock } from './clock.js';
 import { CronExtension, type CronSettings } from './cron-extension.js';
 
+/** The building blocks, for embedding apps and tests. */
 export { systemClock, type Clock } from './clock.js';
 export { CronExtension, type CronSettings } from './cron-extension.js';
 
@@ -47,5 +48,6 @@ export function createCronExtension(options: CronExtensionOptions = {}): Extensi
   });
 }
 
+/** The cron extension's definition on the wall clock (the package's default export). */
 const cronExtension = createCronExtension();
 export default cronExtension;

@@ -97,7 +97,8 @@ test('timezone: "0 9 * * *" in Europe/Paris fires at 08:00 UTC in winter', async
 test('refuses a malformed expression or timezone with ERR_INVALID_ARGUMENT', async () => {
   const clock = new FakeClock(T0);
   const ext = await createCronExtension({ clock }).create(fakeContext(), {});
-  for (const settings of [{ expression: 'every minute' }, { expression: '* * * * *', timezone: 'Mars/Olympus' }]) {
+  const cases: Array<Record<string, string>> = [{ expression: 'every minute' }, { expression: '* * * * *', timezone: 'Mars/Olympus' }];
+  for (const settings of cases) {
     try {
       await ext.subscribe({ subscriptionId: 'bad', pipelineId: 'p', settings });
       assert.unreachable(`should refuse ${JSON.stringify(settings)}`);

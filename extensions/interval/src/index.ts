@@ -6,6 +6,7 @@ import { GOFER_API_VERSION, defineExtension } from '@gofer/core/api';
 import { DURATION_PATTERN } from './duration.js';
 import { IntervalExtension, type IntervalSettings } from './interval-extension.js';
 
+/** The building blocks, for embedding apps and tests. */
 export { parseDuration, DURATION_PATTERN } from './duration.js';
 export { IntervalExtension, type IntervalSettings } from './interval-extension.js';
 

@@ -16,6 +16,7 @@ interface Watch {
   count: number;
 }
 
+/** The interval extension instance: one timer chain per subscription. */
 export class IntervalExtension implements Extension {
   private readonly watches = new Map<string, Watch>();
   private readonly minimumMs: number;

@@ -6,6 +6,7 @@ import { GOFER_API_VERSION, defineExtension } from '@gofer/core/api';
 import { VARIABLE_KEY_PATTERN, VARIABLE_SOURCE_PATTERN } from './variable-mapping.js';
 import { WebhookExtension, type WebhookSettings } from './webhook-extension.js';
 
+/** The building blocks, for embedding apps and tests. */
 export { WebhookExtension, type WebhookSettings } from './webhook-extension.js';
 export { signBody, verifySignature } from './signature.js';
 export { mapVariables, readPointer } from './variable-mapping.js';

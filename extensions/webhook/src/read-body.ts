@@ -4,6 +4,7 @@ import type { IncomingMessage } from 'node:http';
 /** Why a body could not be read. */
 export type BodyResult = { ok: true; body: Buffer } | { ok: false; reason: 'too_large' | 'aborted' };
 
+/** Resolves with the body, or `too_large` as soon as the limit is passed (the rest is drained). */
 export function readBody(req: IncomingMessage, limitBytes: number): Promise<BodyResult> {
   return new Promise((resolve) => {
     const declared = Number(req.headers['content-length']);

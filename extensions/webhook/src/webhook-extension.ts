@@ -30,6 +30,7 @@ const STATUS_OF_CODE: Partial<Record<string, number>> = {
   ERR_GOFER_CLOSED: 503,
 };
 
+/** The webhook extension instance; `urlFor` tells where a subscription's deliveries go. */
 export class WebhookExtension implements Extension {
   private readonly subs = new Map<string, Subscription>();
   private server: Server | undefined;
@@ -76,7 +77,13 @@ export class WebhookExtension implements Extension {
   private open(): Promise<void> {
     if (this.closed) return Promise.reject(new GoferError('ERR_EXTENSION_UNAVAILABLE', 'The webhook extension is closed.'));
     this.opening ??= new Promise<void>((resolve, reject) => {
-      const server = createServer((req, res) => void this.handle(req, res));
+      const server = createServer((req, res) => {
+        this.handle(req, res).catch((err: Error) => {
+          this.ctx.logger.error('webhook request failed unexpectedly', { error: err.message });
+          if (!res.headersSent) reply(res, 500, 'ERR_INTERNAL', 'The webhook could not be processed; see the Gofer log.');
+          else res.destroy();
+        });
+      });
       server.once('error', (err: NodeJS.ErrnoException) => {
         this.opening = undefined;
         reject(new GoferError('ERR_EXTENSION_UNAVAILABLE', `The webhook listener could not open ${this.settings.host ?? '127.0.0.1'}:${this.settings.port ?? 8091}: ${err.message}. Fix: free the port or set extensions.webhook.port.`, { cause: err }));

@@ -31,6 +31,9 @@ interface Observed {
   final?: ContainerStatus;
 }
 
+/** Unread attach output above which the attach stream is paused (the engine then holds back). */
+const ATTACH_HIGH_WATER_BYTES = 8 * 1024 * 1024;
+
 /** How long an unread attach buffer of a finished container stays in memory. */
 const UNREAD_BUFFER_TTL_MS = 60_000;
 
@@ -60,26 +63,16 @@ export class DockerScheduler implements Scheduler {
     const ctx: ErrorContext = { engine: this.engine, container: name };
     this.starting.add(name);
     try {
-      const policy = req.alwaysPull ? 'always' : this.settings.pullPolicy;
-      await ensureImage(this.docker, { image: req.image, policy, registryAuth: req.registryAuth }, this.engine);
-      await this.forget(name, true);
-      const container = await this.docker.createContainer({
-        name,
-        Image: req.image,
-        Env: Object.entries({ ...req.variables, ...secretEnv }).map(([k, v]) => `${k}=${v}`),
-        ...(req.entrypoint?.length ? { Entrypoint: req.entrypoint } : {}),
-        ...(req.command?.length ? { Cmd: req.command } : {}),
-        Labels: { ...req.labels, ...MANAGED_LABELS, 'gofer.id': req.id },
-        AttachStdout: true,
-        AttachStderr: true,
-        Tty: false,
-        StopTimeout: Math.ceil(this.settings.stopTimeoutMs / 1000),
-        HostConfig: { NetworkMode: this.settings.networkMode },
-      }).catch((err: unknown) => { throw translateEngineError(err, { ...ctx, image: req.image }, `create container ${name}`); });
+      const container = await this.create(name, req, secretEnv);
       // Attach before start: the engine's fastest output path, and nothing is missed.
       const stream = (await container.attach({ stream: true, stdout: true, stderr: true })) as NodeJS.ReadableStream;
       const session: AttachSession = { log: undefined as never, stop: () => {} };
-      session.log = new LiveLog({ capBytes: this.settings.liveLogBufferBytes, onAbandon: () => session.stop() });
+      session.log = new LiveLog({
+        capBytes: this.settings.liveLogBufferBytes,
+        onAbandon: () => session.stop(),
+        highWaterBytes: ATTACH_HIGH_WATER_BYTES,
+        onPressure: (pause) => (pause ? stream.pause() : stream.resume()),
+      });
       session.stop = pipeMultiplexed(this.docker, stream, session.log);
       this.sessions.set(name, session);
       stream.on('end', () => setTimeout(() => this.dropIdleSession(name, session), UNREAD_BUFFER_TTL_MS).unref());
@@ -98,16 +91,53 @@ export class DockerScheduler implements Scheduler {
     }
   }
 
+  /**
+   * Creates the container. The common case costs one engine call: the image's presence and a
+   * stale same-named container are discovered from the create's 404/409 and handled then.
+   */
+  private async create(name: string, req: StartContainerRequest, secretEnv: Record<string, string>): Promise<Docker.Container> {
+    const options: Docker.ContainerCreateOptions = {
+      name,
+      Image: req.image,
+      Env: Object.entries({ ...req.variables, ...secretEnv }).map(([k, v]) => `${k}=${v}`),
+      ...(req.entrypoint?.length ? { Entrypoint: req.entrypoint } : {}),
+      ...(req.command?.length ? { Cmd: req.command } : {}),
+      Labels: { ...req.labels, ...MANAGED_LABELS, 'gofer.id': req.id },
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: false,
+      StopTimeout: Math.ceil(this.settings.stopTimeoutMs / 1000),
+      HostConfig: { NetworkMode: this.settings.networkMode },
+    };
+    const policy = req.alwaysPull ? 'always' : this.settings.pullPolicy;
+    const pull = () => ensureImage(this.docker, { image: req.image, policy, registryAuth: req.registryAuth }, this.engine);
+    if (policy === 'always') await pull();
+    await this.forget(name, false);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.docker.createContainer(options);
+      } catch (err) {
+        const { statusCode, message } = err as { statusCode?: number; message?: string };
+        const noImage = statusCode === 404 && /no such image/i.test(String(message));
+        if (attempt < 2 && noImage && policy !== 'always') await pull(); // the image is missing locally
+        else if (attempt < 2 && statusCode === 409) await this.forget(name, true); // a stale container has the name
+        else throw translateEngineError(err, { engine: this.engine, ...(noImage ? { image: req.image } : {}) }, `create container ${name}`);
+      }
+    }
+  }
+
   async stopContainer(req: StopContainerRequest): Promise<void> {
     const name = req.schedulerId;
     const container = this.docker.getContainer(name);
-    const status = await this.getState({ schedulerId: name });
+    const { status, info } = await this.inspect(name);
     if (status.state !== 'running') return;
     const timeoutMs = Number.isFinite(req.timeoutMs) && req.timeoutMs >= 0 ? req.timeoutMs : this.settings.stopTimeoutMs;
     const ctx: ErrorContext = { engine: this.engine, container: name };
     await this.markCancelled(name, true);
     try {
-      await container.kill({ signal: 'SIGTERM' });
+      // The image's own stop signal when it declares one, as `docker stop` does.
+      const declared = (info?.Config as { StopSignal?: string } | undefined)?.StopSignal;
+      await container.kill({ signal: declared || 'SIGTERM' });
     } catch (err) {
       if (isNoOp(err) || isNotFound(err)) return this.markCancelled(name, false); // it ended on its own first
       throw translateEngineError(err, ctx, `stop container ${name}`);
@@ -122,23 +152,27 @@ export class DockerScheduler implements Scheduler {
   }
 
   async getState(req: ContainerRef): Promise<ContainerStatus> {
-    const name = req.schedulerId;
+    const { status } = await this.inspect(req.schedulerId);
+    if (status.state === 'exited' || status.state === 'cancelled') this.observe(req.schedulerId, { final: status });
+    return status;
+  }
+
+  /** The engine's view of a container, mapped to a status; a vanished one falls back to its record. */
+  private async inspect(name: string): Promise<{ status: ContainerStatus; info?: Docker.ContainerInspectInfo }> {
     let info: Docker.ContainerInspectInfo;
     try {
       info = await this.docker.getContainer(name).inspect();
     } catch (err) {
-      if (!isNotFound(err)) throw translateEngineError(err, { engine: this.engine, container: name }, `inspect container ${name}`);
-      const record = await this.records.get(name);
+      const record = isNotFound(err) ? await this.records.get(name) : undefined;
       if (!record) throw translateEngineError(err, { engine: this.engine, container: name }, `inspect container ${name}`);
-      return record.final ?? { state: 'unknown' };
+      return { status: record.final ?? { state: 'unknown' } };
     }
     const { Status, ExitCode } = info.State;
-    if (Status === 'running' || Status === 'paused' || Status === 'restarting') return { state: 'running' };
-    if (Status === 'created') return { state: this.starting.has(name) ? 'running' : 'unknown' };
+    if (Status === 'running' || Status === 'paused' || Status === 'restarting') return { status: { state: 'running' }, info };
+    // Created but never started: running only while this instance is starting it.
+    if (Status === 'created') return { status: { state: this.starting.has(name) ? 'running' : 'unknown' }, info };
     const record = await this.records.get(name);
-    const status: ContainerStatus = { state: record?.cancelled ? 'cancelled' : 'exited', exitCode: ExitCode };
-    this.observe(name, { final: status });
-    return status;
+    return { status: { state: record?.cancelled ? 'cancelled' : 'exited', exitCode: ExitCode }, info };
   }
 
   async getLogs(req: ContainerRef): Promise<AsyncIterable<LogChunk>> {

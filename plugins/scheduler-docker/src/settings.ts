@@ -37,8 +37,9 @@ export interface DockerSchedulerSettings {
   stopTimeoutMs: number;
   secrets?: SecretSourceSettings;
   /**
-   * Output kept in memory per container so that a reader arriving after start still gets
-   * everything from the first byte. Past this, later readers are served from the engine.
+   * Attach output kept in memory per container while no reader has arrived yet, so that a
+   * reader coming shortly after start still gets everything from the first byte. Past this,
+   * the attach is dropped and readers are served from the engine's log endpoint.
    */
   liveLogBufferBytes: number;
 }
@@ -49,7 +50,7 @@ export const DEFAULT_SETTINGS = Object.freeze({
   removeAfterExit: 'always',
   pullPolicy: 'if-missing',
   stopTimeoutMs: 10_000,
-  liveLogBufferBytes: 64 * 1024 * 1024,
+  liveLogBufferBytes: 16 * 1024 * 1024,
 } satisfies Partial<DockerSchedulerSettings>);
 
 /** JSON Schema of {@link DockerSchedulerSettings}; the core validates with ajv (allErrors, defaults). */

@@ -97,7 +97,7 @@ export class ProcessScheduler implements Scheduler {
     if ((await this.stateOf(paths)).state !== 'running') return;
     const timeoutMs = Number.isFinite(req.timeoutMs) && req.timeoutMs >= 0 ? req.timeoutMs : this.settings.stopTimeoutMs;
     await writeFile(paths.cancelled, String(Date.now()));
-    await this.signalTask(paths, 'SIGTERM', false);
+    await this.signalTask(paths, 'SIGTERM');
     if (await this.waitForEnd(paths, timeoutMs)) return;
     await this.signalTask(paths, 'SIGKILL');
     await this.waitForEnd(paths, Infinity);
@@ -161,14 +161,15 @@ export class ProcessScheduler implements Scheduler {
   }
 
   /**
-   * The graceful signal goes to the task's main process only, as Docker does with PID 1 (the
-   * task decides what its children get); the kill goes to its whole process group.
+   * Signals the task's whole process group (its session, made by setsid): the task and every
+   * child it started get the graceful signal, and the kill leaves nothing behind. The wrapper
+   * shell is outside that group, so it survives to record the exit code.
    */
-  private async signalTask(paths: ExecutionPaths, signal: NodeJS.Signals, wholeGroup = true): Promise<void> {
+  private async signalTask(paths: ExecutionPaths, signal: NodeJS.Signals): Promise<void> {
     const pid = Number.parseInt((await readOptional(paths.pid)) ?? '', 10);
     if (!Number.isInteger(pid) || pid <= 1) return;
     try {
-      process.kill(wholeGroup ? -pid : pid, signal);
+      process.kill(-pid, signal);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
     }

@@ -24,6 +24,8 @@ export interface ServiceLogSource {
 }
 
 const HIGH_WATER = 1 << 20;
+/** How long a finished log waits for the swarm to report its task ended. */
+const FINISH_WAIT_MS = 30_000;
 
 /** Demultiplexes one log stream into ordered chunks, pausing the source while the reader lags. */
 export async function* demuxedChunks(source: Readable, demux: Demux): AsyncGenerator<LogChunk> {
@@ -92,7 +94,15 @@ export async function* serviceLogs(src: ServiceLogSource): AsyncGenerator<LogChu
       tick ??= new Promise((resolve) => { timer = setTimeout(() => resolve('tick'), src.pollIntervalMs); });
       const winner = await Promise.race([pending, tick]);
       if (winner !== 'tick') {
-        if (winner.done) return; // the live stream ended by itself: nothing more will come
+        if (winner.done) {
+          // The live stream ended by itself (a container's log ends when it exits): the output is
+          // complete. Return once the swarm reports the task ended too, so that a reader who
+          // asks for the state next sees the final one.
+          for (let waited = 0; waited < FINISH_WAIT_MS && !(await src.isFinished()); waited += src.pollIntervalMs) {
+            await new Promise((resolve) => setTimeout(resolve, src.pollIntervalMs));
+          }
+          return;
+        }
         delivered[winner.value.stream] += winner.value.data.byteLength;
         yield winner.value;
         pending = live.next();

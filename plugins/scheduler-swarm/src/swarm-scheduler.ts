@@ -3,7 +3,7 @@
  * condition `none`, created through a swarm manager. The service name is derived from the
  * task execution id and is the scheduler id.
  */
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import {
@@ -17,7 +17,7 @@ import { serviceNameFor } from './service-name.js';
 import { serviceLogs } from './service-logs.js';
 import { buildServiceSpec, MANAGED_LABELS } from './service-spec.js';
 import type { SwarmSettings } from './settings.js';
-import { imageError, isNotFound, translateSwarmError } from './swarm-errors.js';
+import { engineMessage, imageError, isNotFound, translateSwarmError } from './swarm-errors.js';
 import { currentTask, hasStarted, isEnded, taskStatus, type SwarmTask } from './task-state.js';
 
 /** Set on a service's labels when Gofer stops it, so its state reads `cancelled`. */
@@ -59,9 +59,7 @@ export class SwarmScheduler implements Scheduler {
     const ctx = { engine: this.address, image: req.image, service: name };
     try {
       await this.removeService(name);
-      const auth: Auth | undefined = req.registryAuth
-        ? { username: req.registryAuth.user, password: req.registryAuth.pass, serveraddress: registryHost(req.image) }
-        : undefined;
+      const auth = this.registryAuth(req);
       const image = await this.resolveImage(req.image, auth);
       const secrets = await this.lookupSecrets(req.secrets);
       const env = { ...req.variables };
@@ -86,15 +84,19 @@ export class SwarmScheduler implements Scheduler {
   }
 
   /**
-   * Scales the service to zero (swarm sends the stop signal, then kills after the service's
-   * StopGracePeriod), waits until the task has ended, and removes the service. When `timeoutMs`
-   * passes first and the task runs on the node this client talks to, its container is killed.
+   * Labels the service stopped (so every instance reads `cancelled`), then ends its task:
+   * - on the node this client talks to (always, on a one-node swarm): SIGTERM to the container,
+   *   SIGKILL once `timeoutMs` passes. The task ends like any other, so its exit code and logs
+   *   stay readable until the service is removed;
+   * - on another node (swarm cannot signal a task there): the service is scaled to zero; swarm
+   *   sends the stop signal and kills after the StopGracePeriod fixed when the service was
+   *   created (setting `stopGracePeriodMs`). Swarm drops such a task, and its logs, once it ends.
+   * Resolves once the task has ended. A task that already ended is left as it is.
    */
   async stopContainer(req: StopContainerRequest): Promise<void> {
     const name = req.schedulerId;
     const ctx = { engine: this.address, service: name };
     try {
-      if (this.ended.has(name)) return;
       const service = await this.inspect(name);
       if (!service) {
         if (this.started.has(name)) return;
@@ -102,25 +104,27 @@ export class SwarmScheduler implements Scheduler {
       }
       const before = currentTask(await this.tasks(service.ID));
       if (isEnded(before)) return; // finished on its own: nothing to stop
-      await this.scaleToZero(service);
+      const container = this.settings.stopVia === 'auto' ? await this.localContainer(before) : undefined;
+      await this.updateService(service, { labels: { [STOPPED_LABEL]: 'true' }, replicas: container ? undefined : 0 });
+      if (container) await this.signal(container, 'SIGTERM');
       const killAt = Date.now() + req.timeoutMs;
-      const giveUpAt = killAt + this.settings.stopGracePeriodMs + STOP_SLACK_MS;
+      const giveUpAt = killAt + (container ? 0 : this.settings.stopGracePeriodMs) + STOP_SLACK_MS;
       let last = before;
       let killed = false;
       for (;;) {
-        const tasks = await this.tasks(service.ID).catch((err: unknown) => (isNotFound(err) ? [] : Promise.reject(err)));
-        const task = currentTask(tasks);
+        const task = currentTask(await this.tasks(service.ID));
         if (task) last = task;
-        if (!task || isEnded(task) || Date.now() > giveUpAt) break;
+        if (!task || isEnded(task)) break;
+        if (Date.now() > giveUpAt) throw new GoferError('ERR_SCHEDULER_UNAVAILABLE', `The swarm did not end the task of service ${name} in time (state ${task.Status?.State}).`, { details: { schedulerId: name } });
         if (!killed && Date.now() >= killAt) {
           killed = true;
-          await this.killIfLocal(task);
+          const now = container ?? (this.settings.stopVia === 'auto' ? await this.localContainer(task) : undefined);
+          if (now) await this.signal(now, 'SIGKILL');
         }
-        await sleep(this.settings.pollIntervalMs);
+        await sleep(Math.min(this.settings.pollIntervalMs, 100));
       }
       const exitCode = last?.Status?.ContainerStatus?.ExitCode;
-      this.ended.set(name, isEnded(last) && typeof exitCode === 'number' ? { state: 'cancelled', exitCode } : { state: 'cancelled' });
-      await this.removeService(service.ID);
+      if (!container) this.ended.set(name, isEnded(last) && typeof exitCode === 'number' ? { state: 'cancelled', exitCode } : { state: 'cancelled' });
     } catch (err) {
       throw translateSwarmError(err, ctx, `stop service ${name}`);
     }
@@ -157,8 +161,9 @@ export class SwarmScheduler implements Scheduler {
     try {
       const service = await this.inspect(name);
       if (!service) throw this.noSuchService(name);
+      const container = this.settings.logsVia === 'auto' ? await this.localContainer(currentTask(await this.tasks(service.ID))) : undefined;
       const logs = serviceLogs({
-        open: (follow) => this.openLogs(service.ID, follow),
+        open: (follow) => (container ? this.openLogs('containers', container, follow) : this.openLogs('services', service.ID, follow)),
         isFinished: async () => {
           try {
             return isEnded(currentTask(await this.tasks(service.ID))) || (await this.inspect(service.ID)) === undefined;
@@ -202,6 +207,14 @@ export class SwarmScheduler implements Scheduler {
   async close(): Promise<void> {
     this.started.clear();
     this.ended.clear();
+  }
+
+  /** The task's own credentials, else the settings' for the image's registry host. */
+  private registryAuth(req: StartContainerRequest): Auth | undefined {
+    const serveraddress = registryHost(req.image);
+    if (req.registryAuth) return { username: req.registryAuth.user, password: req.registryAuth.pass, serveraddress };
+    const configured = this.settings.registryCredentials[serveraddress];
+    return configured ? { ...configured, serveraddress } : undefined;
   }
 
   private noSuchService(name: string): GoferError {
@@ -322,38 +335,58 @@ export class SwarmScheduler implements Scheduler {
     throw new GoferError('ERR_INVALID_ARGUMENT', `The swarm could not start the task's container: ${error}.${hint}`, { details: { image, schedulerId: name } });
   }
 
-  /** Scales to zero replicas and labels the service stopped, retrying once on a version race. */
-  private async scaleToZero(service: ServiceInfo): Promise<void> {
+  /** Adds labels (and sets the replica count), retrying once when the service changed meanwhile. */
+  private async updateService(service: ServiceInfo, change: { labels: Record<string, string>; replicas?: number }): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       const current = attempt === 0 ? service : await this.inspect(service.ID);
       if (!current) return;
-      const spec = { ...current.Spec, Labels: { ...current.Spec.Labels, [STOPPED_LABEL]: 'true' }, Mode: { Replicated: { Replicas: 0 } } };
+      const spec = { ...current.Spec, Labels: { ...current.Spec.Labels, ...change.labels } };
+      if (change.replicas !== undefined) spec.Mode = { Replicated: { Replicas: change.replicas } };
       try {
         await this.docker.getService(current.ID).update({ _query: { version: current.Version?.Index }, _body: spec });
         return;
       } catch (err) {
-        if (attempt > 0 || !/out of sequence/i.test(String((err as Error).message))) throw err;
+        if (attempt > 0 || !/out of sequence/i.test(engineMessage(err))) throw err;
       }
     }
   }
 
-  /** Kills a task's container when it runs on the node this client talks to (swarm cannot force it). */
-  private async killIfLocal(task: SwarmTask): Promise<void> {
+  /** The task's container when it runs on the node this client talks to, else undefined. */
+  private async localContainer(task: SwarmTask | undefined): Promise<string | undefined> {
     this.localNode ??= this.docker.info().then((i: { Swarm?: { NodeID?: string } }) => i.Swarm?.NodeID, () => undefined);
-    const containerId = task.Status?.ContainerStatus?.ContainerID;
-    if (!containerId || task.NodeID === undefined || task.NodeID !== (await this.localNode)) return;
-    await this.docker.getContainer(containerId).kill().catch(() => undefined); // already gone: fine
+    const containerId = task?.Status?.ContainerStatus?.ContainerID;
+    if (!containerId || !task?.NodeID || task.NodeID !== (await this.localNode)) return undefined;
+    return containerId;
   }
 
-  private async openLogs(serviceId: string, follow: boolean): Promise<Readable> {
+  /** Sends a signal to a local task container; one that already exited is fine. */
+  private async signal(containerId: string, signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
+    try {
+      await this.docker.getContainer(containerId).kill({ signal });
+    } catch (err) {
+      const status = (err as { statusCode?: number }).statusCode;
+      if (status !== 404 && status !== 409 && status !== 304) throw err;
+    }
+  }
+
+  /**
+   * A multiplexed log stream from the beginning, as a stream also when not following (dockerode's
+   * own calls buffer a finished log whole). `containers` reads one local task container.
+   */
+  private async openLogs(kind: 'services' | 'containers', id: string, follow: boolean): Promise<Readable> {
     return new Promise((resolve, reject) => {
       this.docker.modem.dial({
-        path: `/services/${serviceId}/logs?`,
+        path: `/${kind}/${id}/logs?`,
         method: 'GET',
         isStream: true,
-        statusCodes: { 200: true, 404: 'no such service', 500: 'server error', 503: 'node is not part of a swarm' },
+        statusCodes: { 200: true, 404: `no such ${kind === 'services' ? 'service' : 'container'}`, 500: 'server error', 503: 'node is not part of a swarm' },
         options: { follow, stdout: true, stderr: true },
-      }, (err: unknown, stream: unknown) => (err ? reject(err) : resolve(stream as Readable)));
+      }, (err: unknown, stream: unknown) => {
+        // A service (or container) removed meanwhile has no more output: an empty read.
+        if (err && !follow && isNotFound(err)) resolve(Readable.from([]));
+        else if (err) reject(err);
+        else resolve(stream as Readable);
+      });
     });
   }
 }

@@ -66,11 +66,16 @@ async function swarmState(): Promise<string> {
   return stdout.trim();
 }
 
-/** Joins (initialising when needed) the single-node test swarm. Call {@link leaveTestSwarm} at the end. */
-export async function joinTestSwarm(): Promise<void> {
+/**
+ * Joins (initialising when needed) the single-node test swarm. Call {@link leaveTestSwarm} at
+ * the end. `whileNoSwarm` runs first, under the lock, when the engine is not in a swarm yet:
+ * the one moment a test can see how the scheduler treats a plain engine.
+ */
+export async function joinTestSwarm(whileNoSwarm?: () => Promise<void>): Promise<void> {
   await withLock(async () => {
     const state = readState();
     if ((await swarmState()) !== 'active') {
+      await whileNoSwarm?.();
       await run('docker', ['swarm', 'init', '--advertise-addr', '127.0.0.1', '--listen-addr', '127.0.0.1:2377']);
       state.initialisedByTests = true;
     }

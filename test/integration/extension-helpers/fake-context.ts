@@ -13,7 +13,7 @@ export interface FakeContext extends ExtensionContext {
   abort(): void;
 }
 
-export function fakeContext(opts: { state?: Map<string, string>; startRun?: (req: StartRunRequest) => Promise<RunRef> } = {}): FakeContext {
+export function fakeContext(opts: { state?: Map<string, string>; dataDir?: string; startRun?: (req: StartRunRequest) => Promise<RunRef> } = {}): FakeContext {
   const started: StartRunRequest[] = [];
   const stateMap = opts.state ?? new Map<string, string>();
   const controller = new AbortController();
@@ -24,7 +24,7 @@ export function fakeContext(opts: { state?: Map<string, string>; startRun?: (req
     name: 'test',
     logger,
     events: { subscribe: () => () => undefined },
-    dataDir: '/nonexistent',
+    dataDir: opts.dataDir ?? '/nonexistent',
     signal: controller.signal,
     state: {
       get: async (k) => stateMap.get(k),

@@ -1,0 +1,87 @@
+/**
+ * Shared pieces of the scheduler benchmarks: the raw dockerode baseline, medians, cleanup.
+ * Every container carries `gofer.test=<BENCH_TAG>` and is removed at the end.
+ */
+import { randomUUID } from 'node:crypto';
+import Docker from 'dockerode';
+import type { Scheduler, StartContainerRequest } from '@gofer/core/api';
+import { DockerScheduler } from '@gofer/scheduler-docker';
+import { tempDir, testContext } from '../test/contract/plugin-context.js';
+import { TEST_IMAGE, TEST_LABEL } from '../test/helpers/docker.js';
+
+/** Unique to this benchmark process. */
+export const BENCH_TAG = `bench-${randomUUID().slice(0, 8)}`;
+export const docker = new Docker();
+export { TEST_IMAGE };
+
+/** The scheduler under test, configured like the raw baseline (no network). */
+export function benchScheduler(): DockerScheduler {
+  return new DockerScheduler(testContext('docker', tempDir('gofer-bench')), { networkMode: 'none', removeAfterExit: 'never' });
+}
+
+let counter = 0;
+/** A start request for one benchmark task. */
+export function benchRequest(command: string[]): StartContainerRequest {
+  counter += 1;
+  return { id: `${BENCH_TAG}_${counter}`, image: TEST_IMAGE, variables: {}, secrets: {}, command, labels: { [TEST_LABEL]: BENCH_TAG } };
+}
+
+/** One task through the scheduler, the way the core drives it: start, logs to EOF, final state, remove. */
+export async function schedulerTask(scheduler: Scheduler, command: string[], onChunk?: (data: Uint8Array) => void): Promise<void> {
+  const { schedulerId } = await scheduler.startContainer(benchRequest(command));
+  for await (const chunk of await scheduler.getLogs({ schedulerId })) onChunk?.(chunk.data);
+  const state = await scheduler.getState({ schedulerId });
+  if (state.state !== 'exited' || state.exitCode !== 0) throw new Error(`task ended ${JSON.stringify(state)}`);
+  await scheduler.removeContainer!({ schedulerId });
+}
+
+/** The raw baseline: dockerode create, start, wait, remove on the same image and settings. */
+export async function rawTask(command: string[]): Promise<void> {
+  const container = await docker.createContainer({
+    Image: TEST_IMAGE, Cmd: command, Labels: { [TEST_LABEL]: BENCH_TAG }, HostConfig: { NetworkMode: 'none' },
+  });
+  await container.start();
+  const result = (await container.wait()) as { StatusCode: number };
+  if (result.StatusCode !== 0) throw new Error(`raw task exited ${result.StatusCode}`);
+  await container.remove({ force: true });
+}
+
+/** Milliseconds one call of `fn` takes. */
+export async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const started = performance.now();
+  await fn();
+  return performance.now() - started;
+}
+
+/** The median of a list of numbers. */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/**
+ * Runs `rounds` rounds of each candidate, alternating which goes first so that drift of the
+ * engine favours neither, and returns the median per candidate.
+ */
+export async function alternate(rounds: number, candidates: Record<string, () => Promise<unknown>>): Promise<Record<string, number>> {
+  const samples: Record<string, number[]> = Object.fromEntries(Object.keys(candidates).map((k) => [k, []]));
+  const names = Object.keys(candidates);
+  for (let round = 0; round < rounds; round++) {
+    const order = round % 2 ? [...names].reverse() : names;
+    for (const name of order) samples[name]!.push(await timed(candidates[name]!));
+  }
+  return Object.fromEntries(names.map((n) => [n, median(samples[n]!)]));
+}
+
+/** Removes every container this benchmark created. */
+export async function cleanup(): Promise<void> {
+  const left = await docker.listContainers({ all: true, filters: { label: [`${TEST_LABEL}=${BENCH_TAG}`] } });
+  await Promise.all(left.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => {})));
+}
+
+/** Formats a ratio line: `name: ours X ms, raw Y ms, ratio R (goal G)`. */
+export function report(label: string, ours: number, raw: number, unit: string, ratio: number, goal: string): void {
+  const ok = goal.startsWith('<=') ? ratio <= Number(goal.slice(2)) : ratio >= Number(goal.slice(2));
+  console.log(`${label}: gofer ${ours.toFixed(1)} ${unit}, raw ${raw.toFixed(1)} ${unit}, ratio ${ratio.toFixed(3)}x (goal ${goal}x) ${ok ? 'MET' : 'MISSED'}`);
+}

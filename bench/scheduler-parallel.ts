@@ -1,0 +1,21 @@
+/**
+ * 50 tasks in parallel through the Docker scheduler against 50 raw dockerode
+ * create/start/wait/remove in parallel (wall time). Goal: ratio <= 1.15.
+ *   node --conditions=gofer-source --import tsx bench/scheduler-parallel.ts [rounds] [tasks]
+ */
+import { alternate, benchScheduler, cleanup, rawTask, report, schedulerTask } from './scheduler-bench-kit.js';
+
+const rounds = Number(process.argv[2] ?? 5);
+const tasks = Number(process.argv[3] ?? 50);
+const scheduler = benchScheduler();
+const command = ['true'];
+const all = (fn: () => Promise<void>) => () => Promise.all(Array.from({ length: tasks }, fn));
+try {
+  await all(() => rawTask(command))();
+  await all(() => schedulerTask(scheduler, command))();
+  const medians = await alternate(rounds, { gofer: all(() => schedulerTask(scheduler, command)), raw: all(() => rawTask(command)) });
+  report(`${tasks} tasks in parallel, median wall of ${rounds}`, medians.gofer!, medians.raw!, 'ms', medians.gofer! / medians.raw!, '<=1.15');
+} finally {
+  await scheduler.close();
+  await cleanup();
+}

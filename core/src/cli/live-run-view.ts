@@ -1,0 +1,116 @@
+/**
+ * The live view of `gofer run start --wait` / `gofer run watch` and of the demo: one line per
+ * task state change and every log line as it is written (`[task] line`), then the run's
+ * outcome. Task states are polled; logs are followed, one stream per started task. The view
+ * reads through a {@link RunSource}: the HTTP API (CLI) or an embedded core (demo).
+ */
+import type { Gofer, Run, TaskExecution } from '../api/index.js';
+import type { ApiClient } from './api-client.js';
+import { seg } from './context.js';
+import { duration, paint, statusStyle } from './output.js';
+
+/** What the live view reads. */
+export interface RunSource {
+  run(): Promise<Run>;
+  tasks(): Promise<TaskExecution[]>;
+  /** Text chunks of a task's output until it completes. */
+  followLogs(taskId: string, signal: AbortSignal): AsyncIterable<string>;
+}
+
+/** Reads a run through the HTTP API (logs over Server-Sent Events). */
+export function httpRunSource(client: ApiClient, pipelineId: string, runId: number): RunSource {
+  const base = `/api/pipelines/${seg(pipelineId)}/runs/${runId}`;
+  return {
+    run: () => client.json<Run>('GET', base),
+    tasks: async () => (await client.json<{ items: TaskExecution[] }>('GET', `${base}/tasks`)).items,
+    async *followLogs(taskId, signal) {
+      for await (const msg of client.sse(`${base}/tasks/${seg(taskId)}/logs?follow=true`, signal)) {
+        if (msg.event === 'log') yield (msg.data as { text: string }).text;
+      }
+    },
+  };
+}
+
+/** Reads a run from an embedded core. */
+export function coreRunSource(gofer: Gofer, pipelineId: string, runId: number): RunSource {
+  return {
+    run: () => gofer.runs.get(pipelineId, runId),
+    tasks: () => gofer.tasks.list(pipelineId, runId),
+    async *followLogs(taskId, signal) {
+      const decoder = new TextDecoder();
+      for await (const chunk of gofer.tasks.logs(pipelineId, runId, taskId, { follow: true, signal })) yield decoder.decode(chunk, { stream: true });
+    },
+  };
+}
+
+const POLL_MS = 250;
+
+export interface LiveViewOptions {
+  /** Where lines go (default stdout). */
+  write?: (line: string) => void;
+  /** Follow each task's logs (default true). */
+  logs?: boolean;
+  signal?: AbortSignal;
+}
+
+function describeTask(t: TaskExecution): string {
+  if (t.state !== 'complete') return paint(statusStyle(t.state), t.state);
+  const extra = [t.exitCode !== undefined ? `exit ${t.exitCode}` : '', t.statusReason ? t.statusReason.reason : ''].filter(Boolean).join(', ');
+  return `${paint(statusStyle(t.status), t.status)}${extra ? ` (${extra})` : ''}`;
+}
+
+/** Shows a run live until it completes; resolves with the completed run. */
+export async function watchRun(source: RunSource, opts: LiveViewOptions = {}): Promise<Run> {
+  const write = opts.write ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const seen = new Map<string, string>();
+  const followers = new Map<string, Promise<void>>();
+  const stopLogs = new AbortController();
+  const width = { value: 8 };
+
+  const follow = (taskId: string) => {
+    const prefix = () => paint('grey', `[${taskId.padEnd(width.value)}]`);
+    const signal = opts.signal ? AbortSignal.any([opts.signal, stopLogs.signal]) : stopLogs.signal;
+    return (async () => {
+      let partial = '';
+      try {
+        for await (const text of source.followLogs(taskId, signal)) {
+          const lines = (partial + text).split('\n');
+          partial = lines.pop() ?? '';
+          for (const line of lines) write(`${prefix()} ${line}`);
+        }
+      } catch {
+        // Logs are best-effort in the live view; the task's state is still shown.
+      }
+      if (partial) write(`${prefix()} ${partial}`);
+    })();
+  };
+
+  let run = await source.run();
+  write(`${paint('bold', `Run #${run.runId}`)} of ${run.pipelineId} (version ${run.version}) ${paint(statusStyle(run.state), run.state)}`);
+  for (;;) {
+    const tasks = await source.tasks();
+    width.value = Math.max(width.value, ...tasks.map((t) => t.taskId.length));
+    // Changes in the order they happened, so a failure branch shows after the failure.
+    const changedAt = (t: TaskExecution) => t.ended ?? t.started ?? t.created;
+    for (const t of [...tasks].sort((a, b) => changedAt(a) - changedAt(b))) {
+      const shown = describeTask(t);
+      if (seen.get(t.taskId) !== shown) {
+        seen.set(t.taskId, shown);
+        write(`${paint('bold', t.taskId.padEnd(width.value))}  ${shown}`);
+      }
+      if ((opts.logs ?? true) && !followers.has(t.taskId) && (t.state === 'running' || (t.state === 'complete' && t.started !== undefined))) {
+        followers.set(t.taskId, follow(t.taskId));
+      }
+    }
+    run = await source.run();
+    if (run.state === 'complete' || opts.signal?.aborted) break;
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+  // Log streams end when their task completes; do not hang on one that lingers.
+  const grace = setTimeout(() => stopLogs.abort(), 5000);
+  await Promise.all(followers.values());
+  clearTimeout(grace);
+  const reason = run.statusReason ? `: ${run.statusReason.description || run.statusReason.reason}` : '';
+  write(`${paint('bold', `Run #${run.runId}`)} ${paint(statusStyle(run.status), run.status)}${reason} in ${duration(run.started, run.ended)}`);
+  return run;
+}

@@ -1,0 +1,33 @@
+/** The pure rules of DESIGN §6: when a child may start, and how a run's status follows from its tasks. */
+import type { RunStatus, TaskExecutionStatus } from '../api/index.js';
+
+/** Whether a parent's final status satisfies what the child requires of it (`dependsOn`). */
+export function parentSatisfies(required: string, status: TaskExecutionStatus): boolean {
+  if (required === 'any') return status === 'successful' || status === 'failed' || status === 'skipped';
+  if (required === 'failure') return status === 'failed';
+  return status === 'successful';
+}
+
+/** The deterministic scheduler request id of a task execution: `<pipeline>_<run>_<task>`. */
+export function containerRequestId(pipelineId: string, runId: number, taskId: string): string {
+  return `${pipelineId}_${runId}_${taskId}`;
+}
+
+/**
+ * A complete run's status: `cancelled` when a cancel was requested and cut a task short,
+ * else `failed` when a task failed or ended `unknown`, else `successful` (skips are fine).
+ */
+export function runOutcome(
+  finished: ReadonlyMap<string, TaskExecutionStatus>,
+  cancelRequested: boolean,
+): { status: RunStatus; reason?: { reason: string; description: string } } {
+  const statuses = [...finished.entries()];
+  if (cancelRequested && statuses.some(([, s]) => s === 'cancelled')) {
+    return { status: 'cancelled', reason: { reason: 'cancelled', description: 'the run was cancelled' } };
+  }
+  const failed = statuses.filter(([, s]) => s === 'failed' || s === 'unknown').map(([id]) => id);
+  if (failed.length > 0) {
+    return { status: 'failed', reason: { reason: 'task_failed', description: `task${failed.length === 1 ? '' : 's'} ${failed.map((id) => `"${id}"`).join(', ')} failed` } };
+  }
+  return { status: 'successful' };
+}

@@ -1,0 +1,211 @@
+/**
+ * The orchestrator: creates runs, admits them under the parallelism limits (global `parallelism`
+ * and each pipeline's own), gives each admitted run its own child container and execution,
+ * cancels, and resumes unfinished runs after a restart. Runs over a limit wait `pending` in
+ * FIFO order; a slot is only held while a run is running, so any limit >= 1 makes progress.
+ */
+import { inject, injectable } from 'tsyringe';
+import { GoferError, type GoferConfig, type Logger, type RunInitiator } from '../api/index.js';
+import type { EventBus } from '../events/event-bus.js';
+import type { PipelineStore } from '../pipelines/pipeline-store.js';
+import type { ObjectStore } from '../stores/object-store.js';
+import { CONFIG, EVENT_BUS, LOG_STORE, LOGGER, OBJECT_STORE, PIPELINE_STORE, RUN_SCOPES, RUN_STORE } from '../kernel/tokens.js';
+import type { LogStore } from './log-store.js';
+import type { RunExecution } from './run-execution.js';
+import type { RunStore, StoredRun } from './run-store.js';
+
+/** One run's scope: its execution, its detach switch, and how to dispose of its child container. */
+export interface RunScope {
+  execution: RunExecution;
+  /** Aborts the run's RUN_SIGNAL: the execution detaches (Gofer is closing). */
+  detach(): void;
+  dispose(): void;
+}
+
+/**
+ * Makes a run's child container (RUN_ID, RUN_PIPELINE_ID, and RUN_SIGNAL from the run's own
+ * AbortController) and resolves its execution. Each run has its own controller: thousands of
+ * listeners on one shared signal would make every add/remove O(n).
+ */
+export type RunScopeFactory = (pipelineId: string, runId: number) => RunScope;
+
+interface QueuedRun {
+  pipelineId: string;
+  runId: number;
+  version: number;
+}
+
+const key = (pipelineId: string, runId: number) => `${pipelineId}\0${runId}`;
+
+/** The run admission and lifecycle service (one per Gofer instance); see the file comment. */
+@injectable()
+export class Orchestrator {
+  private readonly pending: QueuedRun[] = [];
+  private readonly active = new Map<string, { scope: RunScope; finished: Promise<void> }>();
+  private readonly runningPer = new Map<string, number>();
+  private closed = false;
+  /** Callers of wait(), by run: resolved from the run.completed event (one bus listener in all). */
+  private readonly waiters = new Map<string, Set<(err?: Error) => void>>();
+
+  constructor(
+    @inject(CONFIG) private readonly config: GoferConfig,
+    @inject(LOGGER) private readonly logger: Logger,
+    @inject(RUN_STORE) private readonly store: RunStore,
+    @inject(PIPELINE_STORE) private readonly pipelines: PipelineStore,
+    @inject(EVENT_BUS) private readonly bus: EventBus,
+    @inject(OBJECT_STORE) private readonly objects: ObjectStore,
+    @inject(LOG_STORE) private readonly logs: LogStore,
+    @inject(RUN_SCOPES) private readonly scopes: RunScopeFactory,
+  ) {
+    this.bus.subscribe((e) => {
+      if (e.type !== 'run.completed') return;
+      const k = key(e.payload.pipelineId, e.payload.runId);
+      const set = this.waiters.get(k);
+      if (!set) return;
+      this.waiters.delete(k);
+      for (const done of set) done();
+    });
+  }
+
+  /** Creates a run of the pipeline's live version and queues it. */
+  start(pipelineId: string, variables: Record<string, string>, initiator: RunInitiator): StoredRun {
+    if (this.closed) throw new GoferError('ERR_GOFER_CLOSED', 'Gofer is closing; no new runs can start.');
+    checkVariables(variables);
+    const info = this.pipelines.get(pipelineId);
+    if (info.state === 'disabled') {
+      throw new GoferError('ERR_PIPELINE_DISABLED', `Pipeline "${pipelineId}" is disabled; enable it (\`gofer pipeline enable ${pipelineId}\`) before starting runs.`, { details: { pipelineId } });
+    }
+    const config = this.pipelines.config(pipelineId, info.liveVersion);
+    const run = this.store.transaction(() => {
+      const created = this.store.createRun(pipelineId, info.liveVersion, config.tasks, variables, initiator);
+      this.bus.publish('run.created', { pipelineId, runId: created.runId });
+      for (const task of config.tasks) this.bus.publish('task.created', { pipelineId, runId: created.runId, taskId: task.id });
+      this.objects.expireRunObjects(pipelineId, created.runId);
+      return created;
+    });
+    // Log retention: the run that just fell out of the window loses its log files.
+    const expired = run.runId - this.config.logRetentionRuns;
+    if (expired >= 1) this.logs.deleteRun(pipelineId, expired);
+    this.pending.push({ pipelineId, runId: run.runId, version: run.version });
+    this.pump();
+    return run;
+  }
+
+  /** Cancels a run: a pending one at once, a running one by stopping its containers. */
+  cancel(pipelineId: string, runId: number): void {
+    const run = this.store.getRun(pipelineId, runId);
+    if (run.state === 'complete') return;
+    const queued = this.pending.findIndex((q) => q.pipelineId === pipelineId && q.runId === runId);
+    if (queued >= 0) {
+      this.pending.splice(queued, 1);
+      this.store.transaction(() => {
+        this.store.requestCancel(pipelineId, runId);
+        this.bus.publish('run.cancel_requested', { pipelineId, runId });
+        for (const task of this.store.tasks(pipelineId, runId)) {
+          if (task.state === 'complete') continue;
+          this.store.taskComplete(pipelineId, runId, task.taskId, 'cancelled', { reason: 'cancelled', description: 'the run was cancelled before it started' }, undefined);
+          this.bus.publish('task.completed', { pipelineId, runId, taskId: task.taskId, status: 'cancelled', reason: 'cancelled' });
+        }
+        this.store.completeRun(pipelineId, runId, 'cancelled', { reason: 'cancelled', description: 'the run was cancelled before it started' });
+        this.bus.publish('run.completed', { pipelineId, runId, status: 'cancelled' });
+      });
+      return;
+    }
+    this.active.get(key(pipelineId, runId))?.scope.execution.cancel();
+  }
+
+  /** Resolves once the run is complete (or rejects when `signal` aborts). */
+  async wait(pipelineId: string, runId: number, signal?: AbortSignal): Promise<StoredRun> {
+    const run = this.store.getRun(pipelineId, runId);
+    if (run.state === 'complete') return run;
+    const k = key(pipelineId, runId);
+    await new Promise<void>((resolve, reject) => {
+      const set = this.waiters.get(k) ?? new Set<(err?: Error) => void>();
+      this.waiters.set(k, set);
+      const onAbort = () => {
+        set.delete(done);
+        reject(signal?.reason ?? new Error('aborted'));
+      };
+      const done = (err?: Error) => {
+        signal?.removeEventListener('abort', onAbort);
+        if (err) reject(err);
+        else resolve();
+      };
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      set.add(done);
+    });
+    return this.store.getRun(pipelineId, runId);
+  }
+
+  /** True when the run has a live execution or waits in the queue. */
+  isActive(pipelineId: string, runId: number): boolean {
+    return this.active.has(key(pipelineId, runId)) || this.pending.some((q) => q.pipelineId === pipelineId && q.runId === runId);
+  }
+
+  /** Resumes unfinished runs found in the store: running ones at once, pending ones queued. */
+  recover(): number {
+    const unfinished = this.store.unfinishedRuns();
+    for (const run of unfinished) {
+      if (run.state === 'running') this.launch({ pipelineId: run.pipelineId, runId: run.runId, version: run.version });
+      else this.pending.push({ pipelineId: run.pipelineId, runId: run.runId, version: run.version });
+    }
+    this.pump();
+    if (unfinished.length > 0) this.logger.info('resumed unfinished runs', { runs: unfinished.length });
+    return unfinished.length;
+  }
+
+  /** Stops admitting runs and detaches from running ones; their state stays for the next start. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const { scope } of this.active.values()) scope.detach();
+    await Promise.allSettled([...this.active.values()].map((a) => a.finished));
+    const closed = new GoferError('ERR_GOFER_CLOSED', 'Gofer closed before the run completed; it resumes on the next start.');
+    for (const set of this.waiters.values()) for (const done of set) done(closed);
+    this.waiters.clear();
+  }
+
+  /** Admits queued runs, oldest first, while the limits allow. */
+  private pump(): void {
+    if (this.closed) return;
+    for (let i = 0; i < this.pending.length; ) {
+      if (this.config.parallelism > 0 && this.active.size >= this.config.parallelism) return;
+      const queued = this.pending[i]!;
+      const limit = this.pipelines.config(queued.pipelineId, queued.version).parallelism ?? 0;
+      if (limit > 0 && (this.runningPer.get(queued.pipelineId) ?? 0) >= limit) {
+        i++;
+        continue;
+      }
+      this.pending.splice(i, 1);
+      this.launch(queued);
+    }
+  }
+
+  private launch(queued: QueuedRun): void {
+    const k = key(queued.pipelineId, queued.runId);
+    this.runningPer.set(queued.pipelineId, (this.runningPer.get(queued.pipelineId) ?? 0) + 1);
+    const scope = this.scopes(queued.pipelineId, queued.runId);
+    const finished = scope.execution
+      .execute()
+      .catch((err: Error) => this.logger.error('run failed unexpectedly', { pipeline: queued.pipelineId, run: queued.runId, error: err.message }))
+      .finally(() => {
+        this.active.delete(k);
+        const left = (this.runningPer.get(queued.pipelineId) ?? 1) - 1;
+        if (left === 0) this.runningPer.delete(queued.pipelineId);
+        else this.runningPer.set(queued.pipelineId, left);
+        scope.dispose();
+        this.pump();
+      });
+    this.active.set(k, { scope, finished });
+  }
+}
+
+function checkVariables(variables: unknown): asserts variables is Record<string, string> {
+  if (typeof variables !== 'object' || variables === null || Array.isArray(variables)) {
+    throw new GoferError('ERR_INVALID_ARGUMENT', 'Run variables must be an object of strings.', { details: { field: 'variables' } });
+  }
+  for (const [k, v] of Object.entries(variables)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new GoferError('ERR_INVALID_ARGUMENT', `Run variable name ${JSON.stringify(k)} is not a valid environment variable name.`, { details: { field: `variables.${k}` } });
+    if (typeof v !== 'string') throw new GoferError('ERR_INVALID_ARGUMENT', `Run variable ${k} must be a string.`, { details: { field: `variables.${k}` } });
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * Follows one started container to its end: streams its output (secrets masked) into the log
+ * file, enforces the task's timeout, carries out stop requests (cancel), and turns the final
+ * container state into the task's status. No timers poll while output flows: the log stream's
+ * end is the signal; `getState` is polled (with backoff) only if the container still runs after
+ * its output ended.
+ */
+import { isGoferError, type Logger, type Scheduler, type ContainerStatus, type TaskExecutionReason, type TaskExecutionStatus } from '../api/index.js';
+import { sleep, untilAborted } from './abortable.js';
+import type { LogWriter } from './log-store.js';
+import { SecretMasker } from './secret-masker.js';
+
+/** How a task ended. */
+export interface TaskOutcome {
+  status: TaskExecutionStatus;
+  reason?: { reason: TaskExecutionReason; description: string };
+  exitCode?: number;
+}
+
+/** What a TaskWatcher needs to follow one container. */
+export interface TaskWatcherOptions {
+  scheduler: Scheduler;
+  schedulerId: string;
+  /** Aborts when Gofer closes: stop watching, decide nothing. */
+  signal: AbortSignal;
+  stopTimeoutMs: number;
+  /** 0: no limit. */
+  timeoutMs: number;
+  startedAt: number;
+  openWriter: () => LogWriter;
+  secretValues: string[];
+  /** True when re-attaching after a restart: a vanished container is reported as orphaned. */
+  reattach: boolean;
+  logger: Logger;
+}
+
+/** Consecutive getState failures (other than "no such container") before giving up. */
+const MAX_STATE_ERRORS = 8;
+
+/** Watches one started container until it ends (see the file comment). */
+export class TaskWatcher {
+  private stopReason: 'cancel' | 'timeout' | undefined;
+  private stopping: Promise<void> | undefined;
+
+  constructor(private readonly o: TaskWatcherOptions) {}
+
+  /** Asks the scheduler to stop the container (graceful, then forced after the stop timeout). */
+  stop(why: 'cancel' | 'timeout'): void {
+    if (this.stopReason) return;
+    this.stopReason = why;
+    this.stopping = this.o.scheduler.stopContainer({ schedulerId: this.o.schedulerId, timeoutMs: this.o.stopTimeoutMs }).catch((err: Error) => {
+      if (!isGoferError(err, 'ERR_NO_SUCH_CONTAINER')) this.o.logger.warn('stopping the container failed', { error: err.message });
+    });
+  }
+
+  /** Resolves with the outcome, or undefined when Gofer closed first. */
+  async run(): Promise<TaskOutcome | undefined> {
+    const { scheduler, schedulerId, signal } = this.o;
+    if (this.o.reattach) {
+      const state = await this.state();
+      if (signal.aborted) return undefined;
+      if (state.state === 'unknown') {
+        return { status: 'unknown', reason: { reason: 'orphaned', description: `the container ${schedulerId} vanished while Gofer was not running` } };
+      }
+    }
+    let timer: NodeJS.Timeout | undefined;
+    if (this.o.timeoutMs > 0) {
+      const left = Math.max(0, this.o.startedAt + this.o.timeoutMs - Date.now());
+      timer = setTimeout(() => this.stop('timeout'), left);
+    }
+    try {
+      const writer = this.o.openWriter();
+      const masker = new SecretMasker(this.o.secretValues);
+      try {
+        for await (const chunk of untilAborted(await scheduler.getLogs({ schedulerId }), signal)) writer.write(masker.push(chunk.data));
+      } catch (err) {
+        if (!isGoferError(err, 'ERR_NO_SUCH_CONTAINER')) this.o.logger.warn('reading the container output failed', { error: (err as Error).message });
+      } finally {
+        writer.write(masker.flush());
+        writer.close();
+      }
+      if (signal.aborted) return undefined;
+      let state = await this.state();
+      for (let wait = 20; state.state === 'running' && !signal.aborted; wait = Math.min(wait * 2, 1000)) {
+        await sleep(wait, signal);
+        state = await this.state();
+      }
+      if (signal.aborted) return undefined;
+      await this.stopping;
+      return this.outcome(state);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private outcome(state: ContainerStatus): TaskOutcome {
+    if (this.stopReason === 'timeout') {
+      return { status: 'failed', reason: { reason: 'timeout', description: `the task ran longer than its timeout of ${this.o.timeoutMs} ms and was stopped` }, ...exit(state) };
+    }
+    if (this.stopReason === 'cancel' || state.state === 'cancelled') {
+      return { status: 'cancelled', reason: { reason: 'cancelled', description: 'the container was stopped because the run was cancelled' }, ...exit(state) };
+    }
+    if (state.state === 'exited') {
+      if (state.exitCode === 0) return { status: 'successful', exitCode: 0 };
+      return { status: 'failed', reason: { reason: 'abnormal_exit', description: `the container exited with code ${state.exitCode ?? 'unknown'}` }, ...exit(state) };
+    }
+    return { status: 'unknown', reason: { reason: 'orphaned', description: `the scheduler no longer knows the container ${this.o.schedulerId}` } };
+  }
+
+  /** getState, with "no such container" as `unknown` and transient failures retried. */
+  private async state(): Promise<ContainerStatus> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.o.scheduler.getState({ schedulerId: this.o.schedulerId });
+      } catch (err) {
+        if (isGoferError(err, 'ERR_NO_SUCH_CONTAINER') || attempt >= MAX_STATE_ERRORS || this.o.signal.aborted) return { state: 'unknown' };
+        await sleep(Math.min(50 * 2 ** attempt, 2000), this.o.signal);
+      }
+    }
+  }
+}
+
+function exit(state: ContainerStatus): { exitCode?: number } {
+  return state.exitCode === undefined ? {} : { exitCode: state.exitCode };
+}

@@ -1,0 +1,38 @@
+/** The secrets area of the Gofer API: write-only values, listable keys. */
+import type { Database } from 'better-sqlite3';
+import { inject, injectable } from 'tsyringe';
+import { GoferError, type SecretsApi } from '../api/index.js';
+import { DATABASE, SECRET_STORE } from '../kernel/tokens.js';
+import type { SecretStore } from './secret-store.js';
+
+/** The secrets area of the Gofer API (SECRETS_API). */
+@injectable()
+export class SecretsService implements SecretsApi {
+  constructor(
+    @inject(SECRET_STORE) private readonly store: SecretStore,
+    @inject(DATABASE) private readonly db: Database,
+  ) {}
+
+  async put(scope: { pipelineId?: string }, key: string, value: string): Promise<void> {
+    this.checkPipeline(scope.pipelineId);
+    if (typeof value !== 'string') throw new GoferError('ERR_INVALID_ARGUMENT', 'A secret value must be a string.', { details: { field: 'value' } });
+    this.store.put(scope.pipelineId, key, value);
+  }
+
+  async list(scope: { pipelineId?: string }): Promise<string[]> {
+    this.checkPipeline(scope.pipelineId);
+    return this.store.list(scope.pipelineId);
+  }
+
+  async delete(scope: { pipelineId?: string }, key: string): Promise<void> {
+    if (!this.store.delete(scope.pipelineId, key)) {
+      throw new GoferError('ERR_NOT_FOUND', `There is no ${scope.pipelineId ? `secret "${key}" in pipeline "${scope.pipelineId}"` : `global secret "${key}"`}.`, { details: { key } });
+    }
+  }
+
+  private checkPipeline(pipelineId: string | undefined): void {
+    if (pipelineId !== undefined && !this.db.prepare('SELECT 1 FROM pipelines WHERE pipeline_id = ?').get(pipelineId)) {
+      throw new GoferError('ERR_NOT_FOUND', `There is no pipeline "${pipelineId}".`, { details: { pipelineId } });
+    }
+  }
+}

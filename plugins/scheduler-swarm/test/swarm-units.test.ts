@@ -1,0 +1,133 @@
+/** The swarm scheduler's pure parts: names, the secret wrapper, settings, state mapping, errors. */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { isGoferError } from '@gofer/core/api';
+import { hasDigest, pinDigest, registryHost } from '../src/image-reference.js';
+import { secretEnvEntrypoint, validateSecretMap } from '../src/secret-env.js';
+import { serviceNameFor } from '../src/service-name.js';
+import { buildServiceSpec } from '../src/service-spec.js';
+import { resolveSettings } from '../src/settings.js';
+import { translateSwarmError } from '../src/swarm-errors.js';
+import { currentTask, taskStatus, type SwarmTask } from '../src/task-state.js';
+
+const run = promisify(execFile);
+const VALID = /^[a-zA-Z0-9](?:[-_]*[a-zA-Z0-9]+)*$/;
+
+test('service names: plain when valid, hashed and shortened otherwise, always deterministic', () => {
+  assert.is(serviceNameFor('hello_1_simple_task', 'gofer-'), 'gofer-hello_1_simple_task');
+  const odd = serviceNameFor('pipe.line_12_task!', 'gofer-');
+  assert.ok(VALID.test(odd), odd);
+  assert.is(serviceNameFor('pipe.line_12_task!', 'gofer-'), odd);
+  assert.is.not(serviceNameFor('pipe.line_12_task?', 'gofer-'), odd);
+  const long = serviceNameFor(`${'p'.repeat(32)}_123456_${'t'.repeat(40)}`, 'gofer-');
+  assert.ok(long.length <= 63 && VALID.test(long), long);
+  assert.ok(VALID.test(serviceNameFor('task_', 'gofer-')));
+});
+
+test('the secret wrapper exports each secret and passes arguments through untouched (run with the host sh)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gofer-swarm-wrapper-'));
+  writeFileSync(join(dir, 'value'), `it's "x" $HOME \\ \`id\`\n`);
+  const argv = secretEnvEntrypoint('/bin/sh', { MY_SECRET: 'value' }, ['printf', '[%s]', 'a b', `it's`, '$HOME', '"q"']);
+  // Point the wrapper at the temporary file instead of /run/secrets.
+  const script = (argv[2] ?? '').replace("'/run/secrets/value'", `'${join(dir, 'value')}'`);
+  const { stdout } = await run(argv[0] ?? '', [argv[1] ?? '', script, ...argv.slice(3)], { env: {} });
+  assert.is(stdout, `[a b][it's][$HOME]["q"]`);
+  const env = await run('/bin/sh', ['-c', script, 'gofer-secret-env', 'sh', '-c', 'printf %s "$MY_SECRET"'], { env: {} });
+  assert.is(env.stdout, `it's "x" $HOME \\ \`id\``, 'trailing newline dropped, nothing expanded');
+  const missing = await run('/bin/sh', ['-c', argv[2] ?? '', 'x', 'true']).then(() => 0, (e: { code: number }) => e.code);
+  assert.is(missing, 126, 'an unreadable secret stops the task');
+});
+
+test('secret maps: env names and secret names are checked', () => {
+  validateSecretMap({ GOOD_NAME: 'db-password.v2' });
+  for (const bad of [{ 'BAD-ENV': 'x' }, { '1X': 'x' }, { OK: 'bad name' }, { OK: "x';rm" }]) {
+    try {
+      validateSecretMap(bad);
+      assert.unreachable(JSON.stringify(bad));
+    } catch (err) {
+      assert.ok(isGoferError(err, 'ERR_INVALID_ARGUMENT'), String(err));
+    }
+  }
+});
+
+test('settings: defaults filled in, mistakes named by path', () => {
+  const s = resolveSettings({});
+  assert.is(s.serviceNamePrefix, 'gofer-');
+  assert.is(s.stopGracePeriodMs, 10_000);
+  assert.equal(s.constraints, []);
+  assert.is(s.resolveImage, 'registry');
+  assert.ok(Object.isFrozen(s));
+  try {
+    resolveSettings({ constraints: 'node.role==worker', limits: { cpus: -1 }, colour: 'blue' });
+    assert.unreachable();
+  } catch (err) {
+    assert.ok(isGoferError(err, 'ERR_PLUGIN_SETTINGS_INVALID'));
+    const message = (err as Error).message;
+    assert.match(message, '/settings/constraints: must be array');
+    assert.match(message, '/settings/limits/cpus: must be > 0');
+    assert.match(message, 'unknown key "colour"');
+  }
+});
+
+test('service spec: one replica, restart none, labels, secrets, placement, resources', () => {
+  const spec = buildServiceSpec({
+    name: 'gofer-x', id: 'p_1_t', image: 'reg:5000/img:1@sha256:abc', env: { A: '1', B: 'x=y' }, labels: { 'gofer.run': '1', 'gofer.managed': 'no' },
+    entrypoint: ['sh'], args: ['-c', 'true'], secrets: [{ id: 'sid', name: 'db' }],
+    settings: { constraints: ['node.labels.zone==a'], networks: ['jobs'], limits: { cpus: 1.5 }, reservations: { memoryMb: 32 }, stopGracePeriodMs: 2500 },
+  });
+  const task = spec.TaskTemplate as Record<string, any>;
+  assert.equal(spec.Mode, { Replicated: { Replicas: 1 } });
+  assert.is(task.RestartPolicy.Condition, 'none');
+  assert.equal(spec.Labels, { 'gofer.run': '1', 'gofer.managed': 'true', 'gofer.scheduler': 'swarm', 'gofer.id': 'p_1_t' });
+  assert.equal(task.ContainerSpec.Env, ['A=1', 'B=x=y']);
+  assert.equal(task.ContainerSpec.Command, ['sh']);
+  assert.equal(task.ContainerSpec.Args, ['-c', 'true']);
+  assert.is(task.ContainerSpec.StopGracePeriod, 2_500_000_000);
+  assert.equal(task.ContainerSpec.Secrets, [{ SecretID: 'sid', SecretName: 'db', File: { Name: 'db', UID: '0', GID: '0', Mode: 0o444 } }]);
+  assert.equal(task.Placement.Constraints, ['node.labels.zone==a']);
+  assert.equal(task.Networks, [{ Target: 'jobs' }]);
+  assert.equal(task.Resources, { Limits: { NanoCPUs: 1_500_000_000 }, Reservations: { MemoryBytes: 32 * 1024 * 1024 } });
+});
+
+test('task states: active ones run, ends carry real exit codes only', () => {
+  const t = (State: string, ExitCode?: number, ContainerID?: string): SwarmTask => ({ ID: 'x', Status: { State, ContainerStatus: { ExitCode, ContainerID } } });
+  for (const s of ['new', 'pending', 'assigned', 'preparing', 'starting', 'running']) assert.equal(taskStatus(t(s, 0)), { state: 'running' }, s);
+  assert.equal(taskStatus(undefined), { state: 'running' });
+  assert.equal(taskStatus(t('complete', 0)), { state: 'exited', exitCode: 0 });
+  assert.equal(taskStatus(t('failed', 3, 'c')), { state: 'exited', exitCode: 3 });
+  assert.equal(taskStatus(t('rejected', 0)), { state: 'unknown' }, 'never ran: no invented exit code');
+  assert.equal(taskStatus(t('failed', 0)), { state: 'unknown' });
+  assert.equal(taskStatus(t('orphaned', 0, 'c')), { state: 'unknown' });
+  assert.equal(taskStatus(t('shutdown', 0, 'c')), { state: 'exited', exitCode: 0 });
+  assert.is(currentTask([{ ID: 'old', Version: { Index: 3 } }, { ID: 'new', Version: { Index: 9 } }])?.ID, 'new');
+});
+
+test('image references: registry host, digest pinning', () => {
+  assert.is(registryHost('127.0.0.1:5000/gofer-test/busybox:latest'), '127.0.0.1:5000');
+  assert.is(registryHost('registry.example.com/team/app'), 'registry.example.com');
+  assert.is(registryHost('localhost/app'), 'localhost');
+  assert.is(registryHost('team/app:1'), 'docker.io');
+  assert.is(registryHost('busybox'), 'docker.io');
+  assert.ok(hasDigest(pinDigest('a/b:1', `sha256:${'0'.repeat(64)}`)));
+  assert.not.ok(hasDigest('a/b:1'));
+});
+
+test('errors: not a swarm, unreachable, missing service, registry refusals', () => {
+  const ctx = { engine: 'unix:///var/run/docker.sock', service: 'gofer-x' };
+  const notSwarm = translateSwarmError(Object.assign(new Error('(HTTP code 503) unexpected'), { statusCode: 503, json: { message: 'This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.' } }), ctx, 'list services');
+  assert.is(notSwarm.code, 'ERR_SCHEDULER_UNAVAILABLE');
+  assert.match(notSwarm.message, 'docker swarm init --advertise-addr');
+  assert.is(translateSwarmError(Object.assign(new Error('connect ENOENT'), { code: 'ENOENT' }), ctx, 'x').code, 'ERR_SCHEDULER_UNAVAILABLE');
+  assert.is(translateSwarmError(Object.assign(new Error('no such service'), { statusCode: 404 }), ctx, 'x').code, 'ERR_NO_SUCH_CONTAINER');
+  const image = { engine: ctx.engine, image: 'r:5000/a:1' };
+  assert.is(translateSwarmError(new Error('unauthorized: authentication required'), image, 'x').code, 'ERR_REGISTRY_AUTH');
+  assert.is(translateSwarmError(new Error('manifest unknown: manifest unknown'), image, 'x').code, 'ERR_NO_SUCH_IMAGE');
+  assert.is(translateSwarmError(new Error('boom'), ctx, 'x').code, 'ERR_INTERNAL');
+});
+
+test.run();

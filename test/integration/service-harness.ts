@@ -1,0 +1,146 @@
+/**
+ * Test harness for the service suites: starts the REAL service process
+ * (`gofer service start` from sources through tsx) on a free 127.0.0.1 port with a temp data
+ * dir, runs the real CLI binary against it, and stops everything afterwards.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** One secret store key per test process, so a restarted service reads what it stored. */
+const SECRET_KEY = randomBytes(32).toString('hex');
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const CLI = join(ROOT, 'core/src/cli/main.ts');
+const NODE_ARGS = ['--conditions=gofer-source', '--import', 'tsx', CLI];
+
+export interface RunningService {
+  url: string;
+  dataDir: string;
+  /** The bootstrap management token's secret. */
+  token: string;
+  child: ChildProcess;
+  /** stderr so far (the service's log lines). */
+  logs(): string;
+  /** SIGTERM, wait for exit; resolves the exit code. Removes the data dir. */
+  stop(): Promise<number | null>;
+}
+
+/** Starts the service; resolves once it listens and a bootstrap token exists. */
+export async function startServiceProcess(opts: { env?: Record<string, string>; scheduler?: string; dataDir?: string; keepDataDir?: boolean; bootstrap?: boolean } = {}): Promise<RunningService> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'gofer-svc-test-'));
+  const child = spawn(process.execPath, [...NODE_ARGS, 'service', 'start', '--port', '0', '--bind', '127.0.0.1', '--data-dir', dataDir, '--scheduler', opts.scheduler ?? 'process'], {
+    cwd: ROOT,
+    env: { ...process.env, GOFER_CONFIG: '', GOFER_LOG_LEVEL: 'info', GOFER_SECRET_KEY: SECRET_KEY, ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`service did not start within 30 s:\n${stderr}`)), 30_000);
+    child.stdout!.on('data', (d) => {
+      stdout += d;
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`service exited with ${code} before listening:\n${stderr}`));
+    });
+  });
+  let secret = '';
+  if (opts.bootstrap ?? true) {
+    const res = await fetch(`${url}/api/tokens/bootstrap`, { method: 'POST' });
+    ({ secret } = (await res.json()) as { secret: string });
+  }
+  let stopped: Promise<number | null> | undefined;
+  return {
+    url,
+    dataDir,
+    token: secret,
+    child,
+    logs: () => stderr,
+    stop() {
+      stopped ??= new Promise<number | null>((resolve) => {
+        const done = (code: number | null) => {
+          if (!opts.keepDataDir) rmSync(dataDir, { recursive: true, force: true });
+          resolve(code);
+        };
+        if (child.exitCode !== null) return done(child.exitCode);
+        child.once('exit', (code) => done(code));
+        child.kill('SIGTERM');
+      });
+      return stopped;
+    },
+  };
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real `gofer` CLI (from sources) to completion. */
+export function gofer(args: string[], env: Record<string, string | undefined> = {}, stdin?: string): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...NODE_ARGS, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1', ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(stdin ?? '');
+  });
+}
+
+/** A fetch bound to the service with a token (or none). */
+export function api(url: string, token?: string) {
+  return async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const init: RequestInit = { method, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers } };
+    if (body instanceof Uint8Array) {
+      init.body = body;
+      (init.headers as Record<string, string>)['content-type'] = 'application/octet-stream';
+    } else if (body !== undefined) {
+      init.body = JSON.stringify(body);
+      (init.headers as Record<string, string>)['content-type'] = 'application/json';
+    }
+    const res = await fetch(`${url}${path}`, init);
+    const text = await res.text();
+    let json: unknown;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    return { status: res.status, json: json as any, text, headers: res.headers }; // eslint-disable-line @typescript-eslint/no-explicit-any
+  };
+}
+
+/** Polls `check` until it returns a truthy value or the deadline passes. */
+export async function until<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** A small pipeline config for tests. */
+export function pipelineConfig(id: string, tasks: Array<{ id: string; command: string[]; dependsOn?: Record<string, 'any' | 'success' | 'failure'>; injectApiToken?: boolean }>) {
+  return { id, name: `test ${id}`, tasks: tasks.map((t) => ({ image: 'gofer-test/busybox:latest', ...t })) };
+}
