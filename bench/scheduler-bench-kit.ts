@@ -60,18 +60,29 @@ export function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
+/** Medians per candidate, and the median of the per-round ratios of each candidate to `raw`. */
+export interface Measured {
+  medians: Record<string, number>;
+  /** Per-round `candidate / raw`, median over rounds: robust against the engine's drift under load. */
+  pairedRatios: Record<string, number>;
+}
+
 /**
- * Runs `rounds` rounds of each candidate, alternating which goes first so that drift of the
- * engine favours neither, and returns the median per candidate.
+ * Runs `rounds` rounds of every candidate, alternating their order so that drift of the engine
+ * favours none. One candidate must be named `raw`.
  */
-export async function alternate(rounds: number, candidates: Record<string, () => Promise<unknown>>): Promise<Record<string, number>> {
-  const samples: Record<string, number[]> = Object.fromEntries(Object.keys(candidates).map((k) => [k, []]));
+export async function alternate(rounds: number, candidates: Record<string, () => Promise<unknown>>): Promise<Measured> {
   const names = Object.keys(candidates);
+  const samples: Record<string, number[]> = Object.fromEntries(names.map((k) => [k, []]));
   for (let round = 0; round < rounds; round++) {
     const order = round % 2 ? [...names].reverse() : names;
     for (const name of order) samples[name]!.push(await timed(candidates[name]!));
   }
-  return Object.fromEntries(names.map((n) => [n, median(samples[n]!)]));
+  const raw = samples.raw!;
+  return {
+    medians: Object.fromEntries(names.map((n) => [n, median(samples[n]!)])),
+    pairedRatios: Object.fromEntries(names.map((n) => [n, median(samples[n]!.map((v, i) => v / raw[i]!))])),
+  };
 }
 
 /** Removes every container this benchmark created. */
@@ -80,8 +91,8 @@ export async function cleanup(): Promise<void> {
   await Promise.all(left.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => {})));
 }
 
-/** Formats a ratio line: `name: ours X ms, raw Y ms, ratio R (goal G)`. */
-export function report(label: string, ours: number, raw: number, unit: string, ratio: number, goal: string): void {
-  const ok = goal.startsWith('<=') ? ratio <= Number(goal.slice(2)) : ratio >= Number(goal.slice(2));
-  console.log(`${label}: gofer ${ours.toFixed(1)} ${unit}, raw ${raw.toFixed(1)} ${unit}, ratio ${ratio.toFixed(3)}x (goal ${goal}x) ${ok ? 'MET' : 'MISSED'}`);
+/** Prints `label: gofer X, raw Y, ratio R (paired P) (goal G) MET|MISSED`; the verdict uses the paired ratio. */
+export function report(label: string, ours: number, raw: number, unit: string, ratio: number, paired: number, goal: string): void {
+  const ok = goal.startsWith('<=') ? paired <= Number(goal.slice(2)) : paired >= Number(goal.slice(2));
+  console.log(`${label}: gofer ${ours.toFixed(1)} ${unit}, raw ${raw.toFixed(1)} ${unit}, ratio of medians ${ratio.toFixed(3)}x, median paired ratio ${paired.toFixed(3)}x (goal ${goal}x) ${ok ? 'MET' : 'MISSED'}`);
 }

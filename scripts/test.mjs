@@ -3,6 +3,8 @@
 // "gofer-source" export condition), a few at a time, and ends with one line: `N passed, N failed`.
 //   node scripts/test.mjs                 every test file
 //   node scripts/test.mjs docker cron     only files whose path contains one of the words
+// Files named `*.serial.test.ts` run last, one at a time, with nothing beside them (they restart
+// the Docker engine or measure load). Lines a test prints starting with `figure:` are echoed.
 // Env: GOFER_TEST_JOBS (default 2), GOFER_TEST_FILE_TIMEOUT_MS (default 600000),
 //      GOFER_REQUIRE_DOCKER=1 (a Docker test that cannot reach an engine fails instead of skipping).
 import { spawn } from 'node:child_process';
@@ -78,21 +80,25 @@ function runFile(file) {
 }
 
 const results = [];
-let next = 0;
-async function worker() {
-  while (next < files.length) {
-    const file = files[next++];
-    const r = await runFile(file);
-    results.push(r);
-    const mark = r.failed > 0 ? 'FAIL' : 'ok  ';
-    console.log(`${mark} ${file}  (${r.passed} passed, ${r.failed} failed${r.skipped ? `, ${r.skipped} skipped` : ''}, ${(r.ms / 1000).toFixed(1)} s)`);
-    if (r.failed > 0) {
-      console.log(r.output.split('\n').map((l) => `     | ${l}`).join('\n'));
-      if (r.timedOut) console.log(`     | killed after ${fileTimeoutMs} ms`);
-    }
+function report(r) {
+  results.push(r);
+  const mark = r.failed > 0 ? 'FAIL' : 'ok  ';
+  console.log(`${mark} ${r.file}  (${r.passed} passed, ${r.failed} failed${r.skipped ? `, ${r.skipped} skipped` : ''}, ${(r.ms / 1000).toFixed(1)} s)`);
+  for (const line of r.output.split('\n')) if (/^\s*figure:/.test(line)) console.log(`     ${line.trim()}`);
+  if (r.failed > 0) {
+    console.log(r.output.split('\n').map((l) => `     | ${l}`).join('\n'));
+    if (r.timedOut) console.log(`     | killed after ${fileTimeoutMs} ms`);
   }
 }
+
+const isSerial = (f) => f.endsWith('.serial.test.ts');
+const parallelFiles = files.filter((f) => !isSerial(f));
+let next = 0;
+async function worker() {
+  while (next < parallelFiles.length) report(await runFile(parallelFiles[next++]));
+}
 await Promise.all(Array.from({ length: Math.max(1, jobs) }, worker));
+for (const file of files.filter(isSerial)) report(await runFile(file));
 
 const sum = (k) => results.reduce((n, r) => n + r[k], 0);
 const passed = sum('passed'), failed = sum('failed'), skipped = sum('skipped');

@@ -26,7 +26,10 @@ const gofer = await createGofer({
 });
 
 if (mode === 'start') {
-  gofer.events.on((e) => emit({ event: e.type, payload: e.payload }));
+  // follow() yields committed events only: what the parent sees is what the next core finds.
+  void (async () => {
+    for await (const e of gofer.events.follow()) emit({ event: e.type, payload: e.payload });
+  })();
   await gofer.pipelines.register(
     new Pipeline(pipelineId, 'crash test').tasks(
       new Task('slow_a', TEST_IMAGE).command('sh', '-c', 'echo a-start; sleep 6; echo a-end'),

@@ -8,7 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { api, pipelineConfig, startServiceProcess, until, type RunningService } from './service-harness.js';
+import { api, pipelineConfig, startServiceProcess, until, waitForFileSh, type RunningService } from './service-harness.js';
 
 let svc: RunningService;
 let m: ReturnType<typeof api>;
@@ -137,7 +137,7 @@ test('a run token (GOFER_API_TOKEN) reaches its own pipeline only, until the run
   const tokenFile = join(svc.dataDir, 'run-token');
   const goFile = join(svc.dataDir, 'go');
   const config = pipelineConfig('runtok', [
-    { id: 'leak', injectApiToken: true, command: ['sh', '-c', `printf %s "$GOFER_API_TOKEN" > ${tokenFile}; while [ ! -f ${goFile} ]; do sleep 0.05; done`] },
+    { id: 'leak', injectApiToken: true, command: ['sh', '-c', `printf %s "$GOFER_API_TOKEN" > ${tokenFile}; ${waitForFileSh(goFile)}`] },
   ]);
   assert.is((await m('POST', '/api/pipelines', { config, namespace: 'team-a' })).status, 201);
   const run = (await m('POST', '/api/pipelines/runtok/runs', {})).json as { runId: number };

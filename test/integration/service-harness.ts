@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,24 @@ export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CLI = join(ROOT, 'core/src/cli/main.ts');
 const NODE_ARGS = ['--conditions=gofer-source', '--import', 'tsx', CLI];
 
+/** True when every core source file is older than its compiled output (npm test builds first). */
+function distIsFresh(): boolean {
+  const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
+  try {
+    return walk(join(ROOT, 'core/src'))
+      .filter((f) => f.endsWith('.ts'))
+      .every((src) => statSync(src).mtimeMs <= statSync(src.replace('/core/src/', '/core/dist/').replace(/\.ts$/, '.js')).mtimeMs);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * How the CLI binary is run: the compiled `core/dist/cli/main.js` (what users run) when it is
+ * up to date with the sources, else the sources through tsx (slower to start, always current).
+ */
+const CLI_ARGS = distIsFresh() ? [join(ROOT, 'core/dist/cli/main.js')] : NODE_ARGS;
+
 export interface RunningService {
   url: string;
   dataDir: string;
@@ -25,7 +43,7 @@ export interface RunningService {
   child: ChildProcess;
   /** stderr so far (the service's log lines). */
   logs(): string;
-  /** SIGTERM, wait for exit; resolves the exit code. Removes the data dir. */
+  /** SIGTERM, wait for exit (SIGKILL after 20 s); resolves the exit code. Removes the data dir unless kept. */
   stop(): Promise<number | null>;
 }
 
@@ -74,7 +92,12 @@ export async function startServiceProcess(opts: { env?: Record<string, string>; 
           resolve(code);
         };
         if (child.exitCode !== null) return done(child.exitCode);
-        child.once('exit', (code) => done(code));
+        // A service that does not stop within 20 s is killed (the exit code then says so: null).
+        const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+        child.once('exit', (code) => {
+          clearTimeout(killer);
+          done(code);
+        });
         child.kill('SIGTERM');
       });
       return stopped;
@@ -88,10 +111,10 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the real `gofer` CLI (from sources) to completion. */
+/** Runs the real `gofer` CLI binary to completion (compiled when fresh, else from sources). */
 export function gofer(args: string[], env: Record<string, string | undefined> = {}, stdin?: string): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...NODE_ARGS, ...args], {
+    const child = spawn(process.execPath, [...CLI_ARGS, ...args], {
       cwd: ROOT,
       env: { ...process.env, NO_COLOR: '1', ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -143,4 +166,9 @@ export async function until<T>(what: string, check: () => Promise<T | undefined 
 /** A small pipeline config for tests. */
 export function pipelineConfig(id: string, tasks: Array<{ id: string; command: string[]; dependsOn?: Record<string, 'any' | 'success' | 'failure'>; injectApiToken?: boolean }>) {
   return { id, name: `test ${id}`, tasks: tasks.map((t) => ({ image: 'gofer-test/busybox:latest', ...t })) };
+}
+
+/** Shell that waits for `path` to exist, at most 30 s (so a failed test leaves no endless task). */
+export function waitForFileSh(path: string): string {
+  return `i=0; while [ ! -f ${path} ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done`;
 }

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { api, pipelineConfig, startServiceProcess, until } from './service-harness.js';
+import { api, pipelineConfig, startServiceProcess, until, waitForFileSh } from './service-harness.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'gofer-svc-restart-'));
 
@@ -21,7 +21,7 @@ test('SIGTERM keeps the run; the next start resumes it', async () => {
   const first = await startServiceProcess({ dataDir, keepDataDir: true });
   const m1 = api(first.url, first.token);
   const config = pipelineConfig('restart-me', [
-    { id: 'waiter', command: ['sh', '-c', `echo before; while [ ! -f ${go} ]; do sleep 0.05; done; echo after`] },
+    { id: 'waiter', command: ['sh', '-c', `echo before; ${waitForFileSh(go)}; echo after`] },
     { id: 'next', command: ['sh', '-c', 'echo next ran'], dependsOn: { waiter: 'success' } },
   ]);
   assert.is((await m1('POST', '/api/pipelines', { config })).status, 201);
@@ -32,6 +32,15 @@ test('SIGTERM keeps the run; the next start resumes it', async () => {
 
   const second = await startServiceProcess({ dataDir, keepDataDir: true, bootstrap: false });
   try {
+    await resumeChecks();
+  } catch (err) {
+    // The services' own logs make a failure here diagnosable.
+    throw new Error(`${(err as Error).message}\n--- first service ---\n${first.logs()}\n--- second service ---\n${second.logs()}`);
+  } finally {
+    await second.stop();
+  }
+
+  async function resumeChecks(): Promise<void> {
     const m2 = api(second.url, first.token);
     assert.is((await m2('GET', '/api/pipelines/restart-me')).status, 200, 'the token survived the restart');
     assert.is((await api(second.url)('POST', '/api/tokens/bootstrap')).status, 409, 'no second bootstrap');
@@ -44,8 +53,6 @@ test('SIGTERM keeps the run; the next start resumes it', async () => {
     assert.is(done.status, 'successful', JSON.stringify(done));
     const next = (await m2('GET', `/api/pipelines/restart-me/runs/${run.runId}/tasks/next/logs`)).text;
     assert.is(next, 'next ran\n');
-  } finally {
-    await second.stop();
   }
 });
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseFrame, type SseEvent } from '../../core/src/cli/api-client.js';
-import { api, pipelineConfig, startServiceProcess, until, type RunningService } from './service-harness.js';
+import { api, pipelineConfig, startServiceProcess, until, waitForFileSh, type RunningService } from './service-harness.js';
 
 let svc: RunningService;
 let m: ReturnType<typeof api>;
@@ -47,7 +47,7 @@ function reader(res: Response): () => Promise<SseEvent | undefined> {
 test('task logs with follow=true stream a running task, then end', async () => {
   const go = join(svc.dataDir, 'go-logs');
   const config = pipelineConfig('sse-logs', [
-    { id: 'talker', command: ['sh', '-c', `echo first line; while [ ! -f ${go} ]; do sleep 0.05; done; echo second line; echo third line`] },
+    { id: 'talker', command: ['sh', '-c', `echo first line; ${waitForFileSh(go)}; echo second line; echo third line`] },
   ]);
   assert.is((await m('POST', '/api/pipelines', { config })).status, 201);
   const run = (await m('POST', '/api/pipelines/sse-logs/runs', {})).json as { runId: number };

@@ -10,7 +10,7 @@ function problemsOf(config: unknown): Array<{ path: string; message: string }> {
     validatePipelineConfig(config);
   } catch (err) {
     assert.ok(isGoferError(err, 'ERR_PIPELINE_INVALID'));
-    return (err as { details: { problems: Array<{ path: string; message: string }> } }).details.problems;
+    return (err as unknown as { details: { problems: Array<{ path: string; message: string }> } }).details.problems;
   }
   return [];
 }
@@ -89,7 +89,7 @@ test('the SDK build() throws ERR_PIPELINE_INVALID with every problem', () => {
     assert.unreachable();
   } catch (err) {
     assert.ok(isGoferError(err, 'ERR_PIPELINE_INVALID'));
-    assert.equal((err as { details: { problems: Array<{ path: string }> } }).details.problems.map((p) => p.path).sort(), ['/id', '/name', '/tasks/0/dependsOn/zzz']);
+    assert.equal((err as unknown as { details: { problems: Array<{ path: string }> } }).details.problems.map((p) => p.path).sort(), ['/id', '/name', '/tasks/0/dependsOn/zzz']);
     assert.match((err as Error).message, /\/tasks\/0\/dependsOn\/zzz/);
   }
 });

@@ -93,6 +93,31 @@ test('a task being started when the core died is found by its labels and re-atta
   }
 });
 
+test('a leftover that was created but never started is replaced by starting the task again', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'gofer-recovery-test-'));
+  const scheduler = new FakeScheduler().script('first', { hang: true });
+  try {
+    let { gofer } = await goferWithFake({ scheduler, config: { dataDir } });
+    await gofer.pipelines.register(pipeline('created'));
+    const run = await gofer.runs.start('created');
+    await waitFor(async () => (await gofer.tasks.get('created', run.runId, 'first')).state === 'running');
+    gofer.container.resolve(DATABASE).prepare("UPDATE task_executions SET state = 'waiting', scheduler_id = NULL WHERE task_id = 'first'").run();
+    await gofer.close();
+    // The engine had created the container when the core died, but never started it.
+    const leftover = [...scheduler.containers.values()][0]!;
+    leftover.state = 'unknown';
+    scheduler.script('first', {});
+    ({ gofer } = await goferWithFake({ scheduler, config: { dataDir } }));
+    assert.is((await gofer.runs.wait('created', run.runId)).status, 'successful');
+    assert.is(scheduler.startsOf('first').length, 2, 'started again under the same request id');
+    assert.is(scheduler.startsOf('first')[1]!.id, 'created_1_first');
+    assert.not.ok(scheduler.containers.has(leftover.schedulerId), 'the leftover was replaced');
+    await gofer.close();
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
 test('pending runs and not-yet-started tasks are started after a restart', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'gofer-recovery-test-'));
   const scheduler = new FakeScheduler().script('first', { hang: true });

@@ -9,3 +9,9 @@ export * from './pipeline.js';
 export * from './runs.js';
 export * from './events.js';
 export * from './gofer.js';
+/**
+ * Streaming masker of secret values in task output (chunk boundaries and multi-line values
+ * handled). Schedulers that resolve secrets themselves (for example from a secrets directory)
+ * use it to mask the values the core never sees.
+ */
+export { SecretMasker } from '../runs/secret-masker.js';

@@ -13,10 +13,15 @@ export interface ClientOptions {
 
 /** The service's base URL from `--host` / GOFER_HOST (+ GOFER_PORT when the host has no port). */
 export function resolveBaseUrl(host: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  const raw = host ?? env.GOFER_HOST ?? '127.0.0.1';
+  const raw = host || env.GOFER_HOST || '127.0.0.1';
   const withScheme = /^https?:\/\//.test(raw) ? raw : `http://${raw}`;
-  const url = new URL(withScheme);
-  if (!url.port && !/^https?:\/\/[^/]*:\d+/.test(withScheme)) url.port = env.GOFER_PORT ?? '8080';
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch (cause) {
+    throw new GoferError('ERR_INVALID_ARGUMENT', `"${raw}" is not a service address: give --host (or GOFER_HOST) as http://HOST:PORT or HOST[:PORT].`, { cause });
+  }
+  if (!url.port && !/^https?:\/\/[^/]*:\d+/.test(withScheme)) url.port = env.GOFER_PORT || '8080';
   return url.origin;
 }
 

@@ -94,7 +94,11 @@ export async function watchRun(source: RunSource, opts: LiveViewOptions = {}): P
     const changedAt = (t: TaskExecution) => t.ended ?? t.started ?? t.created;
     for (const t of [...tasks].sort((a, b) => changedAt(a) - changedAt(b))) {
       const shown = describeTask(t);
-      if (seen.get(t.taskId) !== shown) {
+      const before = seen.get(t.taskId);
+      if (before !== shown) {
+        // A short task can start and end between two polls: still show that it ran.
+        const running = describeTask({ ...t, state: 'running' });
+        if (t.state === 'complete' && t.started !== undefined && before !== running) write(`${paint('bold', t.taskId.padEnd(width.value))}  ${running}`);
         seen.set(t.taskId, shown);
         write(`${paint('bold', t.taskId.padEnd(width.value))}  ${shown}`);
       }

@@ -1,7 +1,7 @@
 /**
  * The in-process event bus: every state change is published here as a typed event.
- * `persist` (set by the stores) assigns the id and stores the event; `deliver` (set by the
- * stores too) decides when listeners see it: after the event's transaction has committed.
+ * `persist` (set by the stores) assigns the id and stores the event before listeners see it;
+ * `deliver` decides when listeners are called (default: at once, synchronously).
  */
 import type { GoferEvent, GoferEventMap, GoferEventType } from '../api/index.js';
 
@@ -10,8 +10,10 @@ export type EventListener = (event: GoferEvent) => void;
 
 /** Publishes typed events (register: EVENT_BUS); plugins see it through `ctx.events`. */
 export class EventBus {
-  private readonly listeners = new Set<EventListener>();
+  /** Each listener with the id of the last event published before it subscribed. */
+  private readonly listeners = new Map<EventListener, number>();
   private nextId = 1;
+  private lastId = 0;
 
   constructor(
     private readonly persist?: (event: Omit<GoferEvent, 'id'>) => number,
@@ -23,12 +25,15 @@ export class EventBus {
     const draft = { type, at: Date.now(), payload } as Omit<GoferEvent, 'id'>;
     const id = this.persist ? this.persist(draft) : this.nextId++;
     const event = { ...draft, id } as GoferEvent;
+    this.lastId = id;
     if (this.listeners.size > 0) this.deliver(() => this.emit(event));
     return event;
   }
 
   private emit(event: GoferEvent): void {
-    for (const listener of this.listeners) {
+    for (const [listener, since] of this.listeners) {
+      // Delivery may lag publication by a commit: skip events from before the subscription.
+      if (event.id <= since) continue;
       try {
         listener(event);
       } catch {
@@ -39,7 +44,7 @@ export class EventBus {
 
   /** Calls `listener` for every event delivered from now on; returns the unsubscribe function. */
   subscribe(listener: EventListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    this.listeners.set(listener, this.lastId);
+    return () => void this.listeners.delete(listener);
   }
 }

@@ -1,7 +1,8 @@
 /** The events area of the Gofer API: stored events, live events, and both with follow. */
 import { inject, injectable } from 'tsyringe';
 import type { EventQuery, EventsApi, GoferEvent } from '../api/index.js';
-import { EVENT_BUS, EVENT_STORE } from '../kernel/tokens.js';
+import { EVENT_BUS, EVENT_STORE, GROUP_COMMIT } from '../kernel/tokens.js';
+import type { GroupCommit } from '../stores/group-commit.js';
 import type { EventBus } from './event-bus.js';
 import type { EventStore } from './event-store.js';
 
@@ -11,6 +12,7 @@ export class EventsService implements EventsApi {
   constructor(
     @inject(EVENT_BUS) private readonly bus: EventBus,
     @inject(EVENT_STORE) private readonly store: EventStore,
+    @inject(GROUP_COMMIT) private readonly group: GroupCommit,
   ) {}
 
   async list(query?: EventQuery): Promise<GoferEvent[]> {
@@ -23,7 +25,9 @@ export class EventsService implements EventsApi {
 
   /**
    * Subscribes first and reads the stored events second, so nothing published in between is
-   * lost; live events already seen in the stored page are skipped by id.
+   * lost; live events already seen in the stored page are skipped by id. Every event is
+   * yielded only once its transaction has committed: a remote follower never sees an event
+   * that a crash could still take back (and whose id could then be reused).
    */
   async *follow(query: EventQuery & { signal?: AbortSignal } = {}): AsyncIterable<GoferEvent> {
     const { signal } = query;
@@ -40,6 +44,7 @@ export class EventsService implements EventsApi {
     try {
       let last = query.after ?? 0;
       for (;;) {
+        await this.group.durable();
         const page = this.store.list({ ...(types ? { types: query.types } : {}), after: last, limit: 1000 });
         for (const event of page) {
           if (signal?.aborted) return;
@@ -49,6 +54,7 @@ export class EventsService implements EventsApi {
         if (page.length < 1000) break;
       }
       while (!signal?.aborted) {
+        if (queue.length > 0) await this.group.durable();
         const event = queue.shift();
         if (event) {
           if (event.id <= last) continue;

@@ -2,11 +2,12 @@
 import { inject, injectable } from 'tsyringe';
 import { GoferError, type PipelineConfig, type PipelineInfo, type PipelinesApi, type PipelineVersion } from '../api/index.js';
 import type { EventBus } from '../events/event-bus.js';
-import { EVENT_BUS, LOG_STORE, OBJECT_STORE, ORCHESTRATOR, PIPELINE_STORE, RUN_STORE, RUN_TOKENS, SECRET_STORE } from '../kernel/tokens.js';
+import { EVENT_BUS, GROUP_COMMIT, LOG_STORE, OBJECT_STORE, ORCHESTRATOR, PIPELINE_STORE, RUN_STORE, RUN_TOKENS, SECRET_STORE } from '../kernel/tokens.js';
 import type { LogStore } from '../runs/log-store.js';
 import type { Orchestrator } from '../runs/orchestrator.js';
 import type { RunStore } from '../runs/run-store.js';
 import type { RunTokens } from '../runs/run-tokens.js';
+import type { GroupCommit } from '../stores/group-commit.js';
 import type { ObjectStore } from '../stores/object-store.js';
 import type { SecretStore } from '../stores/secret-store.js';
 import type { PipelineStore } from './pipeline-store.js';
@@ -27,6 +28,7 @@ export class PipelinesService implements PipelinesApi {
     @inject(SECRET_STORE) private readonly secrets: SecretStore,
     @inject(RUN_TOKENS) private readonly tokens: RunTokens,
     @inject(EVENT_BUS) private readonly bus: EventBus,
+    @inject(GROUP_COMMIT) private readonly group: GroupCommit,
   ) {}
 
   async register(config: PipelineConfig, opts: { namespace?: string } = {}): Promise<PipelineVersion> {
@@ -34,12 +36,14 @@ export class PipelinesService implements PipelinesApi {
     const version = this.store.register(structuredClone(valid), opts.namespace ?? DEFAULT_NAMESPACE);
     this.bus.publish('pipeline.registered', { pipelineId: valid.id, version: version.version });
     if (version.deployed) this.bus.publish('pipeline.deployed', { pipelineId: valid.id, version: version.version });
+    await this.group.durable();
     return version;
   }
 
   async deploy(pipelineId: string, version: number): Promise<PipelineInfo> {
     const info = this.store.deploy(pipelineId, version);
     this.bus.publish('pipeline.deployed', { pipelineId, version });
+    await this.group.durable();
     return info;
   }
 
@@ -62,12 +66,14 @@ export class PipelinesService implements PipelinesApi {
   async enable(pipelineId: string): Promise<PipelineInfo> {
     const info = this.store.setState(pipelineId, 'active');
     this.bus.publish('pipeline.enabled', { pipelineId });
+    await this.group.durable();
     return info;
   }
 
   async disable(pipelineId: string): Promise<PipelineInfo> {
     const info = this.store.setState(pipelineId, 'disabled');
     this.bus.publish('pipeline.disabled', { pipelineId });
+    await this.group.durable();
     return info;
   }
 
@@ -88,5 +94,6 @@ export class PipelinesService implements PipelinesApi {
     this.store.delete(pipelineId);
     this.logs.deletePipeline(pipelineId);
     this.bus.publish('pipeline.deleted', { pipelineId });
+    await this.group.durable();
   }
 }

@@ -222,8 +222,10 @@ export class RunExecution {
   }
 
   /**
-   * Recovery: Gofer stopped while starting the task. The container may exist (found by its
-   * labels) or not; the request id is deterministic, so starting again replaces a leftover.
+   * Recovery: Gofer stopped while starting the task. A container found by its labels that is
+   * running or has finished is adopted; one that never got going (created, not started: the
+   * scheduler reports `unknown`) or none at all means starting again, which the deterministic
+   * request id makes safe: the scheduler replaces the leftover.
    */
   private resumeStarting(row: StoredTask): void {
     const task = this.tasks.get(row.taskId);
@@ -232,7 +234,8 @@ export class RunExecution {
     void (async () => {
       const found = this.scheduler.listContainers ? await this.scheduler.listContainers({ labels: this.labels(task.id) }).catch(() => []) : [];
       const existing = found[0];
-      if (existing) {
+      const state = existing ? await this.scheduler.getState({ schedulerId: existing.schedulerId }).catch(() => ({ state: 'unknown' as const })) : undefined;
+      if (existing && state && state.state !== 'unknown') {
         const started = Date.now();
         this.store.taskRunning(this.pipelineId, this.runId, task.id, existing.schedulerId, started);
         this.bus.publish('task.started', { pipelineId: this.pipelineId, runId: this.runId, taskId: task.id, schedulerId: existing.schedulerId });

@@ -15,7 +15,10 @@ export class RunsService implements RunsApi {
   ) {}
 
   async start(pipelineId: string, opts: StartRunOptions = {}): Promise<Run> {
-    return publicRun(this.orchestrator.start(pipelineId, opts.variables ?? {}, opts.initiator ?? { kind: 'api', name: 'api' }));
+    const run = this.orchestrator.start(pipelineId, opts.variables ?? {}, opts.initiator ?? { kind: 'api', name: 'api' });
+    // The caller may tell the world about this run: only once it is on disk.
+    await this.store.durable();
+    return publicRun(run);
   }
 
   async list(pipelineId: string, opts: { limit?: number } = {}): Promise<Run[]> {
@@ -28,6 +31,7 @@ export class RunsService implements RunsApi {
 
   async cancel(pipelineId: string, runId: number): Promise<Run> {
     this.orchestrator.cancel(pipelineId, runId);
+    await this.store.durable();
     return publicRun(this.store.getRun(pipelineId, runId));
   }
 

@@ -110,6 +110,8 @@ export async function startApiServer(opts: ServerOptions): Promise<ApiServer> {
   }
 
   const server: Server = createServer((req, res) => {
+    const started = Date.now();
+    res.once('finish', () => log.debug('request', { method: req.method, path: req.url?.split('?')[0], status: res.statusCode, ms: Date.now() - started }));
     handle(req, res).catch((err: unknown) => {
       const { status, body } = errorResponse(err);
       if (status >= 500) log.error('request failed', { method: req.method, url: req.url, code: body.error.code, error: body.error.message });
@@ -118,9 +120,11 @@ export async function startApiServer(opts: ServerOptions): Promise<ApiServer> {
   });
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (cause: NodeJS.ErrnoException) => {
+      reject(new GoferError('ERR_CONFIG_INVALID', `The HTTP API cannot listen on ${opts.host}:${opts.port} (${cause.code ?? cause.message}). Choose another server.host/server.port (GOFER_HOST/GOFER_PORT, --bind/--port) or stop what uses it.`, { cause, details: { host: opts.host, port: opts.port } }));
+    });
     server.listen(opts.port, opts.host, () => {
-      server.off('error', reject);
+      server.removeAllListeners('error');
       resolve();
     });
   });
@@ -133,9 +137,12 @@ export async function startApiServer(opts: ServerOptions): Promise<ApiServer> {
     address,
     close() {
       closed ??= new Promise<void>((resolve) => {
-        closing.abort();
+        closing.abort(); // live streams end
         server.close(() => resolve());
         server.closeIdleConnections();
+        // Keep-alive sockets that finish a request after this point would hold close() for the
+        // keep-alive timeout; in-flight requests get a moment, then every socket is closed.
+        setTimeout(() => server.closeAllConnections(), 1000).unref();
       });
       return closed;
     },

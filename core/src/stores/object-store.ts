@@ -7,7 +7,8 @@ import type { Database } from 'better-sqlite3';
 import { inject, injectable } from 'tsyringe';
 import { GoferError, type GoferConfig, type ObjectsApi } from '../api/index.js';
 import type { EventBus } from '../events/event-bus.js';
-import { CONFIG, DATABASE, EVENT_BUS } from '../kernel/tokens.js';
+import { CONFIG, DATABASE, EVENT_BUS, GROUP_COMMIT } from '../kernel/tokens.js';
+import type { GroupCommit } from './group-commit.js';
 import { checkStoreKey } from './store-keys.js';
 
 /** The run id column's value for pipeline objects. */
@@ -27,6 +28,7 @@ export class ObjectStore implements ObjectsApi {
     @inject(DATABASE) private readonly db: Database,
     @inject(CONFIG) private readonly config: GoferConfig,
     @inject(EVENT_BUS) private readonly bus: EventBus,
+    @inject(GROUP_COMMIT) private readonly group: GroupCommit,
   ) {
     this.selectOne = db.prepare<[string, number, string], { value: Buffer }>('SELECT value FROM objects WHERE pipeline_id = ? AND run_id = ? AND key = ?');
     this.deleteOne = db.prepare('DELETE FROM objects WHERE pipeline_id = ? AND run_id = ? AND key = ?');
@@ -53,6 +55,7 @@ export class ObjectStore implements ObjectsApi {
       }
     })();
     for (const k of evicted) this.bus.publish('object.evicted', { pipelineId: scope.pipelineId, key: k });
+    await this.group.durable();
   }
 
   async get(scope: Scope, key: string): Promise<Uint8Array> {

@@ -2,7 +2,8 @@
 import type { Database } from 'better-sqlite3';
 import { inject, injectable } from 'tsyringe';
 import { GoferError, type SecretsApi } from '../api/index.js';
-import { DATABASE, SECRET_STORE } from '../kernel/tokens.js';
+import { DATABASE, GROUP_COMMIT, SECRET_STORE } from '../kernel/tokens.js';
+import type { GroupCommit } from './group-commit.js';
 import type { SecretStore } from './secret-store.js';
 
 /** The secrets area of the Gofer API (SECRETS_API). */
@@ -11,12 +12,14 @@ export class SecretsService implements SecretsApi {
   constructor(
     @inject(SECRET_STORE) private readonly store: SecretStore,
     @inject(DATABASE) private readonly db: Database,
+    @inject(GROUP_COMMIT) private readonly group: GroupCommit,
   ) {}
 
   async put(scope: { pipelineId?: string }, key: string, value: string): Promise<void> {
     this.checkPipeline(scope.pipelineId);
     if (typeof value !== 'string') throw new GoferError('ERR_INVALID_ARGUMENT', 'A secret value must be a string.', { details: { field: 'value' } });
     this.store.put(scope.pipelineId, key, value);
+    await this.group.durable();
   }
 
   async list(scope: { pipelineId?: string }): Promise<string[]> {

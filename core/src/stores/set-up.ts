@@ -32,7 +32,9 @@ export async function setUpStores(root: DependencyContainer): Promise<void> {
   root.register(GROUP_COMMIT, { useValue: group });
   const eventStore = new EventStore(db, group);
   root.register(EVENT_STORE, { useValue: eventStore });
-  root.register(EVENT_BUS, { useValue: new EventBus((event) => eventStore.append(event), (deliver) => group.afterCommit(deliver)) });
+  // In-process listeners hear events at once (the publisher's transaction commits within the
+  // turn); events.follow(), which feeds remote clients, yields only committed events.
+  root.register(EVENT_BUS, { useValue: new EventBus((event) => eventStore.append(event)) });
   root.register(EVENTS_API, { useValue: root.resolve(EventsService) });
   root.register(PLUGIN_STATE, { useValue: sqlitePluginState(db) });
   // Refuses a weak key at start-up; a missing key is refused only when secrets are used.

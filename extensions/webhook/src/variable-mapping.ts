@@ -3,6 +3,7 @@
  * settings: `body:/pointer/into/json` (RFC 6901 JSON pointer) or `header:<Header-Name>`.
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import { GoferError } from '@gofer/core/api';
 
 /** Subscription setting keys that map a variable: `variable.REF`. */
 export const VARIABLE_KEY_PATTERN = '^variable\\.[A-Za-z_][A-Za-z0-9_]*$';
@@ -21,9 +22,16 @@ export function readPointer(doc: unknown, pointer: string): unknown {
   return node;
 }
 
-function asVariable(value: unknown): string | undefined {
+function asVariable(value: unknown, name: string): string | undefined {
   if (value === undefined || value === null) return undefined;
-  return typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
+  if (typeof value !== 'object') return typeof value === 'string' ? value : String(value);
+  try {
+    return JSON.stringify(value);
+  } catch (err) {
+    // A JSON.parse-able body can still be too deeply nested for JSON.stringify (stack overflow):
+    // a bad delivery (400), not an internal failure.
+    throw new GoferError('ERR_INVALID_ARGUMENT', `The value mapped to variable ${name} cannot be encoded as JSON (nested too deeply?): ${(err as Error).message}`, { cause: err, details: { variable: name } });
+  }
 }
 
 /** The variables a delivery yields. A source that is absent from the delivery is left out. */
@@ -33,7 +41,7 @@ export function mapVariables(settings: Record<string, string>, body: unknown, he
     if (!key.startsWith('variable.')) continue;
     const name = key.slice('variable.'.length);
     let value: string | undefined;
-    if (source.startsWith('body:')) value = asVariable(readPointer(body, source.slice('body:'.length)));
+    if (source.startsWith('body:')) value = asVariable(readPointer(body, source.slice('body:'.length)), name);
     else if (source.startsWith('header:')) {
       const header = headers[source.slice('header:'.length).toLowerCase()];
       value = Array.isArray(header) ? header.join(', ') : header;

@@ -12,6 +12,7 @@ import { isNoOp, isNotFound, translateEngineError, type ErrorContext } from './e
 import { ExecutionRecords } from './execution-records.js';
 import { ensureImage } from './image-puller.js';
 import { LiveLog } from './live-log.js';
+import { maskedLogs, SECRET_ENV_LABEL, secretValuesFromEnv } from './mask-secrets.js';
 import { followEngineLogs, pipeMultiplexed } from './log-streams.js';
 import { resolveSecrets } from './secret-source.js';
 import { withDefaults, type DockerSchedulerSettings } from './settings.js';
@@ -47,6 +48,8 @@ export class DockerScheduler implements Scheduler {
   private readonly sessions = new Map<string, AttachSession>();
   private readonly observed = new Map<string, Observed>();
   private readonly starting = new Set<string>();
+  /** Secret values this instance resolved per container, masked in its logs. */
+  private readonly secretValues = new Map<string, string[]>();
 
   constructor(ctx: Pick<PluginContext, 'logger' | 'dataDir'>, settings: Partial<DockerSchedulerSettings> = {}) {
     this.settings = withDefaults(settings);
@@ -60,6 +63,7 @@ export class DockerScheduler implements Scheduler {
   async startContainer(req: StartContainerRequest): Promise<StartContainerResponse> {
     const name = containerNameFor(req.id);
     const secretEnv = await resolveSecrets(req.secrets, this.settings.secrets);
+    this.secretValues.set(name, Object.values(secretEnv));
     const ctx: ErrorContext = { engine: this.engine, container: name };
     this.starting.add(name);
     try {
@@ -102,7 +106,7 @@ export class DockerScheduler implements Scheduler {
       Env: Object.entries({ ...req.variables, ...secretEnv }).map(([k, v]) => `${k}=${v}`),
       ...(req.entrypoint?.length ? { Entrypoint: req.entrypoint } : {}),
       ...(req.command?.length ? { Cmd: req.command } : {}),
-      Labels: { ...req.labels, ...MANAGED_LABELS, 'gofer.id': req.id },
+      Labels: { ...req.labels, ...MANAGED_LABELS, 'gofer.id': req.id, ...(Object.keys(secretEnv).length > 0 ? { [SECRET_ENV_LABEL]: Object.keys(secretEnv).join(',') } : {}) },
       AttachStdout: true,
       AttachStderr: true,
       Tty: false,
@@ -178,12 +182,24 @@ export class DockerScheduler implements Scheduler {
   async getLogs(req: ContainerRef): Promise<AsyncIterable<LogChunk>> {
     const name = req.schedulerId;
     const session = this.sessions.get(name);
-    if (session?.log.fromStart) return this.tracked(name, session.log.read(), session);
+    if (session?.log.fromStart) return this.tracked(name, maskedLogs(session.log.read(), await this.secretValuesOf(name)), session);
     const container = this.docker.getContainer(name);
     try {
-      return this.tracked(name, await followEngineLogs(this.docker, container));
+      return this.tracked(name, maskedLogs(await followEngineLogs(this.docker, container), await this.secretValuesOf(name)));
     } catch (err) {
       throw translateEngineError(err, { engine: this.engine, container: name }, `read logs of ${name}`);
+    }
+  }
+
+  /** The scheduler-resolved secret values of a container; read back from the engine after a restart. */
+  private async secretValuesOf(name: string): Promise<string[]> {
+    const known = this.secretValues.get(name);
+    if (known) return known;
+    try {
+      const info = await this.docker.getContainer(name).inspect();
+      return secretValuesFromEnv(info.Config.Labels, info.Config.Env);
+    } catch {
+      return []; // gone: reading its logs fails on its own, with the engine's error
     }
   }
 
@@ -218,6 +234,7 @@ export class DockerScheduler implements Scheduler {
       this.sessions.delete(name);
     }
     this.observed.delete(name);
+    this.secretValues.delete(name);
     if (removeContainer) {
       try {
         await this.docker.getContainer(name).remove({ force: true, v: true });
@@ -253,7 +270,11 @@ export class DockerScheduler implements Scheduler {
   private tracked(name: string, source: AsyncIterable<LogChunk>, session?: AttachSession): AsyncIterable<LogChunk> {
     return {
       [Symbol.asyncIterator]: async function* (this: DockerScheduler) {
-        yield* source;
+        try {
+          yield* source;
+        } catch (err) {
+          throw translateEngineError(err, { engine: this.engine, container: name }, `read logs of ${name}`);
+        }
         if (session) this.dropIdleSession(name, session);
         this.observe(name, { logsDrained: true });
       }.bind(this),
@@ -276,6 +297,7 @@ export class DockerScheduler implements Scheduler {
     if (!merged.logsDrained || !final) return;
     if (this.settings.removeAfterExit === 'on-success' && !(final.state === 'exited' && final.exitCode === 0)) return;
     this.observed.delete(name);
+    this.secretValues.delete(name);
     void (async () => {
       await this.records.update(name, { final });
       const session = this.sessions.get(name);

@@ -27,6 +27,11 @@ test('an unreachable engine is ERR_SCHEDULER_UNAVAILABLE and says how to start o
   assert.match(await codeOf(scheduler.getLogs({ schedulerId: 'x' })), /^ERR_SCHEDULER_UNAVAILABLE/);
 });
 
+test('a TCP engine address nobody listens on is ERR_SCHEDULER_UNAVAILABLE too', async () => {
+  const scheduler = makeScheduler({ host: '127.0.0.1', port: 1 });
+  assert.match(await codeOf(scheduler.getState({ schedulerId: 'x' })), /^ERR_SCHEDULER_UNAVAILABLE: Cannot reach the Docker engine at http:\/\/127\.0\.0\.1:1/);
+});
+
 if (available) {
   test('getState, getLogs and stop of an unknown container are ERR_NO_SUCH_CONTAINER', async () => {
     const scheduler = makeScheduler();

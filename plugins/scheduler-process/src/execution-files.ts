@@ -18,6 +18,8 @@ export interface ExecutionMeta {
   wrapperPid: number;
   startedAt: number;
   labels: Record<string, string>;
+  /** The task's secrets, `ENV -> location` (locations only, never values). */
+  secrets?: Record<string, string>;
 }
 
 /** Deterministic, file-system-safe scheduler id for a task execution id. */

@@ -17,6 +17,7 @@ import {
   executionNameFor, executionPaths, readOptional, wrapperAlive, type ExecutionMeta, type ExecutionPaths,
 } from './execution-files.js';
 import { tailFiles } from './file-tail.js';
+import { maskedLogs } from './mask-secrets.js';
 import { resolveSecrets } from './secret-source.js';
 import { withDefaults, type ProcessSchedulerSettings } from './settings.js';
 
@@ -43,6 +44,8 @@ export class ProcessScheduler implements Scheduler {
   private readonly logger: Logger;
   private readonly root: string;
   private warnedAboutImage = false;
+  /** Secret values this instance resolved per execution, masked in its logs. */
+  private readonly secretValues = new Map<string, string[]>();
 
   constructor(ctx: Pick<PluginContext, 'logger' | 'dataDir'>, settings: Partial<ProcessSchedulerSettings> = {}) {
     this.settings = withDefaults(settings);
@@ -62,7 +65,8 @@ export class ProcessScheduler implements Scheduler {
       this.warnedAboutImage = true;
       this.logger.warn('the process scheduler runs task commands on this machine; task images are recorded but not used', { image: req.image });
     }
-    const env = { ...req.variables, ...(await resolveSecrets(req.secrets, this.settings.secrets)) };
+    const secretEnv = await resolveSecrets(req.secrets, this.settings.secrets);
+    const env = { ...req.variables, ...secretEnv };
     const name = executionNameFor(req.id);
     const paths = executionPaths(this.root, name);
     await this.discard(name, paths);
@@ -78,7 +82,9 @@ export class ProcessScheduler implements Scheduler {
     if (wrapper.pid === undefined) throw new GoferError('ERR_SCHEDULER_UNAVAILABLE', `Could not start /bin/sh for task ${req.id}.`);
     const meta: ExecutionMeta = {
       id: req.id, image: req.image, argv, wrapperPid: wrapper.pid, startedAt: Date.now(), labels: { ...req.labels, ...MANAGED_LABELS },
+      secrets: req.secrets,
     };
+    this.secretValues.set(name, Object.values(secretEnv));
     await writeFile(paths.meta, JSON.stringify(meta));
     // Resolve once the task process exists (its group pid is recorded) or has already ended.
     const deadline = Date.now() + 10_000;
@@ -109,7 +115,25 @@ export class ProcessScheduler implements Scheduler {
 
   async getLogs(req: ContainerRef): Promise<AsyncIterable<LogChunk>> {
     const paths = await this.pathsOf(req.schedulerId);
-    return tailFiles({ stdout: paths.stdout, stderr: paths.stderr }, async () => (await this.stateOf(paths)).state !== 'running');
+    const logs = tailFiles({ stdout: paths.stdout, stderr: paths.stderr }, async () => (await this.stateOf(paths)).state !== 'running');
+    return maskedLogs(logs, await this.secretValuesOf(req.schedulerId, paths));
+  }
+
+  /**
+   * The secret values of an execution, to mask in its logs. A new instance (after a restart)
+   * resolves the recorded locations again from the secrets source; values are never stored.
+   */
+  private async secretValuesOf(name: string, paths: ExecutionPaths): Promise<string[]> {
+    const known = this.secretValues.get(name);
+    if (known) return known;
+    const secrets = (await this.metaOf(paths))?.secrets ?? {};
+    if (Object.keys(secrets).length === 0) return [];
+    try {
+      return Object.values(await resolveSecrets(secrets, this.settings.secrets));
+    } catch (err) {
+      this.logger.warn('cannot resolve the secrets of an execution again to mask them in its logs', { schedulerId: name, error: String(err) });
+      return [];
+    }
   }
 
   async listContainers(req: { labels: Record<string, string> }): Promise<Array<{ schedulerId: string; labels: Record<string, string> }>> {
@@ -134,6 +158,7 @@ export class ProcessScheduler implements Scheduler {
       await this.waitForEnd(paths, 5_000);
     }
     await rm(paths.dir, { recursive: true, force: true });
+    this.secretValues.delete(name);
     this.logger.debug('removed execution', { schedulerId: name });
   }
 

@@ -2,6 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createHash } from 'node:crypto';
 import { isGoferError, type StartContainerRequest } from '@gofer/core/api';
 import plugin, { executionNameFor, ProcessScheduler } from '../src/index.js';
 import { collect, waitForEnd } from '../../../test/contract/scheduler-contract.js';
@@ -57,14 +58,19 @@ test('ids that are not file-name safe are mapped deterministically and reach the
   assert.equal(await waitForEnd(scheduler, schedulerId), { state: 'exited', exitCode: 0 });
 });
 
-test('secrets from the configured env-file arrive as env vars; the same id started again replaces the old run', async () => {
+test('secrets from the configured env-file arrive as env vars, masked in logs; the same id started again replaces the old run', async () => {
   const envFile = join(tempDir('gofer-process-secrets'), 'secrets.env');
   writeFileSync(envFile, 'TOKEN=t0k3n\n');
   const withSecrets = new ProcessScheduler(ctx, { secrets: { envFile } });
   const first = await withSecrets.startContainer(req('p_secret', ['/bin/sleep', '60']));
-  const { schedulerId } = await withSecrets.startContainer(req('p_secret', ['/usr/bin/printenv', 'MY_TOKEN'], { secrets: { MY_TOKEN: 'TOKEN' } }));
+  const script = 'printf %s "$MY_TOKEN" | sha256sum; echo "token=$MY_TOKEN"';
+  const { schedulerId } = await withSecrets.startContainer(req('p_secret', ['/bin/sh', '-c', script], { secrets: { MY_TOKEN: 'TOKEN' } }));
   assert.is(schedulerId, first.schedulerId);
-  assert.is((await collect(await withSecrets.getLogs({ schedulerId }))).stdout, 't0k3n\n');
+  const [hash, printed] = (await collect(await withSecrets.getLogs({ schedulerId }))).stdout.split('\n');
+  assert.is(hash!.split(' ')[0], createHash('sha256').update('t0k3n').digest('hex')); // the value arrived
+  assert.match(printed!, /^token=\*+$/); // and is masked where the task prints it
+  const fresh = new ProcessScheduler(ctx, { secrets: { envFile } }); // a restarted core resolves it again to mask
+  assert.match((await collect(await fresh.getLogs({ schedulerId }))).stdout, /\ntoken=\*+\n$/);
   assert.equal(await waitForEnd(withSecrets, schedulerId), { state: 'exited', exitCode: 0 });
 });
 

@@ -21,6 +21,27 @@ export interface ServiceLogSource {
   isFinished(): Promise<boolean>;
   demux: Demux;
   pollIntervalMs: number;
+  /** Aborted when the scheduler closes: the iterable ends at once. */
+  signal?: AbortSignal;
+}
+
+/** Destroys `stream` when `signal` aborts; returns the function that stops watching. */
+function destroyOnAbort(stream: Readable, signal: AbortSignal | undefined): () => void {
+  if (!signal) return () => undefined;
+  if (signal.aborted) stream.destroy();
+  const onAbort = () => stream.destroy();
+  signal.addEventListener('abort', onAbort, { once: true });
+  return () => signal.removeEventListener('abort', onAbort);
+}
+
+/** A chunk iterable over a log stream that the signal can cut short. */
+async function* readWhole(stream: Readable, src: ServiceLogSource): AsyncGenerator<LogChunk> {
+  const unwatch = destroyOnAbort(stream, src.signal);
+  try {
+    yield* demuxedChunks(stream, src.demux);
+  } finally {
+    unwatch();
+  }
 }
 
 const HIGH_WATER = 1 << 20;
@@ -80,10 +101,11 @@ async function* withoutPrefix(all: AsyncIterable<LogChunk>, skip: Record<LogChun
 /** The whole output of a service's task, live while it runs, ending when the task's output ends. */
 export async function* serviceLogs(src: ServiceLogSource): AsyncGenerator<LogChunk> {
   if (await src.isFinished()) {
-    yield* demuxedChunks(await src.open(false), src.demux);
+    yield* readWhole(await src.open(false), src);
     return;
   }
   const liveStream = await src.open(true);
+  const unwatch = destroyOnAbort(liveStream, src.signal);
   const live = demuxedChunks(liveStream, src.demux);
   const delivered: Record<LogChunk['stream'], number> = { stdout: 0, stderr: 0 };
   let pending: Promise<IteratorResult<LogChunk>> | undefined = live.next();
@@ -98,7 +120,7 @@ export async function* serviceLogs(src: ServiceLogSource): AsyncGenerator<LogChu
           // The live stream ended by itself (a container's log ends when it exits): the output is
           // complete. Return once the swarm reports the task ended too, so that a reader who
           // asks for the state next sees the final one.
-          for (let waited = 0; waited < FINISH_WAIT_MS && !(await src.isFinished()); waited += src.pollIntervalMs) {
+          for (let waited = 0; waited < FINISH_WAIT_MS && !src.signal?.aborted && !(await src.isFinished()); waited += src.pollIntervalMs) {
             await new Promise((resolve) => setTimeout(resolve, src.pollIntervalMs));
           }
           return;
@@ -109,15 +131,17 @@ export async function* serviceLogs(src: ServiceLogSource): AsyncGenerator<LogChu
         continue;
       }
       tick = undefined;
-      if (await src.isFinished()) break;
+      if (src.signal?.aborted || (await src.isFinished())) break;
     }
     // The task has ended: drop the live stream (a chunk it still holds is in the full read too).
     liveStream.destroy();
     await pending.catch(() => undefined);
     pending = undefined;
     await live.return(undefined);
-    yield* withoutPrefix(demuxedChunks(await src.open(false), src.demux), delivered);
+    if (src.signal?.aborted) return;
+    yield* withoutPrefix(readWhole(await src.open(false), src), delivered);
   } finally {
+    unwatch();
     clearTimeout(timer);
     liveStream.destroy();
     if (pending) {

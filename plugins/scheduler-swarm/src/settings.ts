@@ -19,6 +19,12 @@ export interface SwarmSettings {
   host?: string;
   /** Directory holding `ca.pem`, `cert.pem`, `key.pem` for a TLS `tcp://` host. Default: DOCKER_CERT_PATH. */
   certPath?: string;
+  /**
+   * When a finished task's service is removed: once the core has read both its final state and
+   * its logs to the end (`always`, or `on-success` for exit code 0 only), or `never` (left for
+   * `removeContainer`). The final state stays answerable afterwards.
+   */
+  removeAfterExit: 'never' | 'on-success' | 'always';
   /** Prefix of every service name Gofer creates. */
   serviceNamePrefix: string;
   /** Placement constraints for every task, in Docker's syntax (`node.role==worker`, `node.labels.zone==a`). */
@@ -54,7 +60,7 @@ export interface SwarmSettings {
    * task gives no `registryAuth`; passed to the swarm so that every node can pull.
    */
   registryCredentials: Record<string, { username: string; password: string }>;
-  /** How long `startContainer` waits for the task to be placed, pulled and started. */
+  /** How long `startContainer` waits for a node to take the task (a placed task still pulling counts as running). */
   startTimeoutMs: number;
   /** How often task state is polled while waiting (start, stop, following logs). */
   pollIntervalMs: number;
@@ -78,6 +84,7 @@ export const settingsSchema = {
     socketPath: { type: 'string', minLength: 1 },
     host: { type: 'string', pattern: '^(tcp|http|https|ssh|unix)://' },
     certPath: { type: 'string', minLength: 1 },
+    removeAfterExit: { enum: ['never', 'on-success', 'always'], default: 'always' },
     serviceNamePrefix: { type: 'string', pattern: '^[a-zA-Z0-9][a-zA-Z0-9-]{0,19}$', default: 'gofer-' },
     constraints: { type: 'array', items: { type: 'string', minLength: 3 }, default: [] },
     networks: { type: 'array', items: { type: 'string', minLength: 1 }, default: [] },

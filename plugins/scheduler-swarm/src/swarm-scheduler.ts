@@ -11,21 +11,20 @@ import {
   type StartContainerRequest, type StartContainerResponse, type StopContainerRequest,
 } from '@gofer/core/api';
 import type { ManagerClient } from './docker-client.js';
-import { hasDigest, pinDigest, registryHost } from './image-reference.js';
+import { registryHost } from './image-reference.js';
 import { secretEnvEntrypoint, secretFileVariables, validateSecretMap } from './secret-env.js';
 import { serviceNameFor } from './service-name.js';
 import { serviceLogs } from './service-logs.js';
 import { buildServiceSpec, MANAGED_LABELS } from './service-spec.js';
 import type { SwarmSettings } from './settings.js';
-import { engineMessage, imageError, isNotFound, translateSwarmError } from './swarm-errors.js';
-import { currentTask, hasStarted, isEnded, taskStatus, type SwarmTask } from './task-state.js';
+import { engineMessage, isNotFound, translateSwarmError } from './swarm-errors.js';
+import { lookupSecrets, pinImage, taskArgv, type RegistryAuth } from './task-inputs.js';
+import { currentTask, hasStarted, isEnded, isPlaced, taskStatus, type SwarmTask } from './task-state.js';
 
 /** Set on a service's labels when Gofer stops it, so its state reads `cancelled`. */
 const STOPPED_LABEL = 'gofer.stopped';
 /** How long, past the grace period, a stop waits for the swarm to report the task gone. */
 const STOP_SLACK_MS = 10_000;
-
-type Auth = { username: string; password: string; serveraddress: string };
 
 interface ServiceInfo {
   ID: string;
@@ -39,9 +38,13 @@ export class SwarmScheduler implements Scheduler {
   private readonly address: string;
   /** Services this instance created: one that vanishes reads `unknown`, not "no such container". */
   private readonly started = new Set<string>();
-  /** Final statuses of services removed by `stopContainer` (swarm forgets them). */
+  /** Final statuses of tasks the swarm no longer has: stopped through it, or removed after exit. */
   private readonly ended = new Map<string, ContainerStatus>();
+  /** Finished tasks on their way to removal (`removeAfterExit`): what the core has read so far. */
+  private readonly finishing = new Map<string, { logsRead: boolean; status?: ContainerStatus }>();
   private localNode: Promise<string | undefined> | undefined;
+  /** Aborted by `close`: ends every log iterable still being read. */
+  private readonly closing = new AbortController();
 
   constructor(
     private readonly settings: Readonly<SwarmSettings>,
@@ -56,18 +59,20 @@ export class SwarmScheduler implements Scheduler {
   async startContainer(req: StartContainerRequest): Promise<StartContainerResponse> {
     validateSecretMap(req.secrets);
     const name = serviceNameFor(req.id, this.settings.serviceNamePrefix);
-    const ctx = { engine: this.address, image: req.image, service: name };
+    // No `image` here: image failures are translated where they happen (registry, pull, node),
+    // so that another "not found" (a network, say) is not mistaken for a missing image.
+    const ctx = { engine: this.address, service: name };
     try {
       await this.removeService(name);
       const auth = this.registryAuth(req);
-      const image = await this.resolveImage(req.image, auth);
-      const secrets = await this.lookupSecrets(req.secrets);
+      const image = this.settings.resolveImage === 'registry' ? await pinImage(this.docker, req.image, auth) : req.image;
+      const secrets = await lookupSecrets(this.docker, req.secrets);
       const env = { ...req.variables };
       let entrypoint = req.entrypoint;
       let args = req.command;
       const wrapped = secrets.length > 0 && this.settings.secretDelivery === 'env';
       if (wrapped) {
-        entrypoint = secretEnvEntrypoint(this.settings.shell, req.secrets, await this.taskArgv(req, auth));
+        entrypoint = secretEnvEntrypoint(this.settings.shell, req.secrets, await taskArgv(this.docker, req, auth));
         args = undefined;
       } else if (secrets.length > 0) {
         Object.assign(env, secretFileVariables(req.secrets));
@@ -76,6 +81,7 @@ export class SwarmScheduler implements Scheduler {
       await this.docker.createService(auth as Docker.AuthConfig, spec);
       this.started.add(name);
       this.ended.delete(name);
+      this.finishing.delete(name);
       await this.waitForStart(name, req.image, wrapped);
       return { schedulerId: name };
     } catch (err) {
@@ -144,10 +150,13 @@ export class SwarmScheduler implements Scheduler {
       const task = currentTask(await this.tasks(service.ID));
       if (service.Spec.Labels?.[STOPPED_LABEL] === 'true') {
         const exitCode = task?.Status?.ContainerStatus?.ExitCode;
-        return isEnded(task) && typeof exitCode === 'number' ? { state: 'cancelled', exitCode } : { state: 'cancelled' };
+        const status: ContainerStatus = isEnded(task) && typeof exitCode === 'number' ? { state: 'cancelled', exitCode } : { state: 'cancelled' };
+        if (isEnded(task)) await this.noteFinished(name, { status });
+        return status;
       }
       const status = taskStatus(task);
       if (status.state === 'unknown') this.logger?.warn('swarm task ended without an exit code', { service: name, state: task?.Status?.State, error: task?.Status?.Err });
+      if (isEnded(task)) await this.noteFinished(name, { status });
       return status;
     } catch (err) {
       throw translateSwarmError(err, { engine: this.address, service: name }, `read the state of service ${name}`);
@@ -163,7 +172,16 @@ export class SwarmScheduler implements Scheduler {
       if (!service) throw this.noSuchService(name);
       const container = this.settings.logsVia === 'auto' ? await this.localContainer(currentTask(await this.tasks(service.ID))) : undefined;
       const logs = serviceLogs({
-        open: (follow) => (container ? this.openLogs('containers', container, follow) : this.openLogs('services', service.ID, follow)),
+        open: async (follow) => {
+          if (container) {
+            try {
+              return await this.openLogs('containers', container, follow);
+            } catch (err) {
+              if (!isNotFound(err)) throw err; // the container is gone: ask the swarm instead
+            }
+          }
+          return this.openLogs('services', service.ID, follow);
+        },
         isFinished: async () => {
           try {
             return isEnded(currentTask(await this.tasks(service.ID))) || (await this.inspect(service.ID)) === undefined;
@@ -174,8 +192,9 @@ export class SwarmScheduler implements Scheduler {
         },
         demux: (source, stdout, stderr) => this.docker.modem.demuxStream(source, stdout, stderr),
         pollIntervalMs: this.settings.pollIntervalMs,
+        signal: this.closing.signal,
       });
-      return translated(logs, (err) => translateSwarmError(err, ctx, `read the logs of service ${name}`));
+      return this.afterLogs(name, translated(logs, (err) => translateSwarmError(err, ctx, `read the logs of service ${name}`)));
     } catch (err) {
       throw translateSwarmError(err, ctx, `read the logs of service ${name}`);
     }
@@ -196,21 +215,53 @@ export class SwarmScheduler implements Scheduler {
   async removeContainer(req: ContainerRef): Promise<void> {
     const name = req.schedulerId;
     try {
-      const known = this.started.delete(name) || this.ended.delete(name);
+      this.finishing.delete(name);
+      const wasStarted = this.started.delete(name);
+      const known = this.ended.delete(name) || wasStarted;
       if (!(await this.removeService(name)) && !known) throw this.noSuchService(name);
     } catch (err) {
       throw translateSwarmError(err, { engine: this.address, service: name }, `remove service ${name}`);
     }
   }
 
-  /** Nothing to release: every call is a plain request to the manager. */
+  /** Ends the log iterables still open (their HTTP streams); every other call is a plain request. */
   async close(): Promise<void> {
+    this.closing.abort();
     this.started.clear();
     this.ended.clear();
+    this.finishing.clear();
+  }
+
+  /** Notes, once a log iterable has been read to its natural end, that the core has the logs. */
+  private async *afterLogs(name: string, logs: AsyncIterable<LogChunk>): AsyncGenerator<LogChunk> {
+    yield* logs;
+    if (!this.closing.signal.aborted) await this.noteFinished(name, { logsRead: true });
+  }
+
+  /**
+   * Records what the core has read of a finished task; once it has both the final state and the
+   * logs, removes the service as `removeAfterExit` says and keeps the final state in memory.
+   */
+  private async noteFinished(name: string, seen: { status?: ContainerStatus; logsRead?: boolean }): Promise<void> {
+    if (this.settings.removeAfterExit === 'never') return;
+    const entry = this.finishing.get(name) ?? { logsRead: false };
+    if (seen.status) entry.status = seen.status;
+    if (seen.logsRead) entry.logsRead = true;
+    this.finishing.set(name, entry);
+    if (!entry.logsRead || !entry.status) return;
+    this.finishing.delete(name);
+    const succeeded = entry.status.state === 'exited' && entry.status.exitCode === 0;
+    if (this.settings.removeAfterExit === 'on-success' && !succeeded) return;
+    this.ended.set(name, entry.status);
+    try {
+      await this.removeService(name);
+    } catch (err) {
+      this.logger?.warn('could not remove a finished swarm service', { service: name, error: engineMessage(err) });
+    }
   }
 
   /** The task's own credentials, else the settings' for the image's registry host. */
-  private registryAuth(req: StartContainerRequest): Auth | undefined {
+  private registryAuth(req: StartContainerRequest): RegistryAuth | undefined {
     const serveraddress = registryHost(req.image);
     if (req.registryAuth) return { username: req.registryAuth.user, password: req.registryAuth.pass, serveraddress };
     const configured = this.settings.registryCredentials[serveraddress];
@@ -246,67 +297,10 @@ export class SwarmScheduler implements Scheduler {
   }
 
   /**
-   * With `resolveImage: registry`, asks the registry (through the manager, with the task's
-   * credentials) for the image's digest and pins it, as `docker service create` does: every
-   * node then runs the same image, and a missing image or bad credentials fail here, clearly,
-   * instead of as a task the nodes reject.
+   * Waits until the task runs (or already ended); a task the swarm rejects becomes an error. A
+   * task that no node has accepted within `startTimeoutMs` fails (swarm's reason quoted); one
+   * that is placed but still preparing then (a long pull) counts as running, as the contract says.
    */
-  private async resolveImage(image: string, auth: Auth | undefined): Promise<string> {
-    if (this.settings.resolveImage === 'never' || hasDigest(image)) return image;
-    try {
-      const info = await this.docker.getImage(image).distribution(auth ? { authconfig: auth } : {});
-      return pinDigest(image, info.Descriptor.digest);
-    } catch (err) {
-      if (typeof err === 'object' && err !== null && 'code' in err) throw err; // engine unreachable
-      throw imageError(image, err);
-    }
-  }
-
-  private async lookupSecrets(secrets: Record<string, string>): Promise<Array<{ id: string; name: string }>> {
-    const names = [...new Set(Object.values(secrets))];
-    if (names.length === 0) return [];
-    const found = await this.docker.listSecrets({ filters: { name: names } });
-    return names.map((name) => {
-      const secret = found.find((s) => s.Spec?.Name === name);
-      if (!secret) {
-        throw new GoferError('ERR_NOT_FOUND', `The swarm has no Docker secret named "${name}". Create it on a manager: \`printf %s VALUE | docker secret create ${name} -\`.`, { details: { secret: name } });
-      }
-      return { id: secret.ID, name };
-    });
-  }
-
-  /**
-   * The full argument vector the container would run without the secret wrapper. With an
-   * explicit entrypoint that is known; otherwise the image's entrypoint and command are read
-   * from the image on the manager (pulled there first when missing).
-   */
-  private async taskArgv(req: StartContainerRequest, auth: Auth | undefined): Promise<string[]> {
-    let argv: string[];
-    if (req.entrypoint) {
-      argv = [...req.entrypoint, ...(req.command ?? [])];
-    } else {
-      const config = await this.imageConfig(req.image, auth);
-      const imageEntrypoint = typeof config.Entrypoint === 'string' ? [config.Entrypoint] : config.Entrypoint ?? [];
-      argv = [...imageEntrypoint, ...(req.command ?? config.Cmd ?? [])];
-    }
-    if (argv.length === 0) {
-      throw new GoferError('ERR_INVALID_ARGUMENT', `Image ${req.image} has no entrypoint or command and the task gives none: set the task's command.`, { details: { image: req.image } });
-    }
-    return argv;
-  }
-
-  private async imageConfig(image: string, auth: Auth | undefined): Promise<{ Entrypoint?: string | string[] | null; Cmd?: string[] | null }> {
-    try {
-      return (await this.docker.getImage(image).inspect()).Config;
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
-    const progress = await this.docker.pull(image, auth ? { authconfig: auth } : {});
-    await new Promise<void>((resolve, reject) => this.docker.modem.followProgress(progress, (err: Error | null) => (err ? reject(imageError(image, err)) : resolve())));
-    return (await this.docker.getImage(image).inspect()).Config;
-  }
-
-  /** Waits until the task runs (or already ended); a task the swarm rejects becomes an error. */
   private async waitForStart(name: string, image: string, wrapped: boolean): Promise<void> {
     const deadline = Date.now() + this.settings.startTimeoutMs;
     const interval = Math.min(this.settings.pollIntervalMs, 100);
@@ -315,9 +309,10 @@ export class SwarmScheduler implements Scheduler {
       task = currentTask(await this.tasks(name));
       if (hasStarted(task)) break;
       if (Date.now() > deadline) {
+        if (isPlaced(task)) return;
         await this.removeService(name);
         throw new GoferError('ERR_SCHEDULER_UNAVAILABLE',
-          `The swarm did not start service ${name} within ${this.settings.startTimeoutMs} ms (task state: ${task?.Status?.State ?? 'not created'}, ${task?.Status?.Err ?? task?.Status?.Message ?? 'no message'}). Check the placement constraints and that a node has the resources.`,
+          `No swarm node took service ${name} within ${this.settings.startTimeoutMs} ms (task state: ${task?.Status?.State ?? 'not created'}: ${task?.Status?.Err ?? task?.Status?.Message ?? 'no message'}). Check the placement constraints and that a node has the resources.`,
           { details: { schedulerId: name } });
       }
       await sleep(interval);
@@ -383,7 +378,7 @@ export class SwarmScheduler implements Scheduler {
         options: { follow, stdout: true, stderr: true },
       }, (err: unknown, stream: unknown) => {
         // A service (or container) removed meanwhile has no more output: an empty read.
-        if (err && !follow && isNotFound(err)) resolve(Readable.from([]));
+        if (err && !follow && kind === 'services' && isNotFound(err)) resolve(Readable.from([]));
         else if (err) reject(err);
         else resolve(stream as Readable);
       });

@@ -32,6 +32,14 @@ export function isEnded(task: SwarmTask | undefined): boolean {
   return task !== undefined && ENDED.has(task.Status?.State ?? '');
 }
 
+/** Placed on a node (which may still be pulling the image): past swarm's scheduling. */
+const PLACED = new Set(['assigned', 'accepted', 'preparing', 'ready', 'starting', 'running']);
+
+/** True once a node has taken the task. */
+export function isPlaced(task: SwarmTask | undefined): boolean {
+  return task !== undefined && PLACED.has(task.Status?.State ?? '');
+}
+
 /** True when the task has a process running (not merely placed or pulling). */
 export function hasStarted(task: SwarmTask | undefined): boolean {
   return task?.Status?.State === 'running' || isEnded(task);

@@ -6,9 +6,12 @@
  * Plain containers of other tests are not disturbed by swarm mode.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import Docker from 'dockerode';
 
 const run = promisify(execFile);
 const LOCK_DIR = '/tmp/gofer-swarm-test.lock';
@@ -105,4 +108,56 @@ export async function removeLabelled(value: string): Promise<void> {
   if (services.length > 0) await run('docker', ['service', 'rm', ...services]).catch(() => undefined);
   const secrets = (await run('docker', ['secret', 'ls', '-q', '--filter', filter])).stdout.split('\n').filter(Boolean);
   if (secrets.length > 0) await run('docker', ['secret', 'rm', ...secrets]).catch(() => undefined);
+}
+
+/** How a test image is made: a tag of an existing local image, or a rootfs of busybox alone. */
+export type TestImageSource = { tag: string } | { busybox: { withShell: boolean; changes: string[] } };
+
+/**
+ * Makes an image, pushes it to the loopback registry as `ref` (with `auth`) and removes the local
+ * tag, so that a swarm node has to pull it. Remove it afterwards with `docker rmi -f ref`.
+ */
+export async function pushTestImage(ref: string, source: TestImageSource, auth: { user: string; pass: string }): Promise<void> {
+  if ('tag' in source) {
+    await run('docker', ['tag', source.tag, ref]);
+  } else {
+    const root = mkdtempSync(join(tmpdir(), 'gofer-swarm-image-'));
+    try {
+      mkdirSync(join(root, 'bin'));
+      copyFileSync('/bin/busybox', join(root, 'bin', 'busybox'));
+      chmodSync(join(root, 'bin'), 0o755);
+      chmodSync(join(root, 'bin', 'busybox'), 0o755);
+      if (source.busybox.withShell) symlinkSync('busybox', join(root, 'bin', 'sh'));
+      const changes = source.busybox.changes.flatMap((c) => ['--change', c]);
+      // A reproducible archive: the same layer every run, so the registry does not grow.
+      await run('tar', ['--sort=name', '--mtime=@0', '--owner=0', '--group=0', '--numeric-owner', '-C', root, '-cf', `${root}.tar`, '.']);
+      await run('docker', ['import', ...changes, `${root}.tar`, ref]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+      rmSync(`${root}.tar`, { force: true });
+    }
+  }
+  const docker = new Docker();
+  const stream = await docker.getImage(ref).push({ authconfig: { username: auth.user, password: auth.pass, serveraddress: ref.slice(0, ref.indexOf('/')) } });
+  await new Promise<void>((resolve, reject) => docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())));
+  await run('docker', ['rmi', ref]);
+}
+
+/**
+ * Removes a test image's tag and every `repo@digest` reference a swarm pull left for it. The
+ * engine refuses while a task container still uses the image (swarm removes those shortly after
+ * their service), so this retries for a while; call it after the services are removed.
+ */
+export async function removeTestImage(ref: string): Promise<void> {
+  const repo = ref.slice(0, ref.lastIndexOf(':'));
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const { stdout } = await run('docker', ['images', '--digests', '--format', '{{.Repository}}:{{.Tag}} {{.Repository}}@{{.Digest}}', repo]);
+    const refs = stdout.split(/\s+/).filter((r) => r === ref || r.startsWith(`${repo}@sha256:`));
+    if (refs.length === 0) return;
+    const failed = await run('docker', ['rmi', ...new Set(refs)]).then(() => false, () => true);
+    if (!failed) return;
+    if (Date.now() > deadline) throw new Error(`could not remove test image ${ref} (still in use?)`);
+    await sleep(250);
+  }
 }

@@ -12,7 +12,7 @@ import { isGoferError } from '@gofer/core/api';
 import { dockerAvailable, REGISTRY_AUTH, REGISTRY_IMAGE, TEST_IMAGE } from '../../../test/helpers/docker.js';
 import { managerClient } from '../src/docker-client.js';
 import { resolveSettings, SwarmScheduler, type SwarmSettings } from '../src/index.js';
-import { joinTestSwarm, leaveTestSwarm, removeLabelled } from './swarm-helper.js';
+import { joinTestSwarm, leaveTestSwarm, pushTestImage, removeLabelled, removeTestImage } from './swarm-helper.js';
 
 const run = promisify(execFile);
 const RUN = `sw${process.pid}${Date.now().toString(36)}`;
@@ -20,16 +20,18 @@ const SECRET = `gofer-test-${RUN}`;
 const SECRET_VALUE = `s3cr3t 'quoted' "dq" $HOME \\ end`;
 const ready = await dockerAvailable();
 let joined = false;
+/** Images pushed for a test: removed once the services that ran them are gone. */
+const pushedImages: string[] = [];
 /** What the scheduler said on an engine that was not in a swarm (when this file found one). */
 let plainEngineError: unknown;
 
 function scheduler(settings: Partial<SwarmSettings> = {}): SwarmScheduler {
-  const resolved = resolveSettings({ stopGracePeriodMs: 1000, pollIntervalMs: 100, ...settings });
+  const resolved = resolveSettings({ removeAfterExit: 'never', stopGracePeriodMs: 1000, pollIntervalMs: 100, ...settings });
   return new SwarmScheduler(resolved, managerClient(resolved));
 }
 const swarm = scheduler();
 
-function request(name: string, command: string[], more: Partial<StartContainerRequest> = {}): StartContainerRequest {
+function request(name: string, command: string[] | undefined, more: Partial<StartContainerRequest> = {}): StartContainerRequest {
   return {
     id: `${RUN}_${name}`, image: REGISTRY_IMAGE, registryAuth: REGISTRY_AUTH, variables: {}, secrets: {},
     labels: { 'gofer.test': RUN, 'gofer.task': name }, command, ...more,
@@ -70,6 +72,7 @@ test.after(async () => {
   if (!joined) return;
   await swarm.close();
   await removeLabelled(RUN);
+  await Promise.all(pushedImages.map(removeTestImage));
   await leaveTestSwarm();
 });
 
@@ -161,6 +164,41 @@ test('stop through the swarm (tasks on other nodes): scaled to zero, cancelled, 
   assert.is(hard.fresh.state, 'cancelled', 'a new instance reads the stopped label');
 });
 
+test('removeAfterExit: a finished service goes once its logs and final state were read; the state stays answerable', async () => {
+  if (!ready) return;
+  const tidy = scheduler({ removeAfterExit: 'always' });
+  const onSuccess = scheduler({ removeAfterExit: 'on-success' });
+  const [ok, failed] = await Promise.all([
+    tidy.startContainer(request('tidy-ok', ['echo', 'tidy'])),
+    onSuccess.startContainer(request('tidy-failed', ['sh', '-c', 'exit 2'])),
+  ]);
+  assert.is((await readAll(tidy, ok.schedulerId)).stdout, 'tidy\n');
+  const exists = async (name: string) => run('docker', ['service', 'inspect', name]).then(() => true, () => false);
+  assert.ok(await exists(ok.schedulerId), 'logs alone do not remove it');
+  assert.equal(await tidy.getState(ok), { state: 'exited', exitCode: 0 });
+  assert.not.ok(await exists(ok.schedulerId), 'logs and state read: removed');
+  assert.equal(await tidy.getState(ok), { state: 'exited', exitCode: 0 });
+
+  await readAll(onSuccess, failed.schedulerId);
+  assert.equal(await onSuccess.getState(failed), { state: 'exited', exitCode: 2 });
+  assert.ok(await exists(failed.schedulerId), 'on-success keeps a failed task');
+});
+
+test('close() ends the log streams still being followed', async () => {
+  if (!ready) return;
+  const closing = scheduler({ logsVia: 'swarm' });
+  const { schedulerId } = await closing.startContainer(request('close', ['sh', '-c', 'echo ready; while true; do sleep 0.1; done']));
+  let seen = '';
+  for await (const chunk of await closing.getLogs({ schedulerId })) {
+    seen += Buffer.from(chunk.data).toString();
+    if (seen === 'ready\n') await closing.close();
+  }
+  assert.is(seen, 'ready\n');
+  assert.is((await swarm.getState({ schedulerId })).state, 'running', 'closing the scheduler leaves tasks alone');
+  await swarm.stopContainer({ schedulerId, timeoutMs: 0 });
+  assert.is((await swarm.getState({ schedulerId })).state, 'cancelled');
+});
+
 test('unknown scheduler ids fail with ERR_NO_SUCH_CONTAINER', async () => {
   if (!ready) return;
   const schedulerId = `gofer-${RUN}-missing`;
@@ -200,17 +238,43 @@ test('registry auth: right credentials run, wrong or none fail with ERR_REGISTRY
   assert.match(await messageOf(swarm.startContainer(request('auth-wrong2', ['true'], { registryAuth: { user: 'gofer', pass: 'wrong' } }))), /refused access to image 127\.0\.0\.1:5000\/gofer-test\/busybox/);
 
   // A tag the node does not have: the swarm itself must pull it with the credentials passed on.
-  const tag = `127.0.0.1:5000/gofer-test/swarm-auth:${RUN}`;
-  await run('docker', ['tag', TEST_IMAGE, tag]);
-  const { docker } = managerClient({});
-  const push = await docker.getImage(tag).push({ authconfig: { username: REGISTRY_AUTH.user, password: REGISTRY_AUTH.pass, serveraddress: '127.0.0.1:5000' } });
-  await new Promise<void>((resolve, reject) => docker.modem.followProgress(push, (err: Error | null) => (err ? reject(err) : resolve())));
-  await run('docker', ['rmi', tag]);
+  const tag = '127.0.0.1:5000/gofer-test/swarm-auth:latest'; // fixed tags: the registry does not grow
+  await pushTestImage(tag, { tag: TEST_IMAGE }, REGISTRY_AUTH);
   try {
     const pulled = await swarm.startContainer(request('auth-pull', ['echo', 'pulled'], { image: tag }));
     assert.is((await readAll(swarm, pulled.schedulerId)).stdout, 'pulled\n');
   } finally {
-    await run('docker', ['rmi', '-f', tag]).catch(() => undefined);
+    pushedImages.push(tag);
+  }
+});
+
+test("secrets keep the image's own entrypoint and command; no shell, a bad command, no node: clear errors", async () => {
+  if (!ready) return;
+  const withEntrypoint = '127.0.0.1:5000/gofer-test/swarm-entrypoint:latest';
+  const noShell = '127.0.0.1:5000/gofer-test/swarm-noshell:latest';
+  await Promise.all([
+    pushTestImage(withEntrypoint, { busybox: { withShell: true, changes: ['ENTRYPOINT ["/bin/busybox", "echo", "ep:"]', 'CMD ["default", "cmd"]'] } }, REGISTRY_AUTH),
+    pushTestImage(noShell, { busybox: { withShell: false, changes: [] } }, REGISTRY_AUTH),
+  ]);
+  try {
+    const secret = { secrets: { MY_SECRET: SECRET } };
+    const unplaceable = scheduler({ startTimeoutMs: 1000, constraints: ['node.labels.gofer-test-nowhere==x'] });
+    const [imageCmd, givenCmd, shellless, badCommand, nowhere] = await Promise.all([
+      swarm.startContainer(request('ep-default', undefined, { ...secret, image: withEntrypoint })),
+      swarm.startContainer(request('ep-given', ['given', 'args'], { ...secret, image: withEntrypoint })),
+      messageOf(swarm.startContainer(request('noshell', ['/bin/busybox', 'true'], { ...secret, image: noShell }))),
+      codeOf(swarm.startContainer(request('badcmd', ['/no/such/program']))),
+      messageOf(unplaceable.startContainer(request('nowhere', ['true']))),
+    ]);
+    assert.is((await readAll(swarm, imageCmd.schedulerId)).stdout, 'ep: default cmd\n');
+    assert.is((await readAll(swarm, givenCmd.schedulerId)).stdout, 'ep: given args\n');
+    assert.match(shellless, 'has no /bin/sh');
+    assert.match(shellless, '"secretDelivery": "file"');
+    assert.is(badCommand, 'ERR_INVALID_ARGUMENT');
+    assert.match(nowhere, 'No swarm node took service');
+    assert.match(nowhere, 'scheduling constraints not satisfied');
+  } finally {
+    pushedImages.push(withEntrypoint, noShell);
   }
 });
 

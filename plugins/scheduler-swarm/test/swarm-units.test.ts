@@ -1,6 +1,7 @@
 /** The swarm scheduler's pure parts: names, the secret wrapper, settings, state mapping, errors. */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { PassThrough, Readable } from 'node:stream';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -9,6 +10,7 @@ import * as assert from 'uvu/assert';
 import { isGoferError } from '@gofer/core/api';
 import { hasDigest, pinDigest, registryHost } from '../src/image-reference.js';
 import { secretEnvEntrypoint, validateSecretMap } from '../src/secret-env.js';
+import { serviceLogs, type Demux } from '../src/service-logs.js';
 import { serviceNameFor } from '../src/service-name.js';
 import { buildServiceSpec } from '../src/service-spec.js';
 import { resolveSettings } from '../src/settings.js';
@@ -31,21 +33,26 @@ test('service names: plain when valid, hashed and shortened otherwise, always de
 
 test('the secret wrapper exports each secret and passes arguments through untouched (run with the host sh)', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'gofer-swarm-wrapper-'));
-  writeFileSync(join(dir, 'value'), `it's "x" $HOME \\ \`id\`\n`);
-  const argv = secretEnvEntrypoint('/bin/sh', { MY_SECRET: 'value' }, ['printf', '[%s]', 'a b', `it's`, '$HOME', '"q"']);
-  // Point the wrapper at the temporary file instead of /run/secrets.
-  const script = (argv[2] ?? '').replace("'/run/secrets/value'", `'${join(dir, 'value')}'`);
-  const { stdout } = await run(argv[0] ?? '', [argv[1] ?? '', script, ...argv.slice(3)], { env: {} });
-  assert.is(stdout, `[a b][it's][$HOME]["q"]`);
-  const env = await run('/bin/sh', ['-c', script, 'gofer-secret-env', 'sh', '-c', 'printf %s "$MY_SECRET"'], { env: {} });
-  assert.is(env.stdout, `it's "x" $HOME \\ \`id\``, 'trailing newline dropped, nothing expanded');
-  const missing = await run('/bin/sh', ['-c', argv[2] ?? '', 'x', 'true']).then(() => 0, (e: { code: number }) => e.code);
-  assert.is(missing, 126, 'an unreadable secret stops the task');
+  try {
+    writeFileSync(join(dir, 'value'), `it's "x" $HOME \\ \`id\`\n`);
+    const argv = secretEnvEntrypoint('/bin/sh', { MY_SECRET: 'value' }, ['printf', '[%s]', 'a b', `it's`, '$HOME', '"q"']);
+    // Point the wrapper at the temporary file instead of /run/secrets.
+    const script = (argv[2] ?? '').replace("'/run/secrets/value'", `'${join(dir, 'value')}'`);
+    const { stdout } = await run(argv[0] ?? '', [argv[1] ?? '', script, ...argv.slice(3)], { env: {} });
+    assert.is(stdout, `[a b][it's][$HOME]["q"]`);
+    const env = await run('/bin/sh', ['-c', script, 'gofer-secret-env', 'sh', '-c', 'printf %s "$MY_SECRET"'], { env: {} });
+    assert.is(env.stdout, `it's "x" $HOME \\ \`id\``, 'trailing newline dropped, nothing expanded');
+    const missing = await run('/bin/sh', ['-c', argv[2] ?? '', 'x', 'true']).then(() => 0, (e: { code: number }) => e.code);
+    assert.is(missing, 126, 'an unreadable secret stops the task');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('secret maps: env names and secret names are checked', () => {
   validateSecretMap({ GOOD_NAME: 'db-password.v2' });
-  for (const bad of [{ 'BAD-ENV': 'x' }, { '1X': 'x' }, { OK: 'bad name' }, { OK: "x';rm" }]) {
+  const bads: Array<Record<string, string>> = [{ 'BAD-ENV': 'x' }, { '1X': 'x' }, { OK: 'bad name' }, { OK: "x';rm" }];
+  for (const bad of bads) {
     try {
       validateSecretMap(bad);
       assert.unreachable(JSON.stringify(bad));
@@ -105,6 +112,49 @@ test('task states: active ones run, ends carry real exit codes only', () => {
   assert.equal(taskStatus(t('orphaned', 0, 'c')), { state: 'unknown' });
   assert.equal(taskStatus(t('shutdown', 0, 'c')), { state: 'exited', exitCode: 0 });
   assert.is(currentTask([{ ID: 'old', Version: { Index: 3 } }, { ID: 'new', Version: { Index: 9 } }])?.ID, 'new');
+});
+
+/** A stand-in for Docker's multiplexing: chunks starting with "E" are stderr. */
+const fakeDemux: Demux = (source, stdout, stderr) => {
+  source.on('data', (d: Buffer) => (d.toString().startsWith('E') ? stderr : stdout).write(d));
+};
+
+test('service logs: a live stream that never ends is finished from one complete read, without repeats', async () => {
+  const live = new PassThrough();
+  let finished = false;
+  const whole = ['out-1\n', 'Err-1\n', 'out-2\n', 'Err-2\n', 'out-3\n'];
+  const logs = serviceLogs({
+    open: async (follow) => (follow ? live : Readable.from(whole.map((w) => Buffer.from(w)))),
+    isFinished: async () => finished,
+    demux: fakeDemux,
+    pollIntervalMs: 20,
+  });
+  const seen: string[] = [];
+  live.write('out-1\n');
+  for await (const chunk of logs) {
+    seen.push(`${chunk.stream}:${Buffer.from(chunk.data).toString()}`);
+    if (seen.length === 1) {
+      live.write('Err-1\n');
+      finished = true; // the task ended; the follow stream stays open, as swarm's does
+    }
+  }
+  assert.equal(seen, ['stdout:out-1\n', 'stderr:Err-1\n', 'stdout:out-2\n', 'stderr:Err-2\n', 'stdout:out-3\n']);
+  assert.ok(live.destroyed, 'the follow stream is closed');
+});
+
+test('service logs: a finished task is read once; an abort ends a live read', async () => {
+  const once = serviceLogs({ open: async () => Readable.from([Buffer.from('a\n')]), isFinished: async () => true, demux: fakeDemux, pollIntervalMs: 20 });
+  const got: string[] = [];
+  for await (const c of once) got.push(Buffer.from(c.data).toString());
+  assert.equal(got, ['a\n']);
+
+  const controller = new AbortController();
+  const live = new PassThrough();
+  const logs = serviceLogs({ open: async () => live, isFinished: async () => false, demux: fakeDemux, pollIntervalMs: 20, signal: controller.signal });
+  live.write('x\n');
+  let count = 0;
+  for await (const _ of logs) { count += 1; controller.abort(); }
+  assert.is(count, 1);
 });
 
 test('image references: registry host, digest pinning', () => {

@@ -31,6 +31,13 @@ export function registerServiceCommands(program: Command): void {
       const config: Partial<GoferConfigInput> = {};
       if (opts.dataDir) config.dataDir = opts.dataDir;
       if (opts.scheduler) config.scheduler = opts.scheduler;
+      // GOFER_HOST also tells the CLI where the service is, so it may hold a URL: listen on its host (and port).
+      const envHost = process.env.GOFER_HOST;
+      if (opts.bind === undefined && envHost && /^https?:\/\//.test(envHost)) {
+        const url = new URL(envHost);
+        opts.bind = url.hostname.replace(/^\[|\]$/g, '');
+        if (opts.port === undefined && url.port && !process.env.GOFER_PORT) opts.port = Number(url.port);
+      }
       if (opts.bind !== undefined || opts.port !== undefined) {
         // Merged over the file and GOFER_* values key by key, so one flag leaves the other key alone.
         config.server = { ...(opts.bind !== undefined ? { host: opts.bind } : {}), ...(opts.port !== undefined ? { port: opts.port } : {}) } as GoferConfigInput['server'];
@@ -54,5 +61,9 @@ export function registerServiceCommands(program: Command): void {
         process.on('SIGINT', stop);
       });
       process.stdout.write('Gofer service stopped\n');
+      // Everything is closed; a handle some module forgot must not keep the service alive.
+      const leftover = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap');
+      if (leftover.length > 0) service.gofer.logger.debug('exiting with handles still open', { handles: leftover });
+      process.exit(process.exitCode ?? 0);
     });
 }

@@ -1,5 +1,5 @@
 /** Pipelines: register versions, list, get, deploy, enable/disable, delete. */
-import { GoferError, type JsonSchema, type PipelineConfig } from '../../api/index.js';
+import { GoferError, isGoferError, type JsonSchema, type PipelineConfig } from '../../api/index.js';
 import { requireAccess } from '../../auth/principal.js';
 import { PIPELINE_SCHEMA } from '../../pipelines/schema.js';
 import type { Route } from '../route.js';
@@ -40,7 +40,10 @@ export function pipelineRoutes(): Route[] {
       },
       async handle(ctx) {
         const { config, namespace } = ctx.body as { config: PipelineConfig; namespace?: string };
-        const existing = await ctx.gofer.pipelines.get(config.id).catch(() => undefined);
+        const existing = await ctx.gofer.pipelines.get(config.id).catch((err: unknown) => {
+          if (isGoferError(err, 'ERR_NOT_FOUND')) return undefined;
+          throw err;
+        });
         const target = namespace ?? existing?.namespace ?? 'default';
         requireAccess(ctx.principal, target, config.id);
         if (existing && existing.namespace !== target) {

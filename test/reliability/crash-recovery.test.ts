@@ -1,0 +1,137 @@
+/**
+ * Crash of the service, 20 trials. The REAL service (`gofer service start`, Docker scheduler)
+ * runs two runs of a DAG with parallel and dependent tasks; at a random moment (seeded) it is
+ * SIGKILLed and started again on the same data directory. The restarted service is the next
+ * trial's service, so 20 trials cost 21 starts. After each restart, for every run of the trial:
+ * it completes with the status its containers' exit codes imply, every task's log is exactly
+ * its known sequence (complete, nothing twice), each started task has exactly one container
+ * whose exit code matches the record, and no container is left running. At the end the run
+ * list holds exactly the runs started (none lost, none duplicated).
+ */
+import { rmSync } from 'node:fs';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { dockerAvailable, TEST_IMAGE } from '../helpers/docker.js';
+import { api, startServiceProcess, until, type RunningService } from '../integration/service-harness.js';
+import { containerExit, containersWithLabel, delay, dockerServiceConfig, figure, prng, removeContainersWithLabel, testSeed } from './reliability-helpers.js';
+
+const TRIALS = Number(process.env.GOFER_CRASH_TRIALS ?? 20);
+const pipelineId = `rel-crash-${process.pid}`;
+const seed = testSeed();
+const random = prng(seed);
+
+/** Each task prints a known sequence; `b` exits with $B_EXIT so one run of each pair fails. */
+const TASKS = [
+  { id: 'task_a', command: ['sh', '-c', 'echo a1; sleep 0.4; echo a2; sleep 0.4; echo a3'] },
+  { id: 'task_b', command: ['sh', '-c', 'echo b1; sleep 0.6; echo b2; exit $B_EXIT'] },
+  { id: 'task_c', command: ['echo', 'c1'] },
+  { id: 'task_d', command: ['sh', '-c', 'echo d $GOFER_RUN_ID'], dependsOn: { task_a: 'success' } },
+  { id: 'task_e', command: ['echo', 'e1'], dependsOn: { task_b: 'failure' } },
+  { id: 'task_f', command: ['sh', '-c', 'echo f1; sleep 0.2; echo f2'], dependsOn: { task_b: 'success', task_c: 'success' } },
+];
+
+function expected(runId: number, bExit: number): Record<string, { status: string; exitCode?: number; log?: string }> {
+  const ok = (log: string) => ({ status: 'successful', exitCode: 0, log });
+  return {
+    task_a: ok('a1\na2\na3\n'),
+    task_b: bExit === 0 ? ok('b1\nb2\n') : { status: 'failed', exitCode: bExit, log: 'b1\nb2\n' },
+    task_c: ok('c1\n'),
+    task_d: ok(`d ${runId}\n`),
+    task_e: bExit === 0 ? { status: 'skipped' } : ok('e1\n'),
+    task_f: bExit === 0 ? ok('f1\nf2\n') : { status: 'skipped' },
+  };
+}
+
+test('20 SIGKILLs of the service mid-run: every run completes as its containers did, logs complete, nothing lost, duplicated or orphaned', async () => {
+  if (!(await dockerAvailable())) return;
+  const configPath = dockerServiceConfig({}, { removeAfterExit: 'never' });
+  const env = { GOFER_CONFIG: configPath, GOFER_LOG_LEVEL: 'warn' };
+  let svc: RunningService = await startServiceProcess({ scheduler: 'docker', env, keepDataDir: true });
+  const { dataDir, token } = svc;
+  const problems: string[] = [];
+  const started: Array<{ runId: number; bExit: number }> = [];
+  let completedTrials = 0;
+  let orphans = 0;
+  try {
+    const m = () => api(svc.url, token);
+    const reg = await m()('POST', '/api/pipelines', { config: { id: pipelineId, name: 'crash trials', tasks: TASKS.map((t) => ({ image: TEST_IMAGE, ...t })) } });
+    assert.is(reg.status, 201, reg.text);
+
+    for (let trial = 1; trial <= TRIALS; trial++) {
+      // Two runs of the DAG (one fails through b), then SIGKILL at a random moment of them.
+      const runs: Array<{ runId: number; bExit: number }> = [];
+      for (const bExit of [0, 3]) {
+        const res = await m()('POST', `/api/pipelines/${pipelineId}/runs`, { variables: { B_EXIT: String(bExit) } });
+        assert.is(res.status, 201, res.text);
+        runs.push({ runId: res.json.runId as number, bExit });
+      }
+      started.push(...runs);
+      await delay(Math.floor(random() * 2500));
+      svc.child.kill('SIGKILL');
+      await new Promise((r) => (svc.child.exitCode !== null || svc.child.signalCode !== null ? r(null) : svc.child.once('exit', r)));
+
+      svc = await startServiceProcess({ scheduler: 'docker', env, dataDir, keepDataDir: true, bootstrap: false });
+      const c = m();
+      for (const { runId, bExit } of runs) {
+        const run = await until(`trial ${trial}: run ${runId} to complete after the restart`, async () => {
+          const r = await c('GET', `/api/pipelines/${pipelineId}/runs/${runId}`);
+          return r.json?.state === 'complete' ? r.json : undefined;
+        }, 60_000);
+        const want = expected(runId, bExit);
+        const wantRun = bExit === 0 ? 'successful' : 'failed';
+        if (run.status !== wantRun) problems.push(`trial ${trial} run ${runId}: status ${run.status}, expected ${wantRun} (${JSON.stringify(run.statusReason)})`);
+        const tasks = (await c('GET', `/api/pipelines/${pipelineId}/runs/${runId}/tasks`)).json.items as Array<{ taskId: string; status: string; exitCode?: number; schedulerId?: string; statusReason?: unknown }>;
+        const containers = containersWithLabel('gofer.run', String(runId)).filter((x) => x.labels['gofer.pipeline'] === pipelineId);
+        for (const task of tasks) {
+          const w = want[task.taskId]!;
+          const where = `trial ${trial} run ${runId} task ${task.taskId}`;
+          if (task.status !== w.status) problems.push(`${where}: status ${task.status}, expected ${w.status} (${JSON.stringify(task.statusReason)})`);
+          if (w.exitCode !== undefined && task.exitCode !== w.exitCode) problems.push(`${where}: exit code ${task.exitCode}, expected ${w.exitCode}`);
+          const mine = containers.filter((x) => x.labels['gofer.task'] === task.taskId);
+          if (w.log === undefined) {
+            if (mine.length > 0) problems.push(`${where}: skipped, yet ${mine.length} container(s) exist`);
+            continue;
+          }
+          if (mine.length !== 1) problems.push(`${where}: ${mine.length} containers, expected exactly 1`);
+          for (const ctr of mine) {
+            const state = containerExit(ctr.id);
+            if (state.running) orphans++;
+            if (state.exitCode !== task.exitCode) problems.push(`${where}: container exited ${state.exitCode}, record says ${task.exitCode}`);
+          }
+          const log = (await c('GET', `/api/pipelines/${pipelineId}/runs/${runId}/tasks/${task.taskId}/logs`)).text;
+          if (log !== w.log) problems.push(`${where}: log ${JSON.stringify(log)}, expected ${JSON.stringify(w.log)}`);
+        }
+        if (tasks.length !== TASKS.length) problems.push(`trial ${trial} run ${runId}: ${tasks.length} task records, expected ${TASKS.length}`);
+      }
+      // Containers that no task record references (started by a dead core, never adopted).
+      const referenced = new Set<string>();
+      for (const { runId } of runs) {
+        for (const t of (await c('GET', `/api/pipelines/${pipelineId}/runs/${runId}/tasks`)).json.items as Array<{ schedulerId?: string }>) if (t.schedulerId) referenced.add(t.schedulerId);
+      }
+      for (const ctr of containersWithLabel('gofer.pipeline', pipelineId)) {
+        if (!referenced.has(ctr.name) && !referenced.has(ctr.id)) {
+          orphans++;
+          problems.push(`trial ${trial}: container ${ctr.name} (${ctr.labels['gofer.run']}/${ctr.labels['gofer.task']}) belongs to no task record`);
+        }
+      }
+      removeContainersWithLabel('gofer.pipeline', pipelineId);
+      completedTrials++;
+    }
+
+    const listed = (await m()('GET', `/api/pipelines/${pipelineId}/runs?limit=1000`)).json.items as Array<{ runId: number }>;
+    const ids = listed.map((r) => r.runId).sort((x, y) => x - y);
+    const lost = started.filter((s) => !ids.includes(s.runId)).length;
+    const duplicated = ids.length - new Set(ids).size + Math.max(0, ids.length - started.length);
+    figure(`crash recovery: ${completedTrials}/${TRIALS} trials (${started.length} runs, 6 tasks each, seed ${seed}), ${lost} lost, ${duplicated} duplicated, ${orphans} orphans, ${problems.length} mismatches`);
+    assert.is(lost, 0, 'no run lost');
+    assert.is(duplicated, 0, 'no run duplicated');
+    assert.is(orphans, 0, 'no orphaned container');
+    assert.equal(problems, [], `seed ${seed}:\n${problems.join('\n')}`);
+  } finally {
+    await svc.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+    removeContainersWithLabel('gofer.pipeline', pipelineId);
+  }
+});
+
+test.run();

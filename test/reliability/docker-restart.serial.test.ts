@@ -1,0 +1,81 @@
+/**
+ * The Docker engine restarts during a run. The real service (Docker scheduler) runs a task
+ * that is still running when dockerd is stopped (SIGTERM to the PID scripts/docker-up.sh
+ * recorded) and started again the same way. The affected task ends with a clear reason, the
+ * core does not hang (every wait has a deadline), and a new run succeeds once the engine is
+ * back. The engine is restored in `finally`, whatever happened.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { dockerAvailable, TEST_IMAGE } from '../helpers/docker.js';
+import { api, startServiceProcess, until, type RunningService } from '../integration/service-harness.js';
+import { restartableEngine, restoreEngine, startEngine, stopEngine } from './docker-engine.js';
+import { dockerServiceConfig, figure, removeContainersWithLabel } from './reliability-helpers.js';
+
+const pipelineId = `rel-engine-${process.pid}`;
+
+interface TaskView { taskId: string; state: string; status: string; exitCode?: number; statusReason?: { reason: string; description: string } }
+
+test('dockerd stops and starts mid-run: the affected task ends with a reason, the core answers throughout, new runs work', async () => {
+  if (!(await dockerAvailable())) return;
+  const engine = restartableEngine();
+  if (!engine.ok) {
+    if (process.env.GOFER_REQUIRE_DOCKER === '1') throw new Error(`Cannot run the engine-restart test: ${engine.reason}. Start the engine with: bash scripts/docker-up.sh (GOFER_REQUIRE_DOCKER=1: this test may not skip)`);
+    console.warn(`SKIP engine restart: ${engine.reason}`);
+    return;
+  }
+  const configPath = dockerServiceConfig({}, { removeAfterExit: 'always', stopTimeoutMs: 1000 });
+  let svc: RunningService | undefined;
+  try {
+    svc = await startServiceProcess({ scheduler: 'docker', env: { GOFER_CONFIG: configPath, GOFER_LOG_LEVEL: 'warn' } });
+    const m = api(svc.url, svc.token);
+    const config = {
+      id: pipelineId, name: 'engine restart',
+      tasks: [
+        { id: 'long', image: TEST_IMAGE, command: ['sh', '-c', 'echo up; sleep 60; echo never'] },
+        { id: 'after', image: TEST_IMAGE, command: ['echo', 'after'], dependsOn: { long: 'any' } },
+      ],
+    };
+    assert.is((await m('POST', '/api/pipelines', { config })).status, 201);
+    const run1 = (await m('POST', `/api/pipelines/${pipelineId}/runs`, {})).json.runId as number;
+    const tasksOf = async (runId: number) => (await m('GET', `/api/pipelines/${pipelineId}/runs/${runId}/tasks`)).json.items as TaskView[];
+    await until('the long task to run', async () => (await tasksOf(run1)).find((t) => t.taskId === 'long')?.state === 'running', 30_000);
+
+    const stopStart = Date.now();
+    await stopEngine(engine);
+    // The core answers while the engine is down.
+    const duringDown = await m('GET', `/api/pipelines/${pipelineId}/runs/${run1}`);
+    assert.is(duringDown.status, 200, 'the API answers while the engine is down');
+    await startEngine(engine.argv);
+    const downMs = Date.now() - stopStart;
+
+    const run = await until('run 1 to complete after the engine restart', async () => {
+      const r = await m('GET', `/api/pipelines/${pipelineId}/runs/${run1}`);
+      return r.json?.state === 'complete' ? r.json as { status: string; statusReason?: { reason: string } } : undefined;
+    }, 90_000);
+    const long = (await tasksOf(run1)).find((t) => t.taskId === 'long')!;
+    assert.is(long.state, 'complete');
+    assert.ok(long.status !== 'successful', `the interrupted task did not succeed (${long.status})`);
+    assert.ok(long.statusReason && long.statusReason.reason && long.statusReason.description.length > 10, `a clear reason: ${JSON.stringify(long.statusReason)}`);
+    assert.is(run.status, 'failed');
+
+    // New runs work once the engine is back.
+    const quick = { id: `${pipelineId}b`, name: 'after the restart', tasks: [{ id: 'quick', image: TEST_IMAGE, command: ['echo', 'back'] }] };
+    assert.is((await m('POST', '/api/pipelines', { config: quick })).status, 201);
+    const run2 = (await m('POST', `/api/pipelines/${quick.id}/runs`, {})).json.runId as number;
+    const after = await until('a new run after the restart to complete', async () => {
+      const r = await m('GET', `/api/pipelines/${quick.id}/runs/${run2}`);
+      return r.json?.state === 'complete' ? r.json as { status: string } : undefined;
+    }, 60_000);
+    assert.is(after.status, 'successful', 'a new run succeeds once the engine is back');
+    assert.is((await m('GET', `/api/pipelines/${quick.id}/runs/${run2}/tasks/quick/logs`)).text, 'back\n');
+    figure(`docker engine restart: engine down ${(downMs / 1000).toFixed(1)} s; interrupted task ended ${long.status} (${long.statusReason!.reason}: ${long.statusReason!.description.slice(0, 80)}); API answered while down; new run after restart: ${after.status}`);
+  } finally {
+    await restoreEngine(engine.argv);
+    await svc?.stop();
+    removeContainersWithLabel('gofer.pipeline', pipelineId);
+    removeContainersWithLabel('gofer.pipeline', `${pipelineId}b`);
+  }
+});
+
+test.run();

@@ -1,0 +1,46 @@
+/** The CLI's small parts: service address, SSE frames, argument parsers, tables and colours. */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { parseFrame, resolveBaseUrl } from '../../core/src/cli/api-client.js';
+import { collectKeyValue, durationMs, positiveInt } from '../../core/src/cli/context.js';
+import { paint, table, useColour } from '../../core/src/cli/output.js';
+
+test('the service address comes from --host, then GOFER_HOST (+ GOFER_PORT), then the default', () => {
+  assert.is(resolveBaseUrl(undefined, {}), 'http://127.0.0.1:8080');
+  assert.is(resolveBaseUrl('10.0.0.1', {}), 'http://10.0.0.1:8080');
+  assert.is(resolveBaseUrl(undefined, { GOFER_HOST: '127.0.0.1', GOFER_PORT: '9000' }), 'http://127.0.0.1:9000');
+  assert.is(resolveBaseUrl(undefined, { GOFER_HOST: 'http://127.0.0.1:7000', GOFER_PORT: '9000' }), 'http://127.0.0.1:7000');
+  assert.is(resolveBaseUrl('https://gofer.example:443', {}), 'https://gofer.example');
+  assert.throws(() => resolveBaseUrl('http://[bad', {}), /not a service address/);
+});
+
+test('SSE frames: event, id, JSON data; comments skipped', () => {
+  assert.equal(parseFrame('event: log\nid: 7\ndata: {"text":"hi\\n"}'), { event: 'log', id: '7', data: { text: 'hi\n' } });
+  assert.equal(parseFrame('data: plain'), { event: 'message', data: 'plain' });
+  assert.is(parseFrame(': keep-alive'), undefined);
+});
+
+test('argument parsers refuse what they cannot read', () => {
+  assert.equal(collectKeyValue('A=1=2', { B: 'x' }), { B: 'x', A: '1=2' });
+  assert.throws(() => collectKeyValue('nokey'), /KEY=VALUE/);
+  assert.is(positiveInt('12'), 12);
+  assert.throws(() => positiveInt('0'));
+  assert.is(durationMs('90s'), 90_000);
+  assert.is(durationMs('7d'), 604_800_000);
+  assert.throws(() => durationMs('soon'));
+});
+
+test('tables align columns, ignoring colour codes; colours follow TTY and NO_COLOR', () => {
+  const out = table(['A', 'LONGER'], [[paint('red', 'x', true), 'y'], ['wide-cell', 'z']]);
+  const lines = out.replace(/\u001b\[[0-9;]*m/g, '').split('\n');
+  assert.equal(lines, ['A          LONGER', 'x          y', 'wide-cell  z']);
+  const tty = { isTTY: true } as NodeJS.WriteStream;
+  const pipe = { isTTY: false } as NodeJS.WriteStream;
+  assert.is(useColour(tty, {}), true);
+  assert.is(useColour(tty, { NO_COLOR: '1' }), false);
+  assert.is(useColour(pipe, {}), false);
+  assert.is(useColour(pipe, { FORCE_COLOR: '1' }), true);
+  assert.is(paint('red', 'x', false), 'x');
+});
+
+test.run();
