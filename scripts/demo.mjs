@@ -47,6 +47,9 @@ const { watchRun, coreRunSource } = await import(dist('cli/live-run-view.js'));
 const { paint } = await import(dist('cli/output.js'));
 const { tsImport } = await import('tsx/esm/api');
 
+// Piped into `head`: stop printing but still finish, close the core and remove the data dir.
+process.stdout.on('error', (err) => { if (err.code !== 'EPIPE') throw err; });
+
 const { scheduler, why } = await chooseScheduler();
 console.log(paint('bold', 'Gofer demo'));
 console.log(`Scheduler: ${paint('bold', scheduler)} (${why})`);

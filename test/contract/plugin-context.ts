@@ -2,15 +2,22 @@
  * A plain PluginContext for scheduler tests: a memory logger, a data directory, an in-memory
  * state store. Pass the same `dataDir` to a second context to play "the core restarted".
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PluginContext, PluginStateStore } from '@gofer/core/api';
 import { memoryLogger } from '../../core/src/kernel/logger.js';
 
-/** A fresh temporary directory for one test file. */
+const made: string[] = [];
+process.on('exit', () => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh temporary directory, removed when the process exits. */
 export function tempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `${prefix}-`));
+  const dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
+  made.push(dir);
+  return dir;
 }
 
 function memoryState(): PluginStateStore {

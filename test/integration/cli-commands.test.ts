@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { gofer, pipelineConfig, startServiceProcess, type RunningService } from './service-harness.js';
+import { api, gofer, pipelineConfig, spawnGofer, startServiceProcess, until, type RunningService } from './service-harness.js';
 
 let svc: RunningService;
 let env: Record<string, string>;
@@ -92,6 +92,28 @@ test('secrets are write-only; objects round-trip; tokens and events', async () =
   assert.ok(events.length >= 3 && events.every((e) => e.type === 'run.completed'));
   const plugins = await gofer(['plugin', 'list'], env);
   assert.match(plugins.stdout, /^scheduler\s+process\s+.*active/m);
+});
+
+test('event list -f prints live events as JSON lines until interrupted', async () => {
+  const stored = (await api(svc.url, svc.token)('GET', '/api/events')).json.items as Array<{ id: number }>;
+  const lastId = stored[stored.length - 1]!.id;
+  const follower = spawnGofer(['--json', 'event', 'list', '-f', '--types', 'run.completed', '--after', String(lastId)], env);
+  let out = '';
+  follower.stdout!.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((resolve) => follower.once('exit', (code) => resolve(code)));
+  try {
+    // Start runs until the follower has shown one (it may connect after the first completes).
+    await until('a live run.completed line', async () => {
+      if (out.includes('\n')) return true;
+      await gofer(['run', 'start', 'ok-pipe'], env);
+      return false;
+    }, 30_000);
+  } finally {
+    follower.kill('SIGINT');
+  }
+  assert.is(await exited, 0, 'an interrupted follower exits 0');
+  const first = JSON.parse(out.split('\n')[0]!) as { type: string; payload: { pipelineId: string } };
+  assert.equal([first.type, first.payload.pipelineId], ['run.completed', 'ok-pipe']);
 });
 
 test('exit codes: 1 for API errors with the code on stderr, 2 for usage errors', async () => {

@@ -58,7 +58,7 @@ export async function startServiceProcess(opts: { env?: Record<string, string>; 
   let stdout = '';
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
-  const url = await new Promise<string>((resolve, reject) => {
+  const listening = new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`service did not start within 30 s:\n${stderr}`)), 30_000);
     child.stdout!.on('data', (d) => {
       stdout += d;
@@ -73,6 +73,14 @@ export async function startServiceProcess(opts: { env?: Record<string, string>; 
       reject(new Error(`service exited with ${code} before listening:\n${stderr}`));
     });
   });
+  let url: string;
+  try {
+    url = await listening;
+  } catch (err) {
+    child.kill('SIGKILL');
+    if (!opts.keepDataDir) rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
   let secret = '';
   if (opts.bootstrap ?? true) {
     const res = await fetch(`${url}/api/tokens/bootstrap`, { method: 'POST' });
@@ -109,6 +117,11 @@ export interface CliResult {
   code: number | null;
   stdout: string;
   stderr: string;
+}
+
+/** Starts the real `gofer` CLI binary without waiting (followers such as `event list -f`). */
+export function spawnGofer(args: string[], env: Record<string, string | undefined> = {}): ChildProcess {
+  return spawn(process.execPath, [...CLI_ARGS, ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 /** Runs the real `gofer` CLI binary to completion (compiled when fresh, else from sources). */

@@ -12,6 +12,8 @@ import { api, pipelineConfig, startServiceProcess, until } from '../integration/
 import { figure } from './reliability-helpers.js';
 
 const OWNED = 'relauthp';
+/** Authorization headers that are not a usable bearer token at all. */
+const MALFORMED = ['Basic Z29mZXI6Z29mZXI=', 'Bearer', 'Bearer  ', `Bearer ${'x'.repeat(8000)}`, 'bearer a b c', 'Bearer gofer_%00%ff'];
 const PARAMS: Record<string, string> = { pipelineId: OWNED, runId: '1', taskId: 'only', version: '1', key: 'k1', tokenId: 'no-such-token', namespaceId: 'rel-b', subscriptionId: 'no-such', name: 'interval' };
 /** Valid bodies, so that a refusal is about the token and not about the body. */
 const BODIES: Record<string, unknown> = {
@@ -56,8 +58,8 @@ test('every route: no token, wrong token, expired token -> 401; a token of anoth
         results.public++;
         continue;
       }
-      for (const [label, token] of [['no token', undefined], ['wrong token', 'gofer_not-a-real-token'], ['expired token', expired]] as const) {
-        const res = await call(token);
+      for (const [label, header] of [['no token', undefined], ['wrong token', 'Bearer gofer_not-a-real-token'], ['expired token', `Bearer ${expired}`], ['malformed header', MALFORMED[results.checked % MALFORMED.length]]] as const) {
+        const res = await api(svc.url)(route.method, path, body, header === undefined ? {} : { authorization: header });
         if (res.status === 401 && res.json?.error?.code === 'ERR_UNAUTHENTICATED') results.unauthenticated++;
         else bad.push(`${route.method} ${route.path} with ${label}: ${res.status} ${res.text.slice(0, 160)}`);
       }
@@ -70,7 +72,7 @@ test('every route: no token, wrong token, expired token -> 401; a token of anoth
   } finally {
     await svc.stop();
   }
-  figure(`auth: ${results.checked} routes (${results.public} public): ${results.unauthenticated} no/wrong/expired-token calls -> 401, ${results.forbidden} other-namespace calls -> 403, ${results.filtered} filtered lists; ${bad.length} wrong answers`);
+  figure(`auth: ${results.checked} routes (${results.public} public): ${results.unauthenticated} no/wrong/expired/malformed-token calls -> 401, ${results.forbidden} other-namespace calls -> 403, ${results.filtered} filtered lists; ${bad.length} wrong answers`);
   assert.equal(bad, []);
 });
 

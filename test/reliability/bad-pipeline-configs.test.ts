@@ -14,6 +14,7 @@ import { figure, prng, testSeed } from './reliability-helpers.js';
 
 const COUNT = Number(process.env.GOFER_FUZZ_COUNT ?? 10_000);
 const seed = testSeed();
+console.log(`seed ${seed} (replay: GOFER_TEST_SEED=${seed})`);
 const REJECT_CODES = new Set(['ERR_PIPELINE_INVALID', 'ERR_INVALID_ARGUMENT']);
 
 /** The JSON paths an error names: `details.problems` (objects with `path`, or "path: message" strings) or `details.path`. */

@@ -18,6 +18,7 @@ import { figure, prng, testSeed } from './reliability-helpers.js';
 const PER_ROUTE = Number(process.env.GOFER_FUZZ_PER_ROUTE ?? 300);
 const WEBHOOK_COUNT = Number(process.env.GOFER_FUZZ_WEBHOOKS ?? 2000);
 const seed = testSeed();
+console.log(`seed ${seed} (replay: GOFER_TEST_SEED=${seed})`);
 /** encodeURIComponent refuses lone surrogates; they are replaced for path segments. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 

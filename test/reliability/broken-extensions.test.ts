@@ -65,10 +65,12 @@ test('crash loop, garbage and silence: the host stays up, serves the healthy ext
     assert.ok(delays.length >= 3, `crash loop restarted (${delays.join(', ')})`);
     for (let i = 1; i < delays.length; i++) assert.ok(delays[i]! >= delays[i - 1]!, `restart delays never shrink: ${delays.join(', ')}`);
     assert.ok(delays[delays.length - 1]! >= 4 * delays[0]!, `restart delays grow: ${delays.join(', ')}`);
-    // Sub-linear: the second 6 s see no more restarts than the first 6 s (without a backoff a
-    // process that dies at once would restart dozens of times a second).
+    // Sub-linear: the second 6 s see no more restarts than the first 6 s (one of slack for slow
+    // process starts on a loaded machine); without a backoff a process that dies at once would
+    // restart dozens of times a second.
     const [, mid, late] = samples;
-    assert.ok(late!.restarts - mid!.restarts <= mid!.restarts, `restarts grow sub-linearly: ${JSON.stringify(samples)}`);
+    assert.ok(late!.restarts - mid!.restarts <= mid!.restarts + 1, `restarts grow sub-linearly: ${JSON.stringify(samples)}`);
+    assert.ok(late!.restarts <= 10, `backed off: ${late!.restarts} restarts in 12 s`);
     const ignored = logger.entries.filter((e) => /ignored|not JSON|dropped|invalid|unknown/i.test(e.message) && JSON.stringify(e.fields).includes('garbage')).length;
 
     const closeStart = Date.now();

@@ -37,15 +37,27 @@ test('dockerd stops and starts mid-run: the affected task ends with a reason, th
       ],
     };
     assert.is((await m('POST', '/api/pipelines', { config })).status, 201);
+    const quick = { id: `${pipelineId}b`, name: 'while down and after', tasks: [{ id: 'quick', image: TEST_IMAGE, command: ['echo', 'back'] }] };
+    assert.is((await m('POST', '/api/pipelines', { config: quick })).status, 201);
+    const runOf = async (id: string, runId: number) => {
+      const r = await m('GET', `/api/pipelines/${id}/runs/${runId}`);
+      return r.json?.state === 'complete' ? r.json as { status: string } : undefined;
+    };
     const run1 = (await m('POST', `/api/pipelines/${pipelineId}/runs`, {})).json.runId as number;
     const tasksOf = async (runId: number) => (await m('GET', `/api/pipelines/${pipelineId}/runs/${runId}/tasks`)).json.items as TaskView[];
     await until('the long task to run', async () => (await tasksOf(run1)).find((t) => t.taskId === 'long')?.state === 'running', 30_000);
 
     const stopStart = Date.now();
     await stopEngine(engine);
-    // The core answers while the engine is down.
+    // The core answers while the engine is down, and a run started now fails with a reason
+    // instead of hanging.
     const duringDown = await m('GET', `/api/pipelines/${pipelineId}/runs/${run1}`);
     assert.is(duringDown.status, 200, 'the API answers while the engine is down');
+    const downRun = (await m('POST', `/api/pipelines/${quick.id}/runs`, {})).json.runId as number;
+    const downResult = await until('a run started while the engine is down to end', () => runOf(quick.id, downRun), 30_000);
+    const downTask = (await m('GET', `/api/pipelines/${quick.id}/runs/${downRun}/tasks/quick`)).json as TaskView;
+    assert.is(downResult.status, 'failed');
+    assert.ok(downTask.statusReason && downTask.statusReason.description.length > 10, `a clear reason: ${JSON.stringify(downTask.statusReason)}`);
     await startEngine(engine.argv);
     const downMs = Date.now() - stopStart;
 
@@ -60,16 +72,11 @@ test('dockerd stops and starts mid-run: the affected task ends with a reason, th
     assert.is(run.status, 'failed');
 
     // New runs work once the engine is back.
-    const quick = { id: `${pipelineId}b`, name: 'after the restart', tasks: [{ id: 'quick', image: TEST_IMAGE, command: ['echo', 'back'] }] };
-    assert.is((await m('POST', '/api/pipelines', { config: quick })).status, 201);
     const run2 = (await m('POST', `/api/pipelines/${quick.id}/runs`, {})).json.runId as number;
-    const after = await until('a new run after the restart to complete', async () => {
-      const r = await m('GET', `/api/pipelines/${quick.id}/runs/${run2}`);
-      return r.json?.state === 'complete' ? r.json as { status: string } : undefined;
-    }, 60_000);
+    const after = await until('a new run after the restart to complete', () => runOf(quick.id, run2), 60_000);
     assert.is(after.status, 'successful', 'a new run succeeds once the engine is back');
     assert.is((await m('GET', `/api/pipelines/${quick.id}/runs/${run2}/tasks/quick/logs`)).text, 'back\n');
-    figure(`docker engine restart: engine down ${(downMs / 1000).toFixed(1)} s; interrupted task ended ${long.status} (${long.statusReason!.reason}: ${long.statusReason!.description.slice(0, 80)}); API answered while down; new run after restart: ${after.status}`);
+    figure(`docker engine restart: engine down ${(downMs / 1000).toFixed(1)} s; interrupted task ended ${long.status} (${long.statusReason!.reason}: ${long.statusReason!.description.slice(0, 80)}); run started while down: ${downResult.status} (${downTask.statusReason!.reason}: ${downTask.statusReason!.description.slice(0, 160)}); new run after restart: ${after.status}`);
   } finally {
     await restoreEngine(engine.argv);
     await svc?.stop();

@@ -83,7 +83,8 @@ export function baseConfig(id = 'fuzz_base'): Record<string, Json> {
 function paths(v: Json, prefix: Array<string | number> = [], out: Array<Array<string | number>> = []): Array<Array<string | number>> {
   out.push(prefix);
   if (prefix.length >= 6) return out; // do not walk into deep-nesting mutations
-  if (Array.isArray(v)) v.forEach((x, i) => paths(x, [...prefix, i], out));
+  // Index loop: a mutation may have replaced an array's prototype (no forEach).
+  if (Array.isArray(v)) for (let i = 0; i < v.length; i++) paths(v[i]!, [...prefix, i], out);
   else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) if (k !== '__proto__') paths(x, [...prefix, k], out);
   return out;
 }

@@ -48,6 +48,8 @@ test('secrets echoed by tasks appear nowhere Gofer writes: logs, events, API, SQ
   const configPath = dockerServiceConfig({}, { secrets: { dir: secretsDir }, removeAfterExit: 'always' });
   const svc = await startServiceProcess({ scheduler: 'docker', env: { GOFER_CONFIG: configPath, GOFER_LOG_LEVEL: 'debug' }, keepDataDir: true });
   const responses: string[] = [];
+  let stdout = ''; // after the "listening" line the harness waited for
+  svc.child.stdout!.on('data', (d) => (stdout += d));
   const m = api(svc.url, svc.token);
   const call = async (method: string, path: string, body?: unknown) => {
     const res = await m(method, path, body);
@@ -95,11 +97,16 @@ test('secrets echoed by tasks appear nowhere Gofer writes: logs, events, API, SQ
     await call('GET', `/api/pipelines/${pipelineId}/secrets`);
     await call('GET', '/api/secrets');
     await call('GET', '/api/events?limit=1000');
-    await svc.stop(); // flushes the WAL as it closes; the -wal file is scanned as well when left
+    // The data dir while the service runs (the -wal holds the recent writes), and again after
+    // it stopped (checkpointed into the db file).
+    const whileRunning = filesUnder(svc.dataDir).map((f) => [`${f} (running)`, readFileSync(f)] as [string, Buffer]);
+    await svc.stop();
 
     const haystacks: Array<[string, Buffer]> = [
       ...responses.map((r, i) => [`API response #${i}`, Buffer.from(r)] as [string, Buffer]),
       ['service stderr', Buffer.from(svc.logs())],
+      ['service stdout', Buffer.from(stdout)],
+      ...whileRunning,
       ...filesUnder(svc.dataDir).map((f) => [f, readFileSync(f)] as [string, Buffer]),
     ];
     for (const [where, bytes] of haystacks) {

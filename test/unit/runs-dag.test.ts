@@ -121,7 +121,9 @@ test('the scheduler request: deterministic id, labels, command, entrypoint, secr
   );
   const [req] = scheduler.starts;
   assert.is(req!.id, 'dag-request_1_a_task');
-  assert.equal(req!.labels, { 'gofer.pipeline': 'dag-request', 'gofer.run': '1', 'gofer.task': 'a_task' });
+  const { 'gofer.instance': instance, ...labels } = req!.labels;
+  assert.equal(labels, { 'gofer.pipeline': 'dag-request', 'gofer.run': '1', 'gofer.task': 'a_task' });
+  assert.match(instance ?? '', /^[0-9a-f]{16}$/, 'every container carries this instance id, for orphan reaping');
   assert.equal(req!.command, ['echo', 'hi']);
   assert.equal(req!.entrypoint, ['/bin/sh', '-c']);
   assert.equal(req!.secrets, { TOKEN: 'secrets/a/TOKEN' });

@@ -51,6 +51,8 @@ export interface GoferConfigInput {
   parallelism: number;
   /** Default grace period before a stopped container is killed; default 10000. */
   stopTimeoutMs: number;
+  /** Remove orphan containers of this instance at start-up; default true. */
+  reapOrphans: boolean;
   /** Secret store key: 32 bytes as 64 hex chars or base64; `GOFER_SECRET_KEY`. */
   secretKey: string;
   /** Keep task logs for this many most recent runs per pipeline; default 20. */
@@ -225,6 +227,16 @@ export interface ExtensionsApi {
   get(name: string): Promise<ExtensionInfo>;
 }
 
+/** What `reapOrphans` did. */
+export interface ReapResult {
+  /** Containers removed: started by this instance, owned by no live run. */
+  removed: Array<{ schedulerId: string; labels: Record<string, string> }>;
+  /** Containers kept because a live run owns them. */
+  kept: number;
+  /** False when the scheduler cannot list containers (nothing to reap). */
+  supported: boolean;
+}
+
 /** A running Gofer core. */
 export interface Gofer {
   readonly config: GoferConfig;
@@ -238,6 +250,11 @@ export interface Gofer {
   readonly events: EventsApi;
   readonly subscriptions: SubscriptionsApi;
   readonly extensions: ExtensionsApi;
+  /**
+   * Removes containers this instance started that no live run owns (their run finished, or was
+   * deleted). Also runs once at start-up, after unfinished runs are resumed (`reapOrphans` config).
+   */
+  reapOrphans(): Promise<ReapResult>;
   /**
    * Stops in order: extensions, then new work, then the scheduler, then the stores. Runs keep
    * their state and resume on the next start. Idempotent: every call returns the same promise.

@@ -10,6 +10,14 @@ import { EXIT_CODES } from './exit-codes.js';
 import { paint, useColour } from './output.js';
 import { buildProgram } from './program.js';
 
+// `gofer ... | head` closes the pipe early: that is the reader's choice, not a failure.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+}
+
 async function main(argv: string[]): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);

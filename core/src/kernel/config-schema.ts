@@ -21,6 +21,7 @@ export const CONFIG_SCHEMA: JsonSchema = {
     pluginTimeoutMs: { type: 'integer', minimum: 1, default: 10_000 },
     parallelism: { type: 'integer', minimum: 0, default: 0 },
     stopTimeoutMs: { type: 'integer', minimum: 0, default: 10_000 },
+    reapOrphans: { type: 'boolean', default: true },
     secretKey: { type: 'string', default: '' },
     logRetentionRuns: { type: 'integer', minimum: 1, default: 20 },
     pipelineObjectLimit: { type: 'integer', minimum: 1, default: 50 },

@@ -10,13 +10,14 @@ import {
   type ObjectsApi,
   type PipelinesApi,
   type PluginsApi,
+  type ReapResult,
   type RunsApi,
   type SecretsApi,
   type SubscriptionsApi,
   type TasksApi,
 } from '../api/index.js';
 import type { Lifecycle } from './lifecycle.js';
-import { EVENTS_API, EXTENSIONS_API, OBJECTS_API, PIPELINES_API, PLUGIN_REGISTRY, RUNS_API, SECRETS_API, SUBSCRIPTIONS_API, TASKS_API, type Token } from './tokens.js';
+import { ORPHAN_REAPER, EVENTS_API, EXTENSIONS_API, OBJECTS_API, PIPELINES_API, PLUGIN_REGISTRY, RUNS_API, SECRETS_API, SUBSCRIPTIONS_API, TASKS_API, type Token } from './tokens.js';
 
 export class GoferHandle implements Gofer {
   readonly plugins: PluginsApi;
@@ -59,6 +60,10 @@ export class GoferHandle implements Gofer {
   /** The root container, for the composition root's own modules (server, CLI). Not for plugins. */
   get container(): DependencyContainer {
     return this.root;
+  }
+
+  reapOrphans(): Promise<ReapResult> {
+    return this.service(ORPHAN_REAPER, 'orphan reaping').reap();
   }
 
   close(): Promise<void> {

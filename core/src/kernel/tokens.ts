@@ -78,3 +78,6 @@ export const OBJECTS_API = token<ObjectsApi>('gofer.api.objects');
 export const EVENTS_API = token<EventsApi>('gofer.api.events');
 export const SUBSCRIPTIONS_API = token<SubscriptionsApi>('gofer.api.subscriptions');
 export const EXTENSIONS_API = token<ExtensionsApi>('gofer.api.extensions');
+/** This data directory's instance id, stamped on containers as `gofer.instance`. */
+export const INSTANCE_ID = token<string>('gofer.instance-id');
+export const ORPHAN_REAPER = token<import('../runs/orphan-reaper.js').OrphanReaper>('gofer.orphan-reaper');

@@ -23,11 +23,12 @@ import type { ObjectStore } from '../stores/object-store.js';
 import type { SecretStore } from '../stores/secret-store.js';
 import {
   CONFIG, EVENT_BUS, LOG_STORE, LOGGER, OBJECT_STORE, PIPELINE_STORE, RUN_ID, RUN_PIPELINE_ID, RUN_SIGNAL, RUN_STORE, RUN_TOKENS,
-  SCHEDULER, SECRET_STORE,
+  SCHEDULER, SECRET_STORE, INSTANCE_ID,
 } from '../kernel/tokens.js';
 import type { LogStore } from './log-store.js';
 import type { RunStore, StoredTask } from './run-store.js';
 import type { RunTokens } from './run-tokens.js';
+import { INSTANCE_LABEL } from './orphan-reaper.js';
 import { containerRequestId, parentSatisfies, runOutcome } from './dag-rules.js';
 import { TaskWatcher, type TaskOutcome } from './task-watcher.js';
 import { MissingSubstitutionError, mergeVariables, resolveVariables, secretValuesOf, type SubstitutionLookup } from './variables.js';
@@ -65,6 +66,7 @@ export class RunExecution {
     @inject(RUN_TOKENS) private readonly tokens: RunTokens,
     @inject(CONFIG) private readonly goferConfig: GoferConfig,
     @inject(LOGGER) logger: Logger,
+    @inject(INSTANCE_ID) private readonly instanceId: string,
   ) {
     this.log = logger.child({ pipeline: pipelineId, run: runId });
   }
@@ -303,7 +305,7 @@ export class RunExecution {
   }
 
   private labels(taskId: string): Record<string, string> {
-    return { 'gofer.pipeline': this.pipelineId, 'gofer.run': String(this.runId), 'gofer.task': taskId };
+    return { 'gofer.pipeline': this.pipelineId, 'gofer.run': String(this.runId), 'gofer.task': taskId, [INSTANCE_LABEL]: this.instanceId };
   }
 
   private readonly lookup: SubstitutionLookup = (kind, key) => {

@@ -15,14 +15,28 @@ async function openWhenPresent(path: string): Promise<FileHandle | undefined> {
   }
 }
 
+/** Waits `ms`, or less when `signal` aborts first. */
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
 /**
  * Yields chunks of both files as they grow. `finished` is asked only when both files had
  * nothing new; once it says true, the files are drained one last time (the task can no longer
- * write) and the iterable ends.
+ * write) and the iterable ends. It also ends when `signal` aborts (the scheduler is closing).
  */
 export async function* tailFiles(
   files: Record<LogChunk['stream'], string>,
   finished: () => Promise<boolean>,
+  signal?: AbortSignal,
 ): AsyncGenerator<LogChunk> {
   const streams: Array<LogChunk['stream']> = ['stdout', 'stderr'];
   const handles: Partial<Record<LogChunk['stream'], FileHandle>> = {};
@@ -45,9 +59,9 @@ export async function* tailFiles(
           yield { stream, data: Buffer.from(buffer.subarray(0, bytesRead)) }; // a copy: the buffer is reused
         }
       }
-      if (done) return;
+      if (done || signal?.aborted) return;
       delayMs = progressed ? 1 : Math.min(delayMs * 2, 50);
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      await pause(delayMs, signal);
     }
   } finally {
     await Promise.all(Object.values(handles).map((h) => h?.close()));

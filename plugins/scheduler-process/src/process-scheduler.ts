@@ -46,6 +46,8 @@ export class ProcessScheduler implements Scheduler {
   private warnedAboutImage = false;
   /** Secret values this instance resolved per execution, masked in its logs. */
   private readonly secretValues = new Map<string, string[]>();
+  /** Aborted by close(): live log tails stop polling so the host process can exit. */
+  private readonly closing = new AbortController();
 
   constructor(ctx: Pick<PluginContext, 'logger' | 'dataDir'>, settings: Partial<ProcessSchedulerSettings> = {}) {
     this.settings = withDefaults(settings);
@@ -72,14 +74,17 @@ export class ProcessScheduler implements Scheduler {
     await this.discard(name, paths);
     await mkdir(paths.dir, { recursive: true });
     const envCommand = 'PWD' in env ? ['/usr/bin/env', '--'] : ['/usr/bin/env', '-u', 'PWD', '--'];
+    const cwd = this.settings.cwd ?? process.cwd();
     const wrapper = execa('/bin/sh', ['-c', WRAPPER, 'gofer-task', paths.dir, ...envCommand, ...argv], {
-      env, extendEnv: false, detached: true, stdio: 'ignore', cleanup: false, reject: false,
-      cwd: this.settings.cwd ?? process.cwd(),
+      env, extendEnv: false, detached: true, stdio: 'ignore', cleanup: false, reject: false, cwd,
     });
     wrapper.unref();
     let spawnError: unknown;
     void wrapper.then((result) => { if (result.failed && result.exitCode === undefined) spawnError = result; });
-    if (wrapper.pid === undefined) throw new GoferError('ERR_SCHEDULER_UNAVAILABLE', `Could not start /bin/sh for task ${req.id}.`);
+    if (wrapper.pid === undefined) {
+      const cause = await wrapper;
+      throw new GoferError('ERR_SCHEDULER_UNAVAILABLE', `Could not start task ${req.id} with /bin/sh in ${cwd}: ${cause.originalMessage ?? cause.shortMessage}. Check the process scheduler's "cwd" setting.`, { cause });
+    }
     const meta: ExecutionMeta = {
       id: req.id, image: req.image, argv, wrapperPid: wrapper.pid, startedAt: Date.now(), labels: { ...req.labels, ...MANAGED_LABELS },
       secrets: req.secrets,
@@ -109,13 +114,18 @@ export class ProcessScheduler implements Scheduler {
     await this.waitForEnd(paths, Infinity);
   }
 
+  /** Ends live log tails. Running tasks keep running: a new instance re-attaches to them. */
+  async close(): Promise<void> {
+    this.closing.abort();
+  }
+
   async getState(req: ContainerRef): Promise<ContainerStatus> {
     return this.stateOf(await this.pathsOf(req.schedulerId));
   }
 
   async getLogs(req: ContainerRef): Promise<AsyncIterable<LogChunk>> {
     const paths = await this.pathsOf(req.schedulerId);
-    const logs = tailFiles({ stdout: paths.stdout, stderr: paths.stderr }, async () => (await this.stateOf(paths)).state !== 'running');
+    const logs = tailFiles({ stdout: paths.stdout, stderr: paths.stderr }, async () => (await this.stateOf(paths)).state !== 'running', this.closing.signal);
     return maskedLogs(logs, await this.secretValuesOf(req.schedulerId, paths));
   }
 

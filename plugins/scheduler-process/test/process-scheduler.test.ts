@@ -42,6 +42,11 @@ test('a task with neither entrypoint nor command is ERR_INVALID_ARGUMENT', async
   assert.match(await codeOf(scheduler.startContainer(req('p_empty', []))), /^ERR_INVALID_ARGUMENT/);
 });
 
+test('a working directory that does not exist is a clear error naming it', async () => {
+  const broken = new ProcessScheduler(ctx, { cwd: '/no/such/dir/for/gofer' });
+  assert.match(await codeOf(broken.startContainer(req('p_cwd', ['true']))), /^ERR_SCHEDULER_UNAVAILABLE: .*\/no\/such\/dir\/for\/gofer.*"cwd"/);
+});
+
 test('a missing executable exits 127 with the reason on stderr', async () => {
   const { schedulerId } = await scheduler.startContainer(req('p_missing', ['/no/such/program']));
   const logs = await collect(await scheduler.getLogs({ schedulerId }));

@@ -5,7 +5,6 @@
  */
 import type { Command } from 'commander';
 import type { GoferConfigInput } from '../../api/index.js';
-import { startService } from '../../server/start-service.js';
 import { positiveIntOrZero } from './service-args.js';
 
 interface StartOptions {
@@ -42,6 +41,8 @@ export function registerServiceCommands(program: Command): void {
         // Merged over the file and GOFER_* values key by key, so one flag leaves the other key alone.
         config.server = { ...(opts.bind !== undefined ? { host: opts.bind } : {}), ...(opts.port !== undefined ? { port: opts.port } : {}) } as GoferConfigInput['server'];
       }
+      // Loaded here, not at the top: client commands need not load the whole core.
+      const { startService } = await import('../../server/start-service.js');
       const service = await startService({ ...(opts.config ? { configPath: opts.config } : {}), config });
       // One plain line on stdout that scripts (and tests) can wait for.
       process.stdout.write(`Gofer service listening on ${service.server.address.url}\n`);

@@ -1,0 +1,90 @@
+/**
+ * Orphan reaping on the real engine: containers this instance started that no live run owns are
+ * removed on demand and at start-up; a live run's containers and another instance's are kept.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createGofer, memoryLogger } from '@gofer/core';
+import { dockerAvailable, TEST_IMAGE } from '../helpers/docker.ts';
+import { waitFor } from '../helpers/wait-for.ts';
+
+const work = mkdtempSync(join(tmpdir(), 'gofer-reaper-'));
+const tag = `reaper-${process.pid}`;
+
+function containersOf(pipelineId: string): string[] {
+  const out = execFileSync('docker', ['ps', '-aq', '--filter', `label=gofer.pipeline=${pipelineId}`], { encoding: 'utf8' }).trim();
+  return out ? out.split('\n') : [];
+}
+
+async function start(dataDir: string, reapOrphans = true) {
+  return createGofer({
+    useEnv: false,
+    logger: memoryLogger('warn'),
+    config: { scheduler: 'docker', dataDir, reapOrphans, root: process.cwd(), schedulers: { docker: { networkMode: 'none', removeAfterExit: 'never' } } },
+  });
+}
+
+async function finishedRun(gofer: Awaited<ReturnType<typeof start>>, pipelineId: string, command: string[]) {
+  await gofer.pipelines.register({ id: pipelineId, name: 'reaper', tasks: [{ id: 'only', image: TEST_IMAGE, command }] });
+  const run = await gofer.runs.start(pipelineId);
+  return gofer.runs.wait(pipelineId, run.runId);
+}
+
+test('on demand: a finished run\'s container is removed, a live run\'s and another instance\'s are kept', async () => {
+  if (!(await dockerAvailable())) return;
+  const mine = await start(join(work, 'a'), false);
+  const other = await start(join(work, 'b'), false);
+  try {
+    assert.is((await finishedRun(mine, `${tag}-done`, ['true'])).status, 'successful');
+    assert.is((await finishedRun(other, `${tag}-other`, ['true'])).status, 'successful');
+    assert.is(containersOf(`${tag}-done`).length, 1, 'removeAfterExit never keeps the container');
+
+    await mine.pipelines.register({ id: `${tag}-live`, name: 'live', tasks: [{ id: 'only', image: TEST_IMAGE, command: ['sleep', '60'] }] });
+    const live = await mine.runs.start(`${tag}-live`);
+    await waitFor(async () => (await mine.tasks.get(`${tag}-live`, live.runId, 'only')).state === 'running', 'the live task to run', 30_000);
+
+    const result = await mine.reapOrphans();
+    assert.ok(result.supported);
+    assert.equal(result.removed.map((c) => c.labels['gofer.pipeline']), [`${tag}-done`]);
+    assert.is(result.kept, 1);
+    assert.is(containersOf(`${tag}-done`).length, 0, 'the orphan is gone from the engine');
+    assert.is(containersOf(`${tag}-live`).length, 1, 'the live run keeps its container');
+    assert.is(containersOf(`${tag}-other`).length, 1, "another instance's container is never touched");
+    await mine.runs.cancel(`${tag}-live`, live.runId);
+  } finally {
+    await mine.close();
+    await other.close();
+  }
+});
+
+test('at start-up: containers of runs that finished before the restart are reaped', async () => {
+  if (!(await dockerAvailable())) return;
+  const dataDir = join(work, 'c');
+  const first = await start(dataDir, false);
+  await finishedRun(first, `${tag}-restart`, ['true']);
+  await first.close();
+  assert.is(containersOf(`${tag}-restart`).length, 1);
+  const second = await start(dataDir, true);
+  try {
+    await waitFor(() => containersOf(`${tag}-restart`).length === 0, 'the start-up reap to remove the orphan', 30_000);
+  } finally {
+    await second.close();
+  }
+});
+
+test.after(() => {
+  const ids = execFileSync('docker', ['ps', '-aq', '--filter', `label=gofer.pipeline`], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .filter(Boolean);
+  for (const id of ids) {
+    const pipeline = execFileSync('docker', ['inspect', '-f', '{{index .Config.Labels "gofer.pipeline"}}', id], { encoding: 'utf8' }).trim();
+    if (pipeline.startsWith(tag)) execFileSync('docker', ['rm', '-f', id]);
+  }
+  rmSync(work, { recursive: true, force: true });
+});
+test.run();
