@@ -17,7 +17,7 @@ const secrets: Record<'clientA' | 'clientB' | 'expired', string> = { clientA: ''
 /** Routes any valid token may call (results filtered to what the token may see). */
 const ANY_TOKEN = new Set(['listPipelines', 'listNamespaces', 'listEvents', 'listPlugins', 'listExtensions', 'getExtension']);
 /** Routes only a management token may call. */
-const MANAGEMENT_ONLY = new Set(['listTokens', 'createToken', 'getToken', 'deleteToken', 'createNamespace', 'deleteNamespace', 'listGlobalSecrets', 'putGlobalSecret', 'deleteGlobalSecret']);
+const MANAGEMENT_ONLY = new Set(['listTokens', 'createToken', 'getToken', 'deleteToken', 'createNamespace', 'deleteNamespace', 'listGlobalSecrets', 'putGlobalSecret', 'deleteGlobalSecret', 'reapOrphans']);
 
 const BODIES: Record<string, unknown> = {
   registerPipeline: { config: pipelineConfig('authp', [{ id: 'only', command: ['true'] }]), namespace: 'team-a' },

@@ -74,6 +74,8 @@ test('20 SIGKILLs of the service mid-run: every run completes as its containers 
   let orphans = 0;
   let doubleKills = 0;
   let cancels = 0;
+  let checkedContainers = 0;
+  let reaped = 0;
   try {
     const m = () => api(svc.url, token);
     const reg = await m()('POST', '/api/pipelines', { config: { id: pipelineId, name: 'crash trials', tasks: TASKS.map((t) => ({ image: TEST_IMAGE, ...t })) } });
@@ -138,9 +140,17 @@ test('20 SIGKILLs of the service mid-run: every run completes as its containers 
             if (mine.length > 0) problems.push(`${where}: skipped, yet ${mine.length} container(s) exist`);
             continue;
           }
-          if (mine.length !== 1) problems.push(`${where}: ${mine.length} containers, expected exactly 1`);
+          // At most one container per task; none when the core's start-up orphan reaper removed
+          // it (a run that completed while a restarted core was reaping).
+          if (mine.length > 1) problems.push(`${where}: ${mine.length} containers, expected exactly 1`);
+          if (mine.length === 0) reaped++;
           for (const ctr of mine) {
             const state = containerExit(ctr.id);
+            if (!state) {
+              reaped++;
+              continue;
+            }
+            checkedContainers++;
             if (state.running) orphans++;
             if (state.exitCode !== task.exitCode) problems.push(`${where}: container exited ${state.exitCode}, record says ${task.exitCode}`);
           }
@@ -191,7 +201,7 @@ test('20 SIGKILLs of the service mid-run: every run completes as its containers 
     const ids = listed.map((r) => r.runId).sort((x, y) => x - y);
     const lost = started.filter((s) => !ids.includes(s.runId)).length;
     const duplicated = ids.length - new Set(ids).size + Math.max(0, ids.length - started.length);
-    figure(`crash recovery: ${completedTrials}/${TRIALS} SIGKILL trials (${started.length} runs of 7 Docker tasks, ${doubleKills} killed again while recovering, ${cancels} cancelled just before the kill, seed ${seed}), ${lost} lost, ${duplicated} duplicated, ${orphans} orphans, ${problems.length} mismatches`);
+    figure(`crash recovery: ${completedTrials}/${TRIALS} SIGKILL trials (${started.length} runs of 7 Docker tasks, ${doubleKills} killed again while recovering, ${cancels} cancelled just before the kill, seed ${seed}), ${checkedContainers} kept containers' exit codes matched (${reaped} reaped at a restart), ${lost} lost, ${duplicated} duplicated, ${orphans} orphans, ${problems.length} mismatches`);
     assert.is(lost, 0, 'no run lost');
     assert.is(duplicated, 0, 'no run duplicated');
     assert.is(orphans, 0, 'no orphaned container');

@@ -80,9 +80,15 @@ export function removeContainersWithLabel(label: string, value: string): void {
   }
 }
 
-/** `docker inspect` exit code and running flag of a container by name or id. */
-export function containerExit(nameOrId: string): { running: boolean; exitCode: number } {
-  const out = execFileSync('docker', ['inspect', '--format', '{{.State.Running}} {{.State.ExitCode}}', nameOrId], { encoding: 'utf8' }).trim();
+/** `docker inspect` exit code and running flag of a container by name or id; undefined once it is gone. */
+export function containerExit(nameOrId: string): { running: boolean; exitCode: number } | undefined {
+  let out: string;
+  try {
+    out = execFileSync('docker', ['inspect', '--format', '{{.State.Running}} {{.State.ExitCode}}', nameOrId], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  } catch (err) {
+    if (/No such (object|container)/i.test(String((err as { stderr?: unknown }).stderr ?? err))) return undefined;
+    throw err;
+  }
   const [running, code] = out.split(' ');
   return { running: running === 'true', exitCode: Number(code) };
 }

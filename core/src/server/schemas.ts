@@ -73,6 +73,15 @@ export const COMPONENT_SCHEMAS = {
     },
   },
   Keys: { type: 'object', required: ['keys'], properties: { keys: { type: 'array', items: str } } },
+  ReapResult: {
+    type: 'object',
+    required: ['removed', 'kept', 'supported'],
+    properties: {
+      removed: { type: 'array', items: { type: 'object', required: ['schedulerId', 'labels'], properties: { schedulerId: str, labels: { type: 'object', additionalProperties: str } } } },
+      kept: int,
+      supported: { type: 'boolean' },
+    },
+  },
   ApiToken: {
     type: 'object',
     required: ['tokenId', 'kind', 'namespaces', 'created'],

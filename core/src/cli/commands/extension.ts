@@ -1,6 +1,6 @@
-/** `gofer extension list|get`, `gofer subscription create|list|delete`, `gofer plugin list`. */
+/** `gofer extension list|get`, `gofer subscription create|list|delete`, `gofer plugin list`, `gofer orphans reap`. */
 import type { Command } from 'commander';
-import type { ExtensionInfo, PluginInfo, SubscriptionInfo } from '../../api/index.js';
+import type { ExtensionInfo, PluginInfo, ReapResult, SubscriptionInfo } from '../../api/index.js';
 import { clientOf, collectKeyValue, globalsOf, seg } from '../context.js';
 import { paint, print, printJson, statusStyle, table } from '../output.js';
 
@@ -60,5 +60,18 @@ export function registerExtensionCommands(program: Command): void {
         ['KIND', 'NAME', 'PACKAGE', 'VERSION', 'SOURCE', 'STATUS', 'ERROR'],
         items.map((p) => [p.kind, p.name, p.packageName, p.version ?? '-', p.source, paint(statusStyle(p.status === 'failed' ? 'failed' : p.status), p.status), p.error ? `${p.error.code}: ${p.error.message.split('\n')[0]}` : '']),
       ));
+    });
+
+  program
+    .command('orphans')
+    .description('Containers no live run owns')
+    .command('reap')
+    .description('Remove the containers this Gofer instance started that no live run owns')
+    .action(async (_o: unknown, cmd: Command) => {
+      const result = await clientOf(cmd).json<ReapResult>('POST', '/api/orphans/reap');
+      if (globalsOf(cmd).json) return printJson(result);
+      if (!result.supported) return print('The active scheduler cannot list its containers: nothing to reap.');
+      print(`Removed ${result.removed.length} orphan container${result.removed.length === 1 ? '' : 's'}; kept ${result.kept} owned by live runs.`);
+      for (const c of result.removed) print(`  ${c.schedulerId}  ${c.labels['gofer.pipeline'] ?? ''} run ${c.labels['gofer.run'] ?? ''} task ${c.labels['gofer.task'] ?? ''}`);
     });
 }

@@ -1,7 +1,8 @@
-/** Plugins (with load failures), extensions and subscriptions. */
+/** Plugins (with load failures), orphan reaping, extensions and subscriptions. */
 import { GoferError, type CreateSubscriptionRequest } from '../../api/index.js';
 import type { Route } from '../route.js';
 import { ID_PARAM, listOf, ref } from '../schemas.js';
+import { requireManagement } from '../../auth/principal.js';
 import { accessiblePipeline, items } from './access.js';
 
 const LABEL = { type: 'string', pattern: '^[a-zA-Z0-9_-]{1,32}$' };
@@ -14,6 +15,15 @@ export function pluginRoutes(): Route[] {
       responses: { 200: { description: 'The plugins.', schema: listOf('PluginInfo') } },
       async handle(ctx) {
         return items(ctx.gofer.plugins.list());
+      },
+    },
+    {
+      method: 'POST', path: '/api/orphans/reap', operationId: 'reapOrphans', tag: 'plugins',
+      summary: 'Removes containers this instance started that no live run owns (management tokens only).',
+      responses: { 200: { description: 'What was removed and kept.', schema: ref('ReapResult') } },
+      async handle(ctx) {
+        requireManagement(ctx.principal);
+        return { status: 200, body: await ctx.gofer.reapOrphans() };
       },
     },
     {
