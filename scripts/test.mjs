@@ -47,7 +47,7 @@ const stripAnsi = (s) => s.replace(/\x1b\[[0-9;]*m/g, '');
 function runFile(file) {
   return new Promise((resolve) => {
     const started = Date.now();
-    const child = spawn(process.execPath, ['--conditions=gofer-source', '--import', 'tsx', '--enable-source-maps', file], {
+    const child = spawn(process.execPath, ['--conditions=gofer-source', '--import', 'tsx', '--import', join(root, 'scripts/uvu-details-hook.mjs'), '--enable-source-maps', file], {
       cwd: root,
       env: { ...process.env, FORCE_COLOR: '0', NODE_OPTIONS: '', TSX_TSCONFIG_PATH: join(root, 'tsconfig.tsx.json') },
       stdio: ['ignore', 'pipe', 'pipe'],
