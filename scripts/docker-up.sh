@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Makes sure a Docker engine answers and the local test images exist.
 # Safe to run again: every step checks before it acts. Nothing here reaches a public registry.
-#   bash scripts/docker-up.sh            engine + test image
-#   GOFER_WITH_REGISTRY=1 bash ...       also a loopback registry on 127.0.0.1:5000 (user gofer / gofer-pass)
+#   bash scripts/docker-up.sh            engine, test image, loopback registry on 127.0.0.1:5000
+#                                        (user gofer / gofer-pass) holding the test image
+#   GOFER_WITH_REGISTRY=0 bash ...       engine and test image only
 set -euo pipefail
 
 TEST_IMAGE=${GOFER_TEST_IMAGE:-gofer-test/busybox:latest}
@@ -103,4 +104,4 @@ YML
 
 ensure_engine
 ensure_test_image
-if [ "${GOFER_WITH_REGISTRY:-0}" = 1 ]; then ensure_registry; fi
+if [ "${GOFER_WITH_REGISTRY:-1}" = 1 ]; then ensure_registry; fi

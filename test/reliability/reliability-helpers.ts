@@ -4,7 +4,7 @@
  * the one `figure:` line each check prints.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../integration/service-harness.js';
@@ -34,10 +34,12 @@ export function figure(text: string): void {
 
 /**
  * Writes a gofer.config.json for a service on the Docker scheduler (network none, no pulls) and
- * returns its path: hand it to `startServiceProcess({ env: { GOFER_CONFIG: path } })`.
+ * returns its path: hand it to `startServiceProcess({ env: { GOFER_CONFIG: path } })`. The file is
+ * removed when the test process exits.
  */
 export function dockerServiceConfig(extra: Record<string, unknown> = {}, dockerSettings: Record<string, unknown> = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'gofer-rel-cfg-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   const path = join(dir, 'gofer.config.json');
   const config = {
     root: ROOT,
