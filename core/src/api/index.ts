@@ -15,3 +15,5 @@ export * from './gofer.js';
  * use it to mask the values the core never sees.
  */
 export { SecretMasker } from '../runs/secret-masker.js';
+export * from './secret-source.js';
+export * from './masked-logs.js';

@@ -7,14 +7,14 @@ import type {
   ContainerRef, ContainerStatus, LogChunk, Logger, PluginContext, Scheduler, StartContainerRequest,
   StartContainerResponse, StopContainerRequest,
 } from '@gofer/core/api';
+import { maskedLogs, resolveSecrets } from '@gofer/core/api';
 import { containerNameFor } from './container-name.js';
 import { isNoOp, isNotFound, translateEngineError, type ErrorContext } from './engine-errors.js';
 import { ExecutionRecords } from './execution-records.js';
 import { ensureImage } from './image-puller.js';
 import { LiveLog } from './live-log.js';
-import { maskedLogs, SECRET_ENV_LABEL, secretValuesFromEnv } from './mask-secrets.js';
+import { SECRET_ENV_LABEL, secretValuesFromEnv } from './mask-secrets.js';
 import { followEngineLogs, pipeMultiplexed } from './log-streams.js';
-import { resolveSecrets } from './secret-source.js';
 import { withDefaults, type DockerSchedulerSettings } from './settings.js';
 
 /** Labels every container this scheduler creates carries, besides the core's own. */

@@ -10,7 +10,7 @@ export { DockerScheduler, MANAGED_LABELS } from './docker-scheduler.js';
 export { reapOrphans, type ReapOrphansOptions } from './reap-orphans.js';
 export { containerNameFor } from './container-name.js';
 export { registryAddressOf } from './image-reference.js';
-export { parseEnvFile } from './secret-source.js';
+export { parseEnvFile } from '@gofer/core/api';
 export {
   DEFAULT_SETTINGS, settingsSchema, withDefaults,
   type DockerSchedulerSettings, type PullPolicy, type RemoveAfterExitPolicy, type SecretSourceSettings,

@@ -2,14 +2,9 @@
  * The Docker scheduler's settings: a JSON Schema the core validates (with defaults) before
  * `create`, and the matching TypeScript type.
  */
-import type { JsonSchema } from '@gofer/core/api';
+import { SECRET_SOURCE_SCHEMA, type JsonSchema, type SecretSourceSettings } from '@gofer/core/api';
 
-/** Where task secrets (`ENV -> location`) are read from. Gofer's core never reads them. */
-export type SecretSourceSettings =
-  /** `<dir>/<location>` is a file holding the value (one trailing newline is dropped). */
-  | { dir: string }
-  /** A file of `KEY=VALUE` lines; `location` names the key. */
-  | { envFile: string };
+export type { SecretSourceSettings };
 
 /** When the scheduler removes a finished container on its own. */
 export type RemoveAfterExitPolicy = 'never' | 'on-success' | 'always';
@@ -66,13 +61,7 @@ export const settingsSchema: JsonSchema = {
     removeAfterExit: { enum: ['never', 'on-success', 'always'], default: DEFAULT_SETTINGS.removeAfterExit },
     pullPolicy: { enum: ['if-missing', 'always', 'never'], default: DEFAULT_SETTINGS.pullPolicy },
     stopTimeoutMs: { type: 'integer', minimum: 0, default: DEFAULT_SETTINGS.stopTimeoutMs },
-    secrets: {
-      oneOf: [
-        { type: 'object', additionalProperties: false, required: ['dir'], properties: { dir: { type: 'string', minLength: 1 } } },
-        { type: 'object', additionalProperties: false, required: ['envFile'], properties: { envFile: { type: 'string', minLength: 1 } } },
-      ],
-      description: 'Where secrets are read: { "dir": "/path" } (one file per location) or { "envFile": "/path" } (KEY=VALUE lines).',
-    },
+    secrets: SECRET_SOURCE_SCHEMA,
     liveLogBufferBytes: { type: 'integer', minimum: 0, default: DEFAULT_SETTINGS.liveLogBufferBytes },
   },
 };

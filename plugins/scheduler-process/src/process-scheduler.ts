@@ -12,13 +12,11 @@ import type {
   ContainerRef, ContainerStatus, LogChunk, Logger, PluginContext, Scheduler, StartContainerRequest,
   StartContainerResponse, StopContainerRequest,
 } from '@gofer/core/api';
-import { GoferError } from '@gofer/core/api';
+import { GoferError, maskedLogs, resolveSecrets } from '@gofer/core/api';
 import {
   executionNameFor, executionPaths, readOptional, wrapperAlive, type ExecutionMeta, type ExecutionPaths,
 } from './execution-files.js';
 import { tailFiles } from './file-tail.js';
-import { maskedLogs } from './mask-secrets.js';
-import { resolveSecrets } from './secret-source.js';
 import { withDefaults, type ProcessSchedulerSettings } from './settings.js';
 
 /** Labels recorded for every execution, besides the core's own. */

@@ -1,8 +1,7 @@
 /** The local-process scheduler's settings: JSON Schema (validated by the core) and type. */
-import type { JsonSchema } from '@gofer/core/api';
+import { SECRET_SOURCE_SCHEMA, type JsonSchema, type SecretSourceSettings } from '@gofer/core/api';
 
-/** Where task secrets (`ENV -> location`) are read from; the same format as the docker scheduler. */
-export type SecretSourceSettings = { dir: string } | { envFile: string };
+export type { SecretSourceSettings };
 
 /** Settings of the `process` scheduler plugin, after defaults. */
 export interface ProcessSchedulerSettings {
@@ -23,12 +22,7 @@ export const settingsSchema: JsonSchema = {
   properties: {
     cwd: { type: 'string', minLength: 1, description: 'Working directory of task processes.' },
     stopTimeoutMs: { type: 'integer', minimum: 0, default: DEFAULT_SETTINGS.stopTimeoutMs },
-    secrets: {
-      oneOf: [
-        { type: 'object', additionalProperties: false, required: ['dir'], properties: { dir: { type: 'string', minLength: 1 } } },
-        { type: 'object', additionalProperties: false, required: ['envFile'], properties: { envFile: { type: 'string', minLength: 1 } } },
-      ],
-    },
+    secrets: SECRET_SOURCE_SCHEMA,
   },
 };
 

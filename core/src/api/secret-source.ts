@@ -1,13 +1,29 @@
 /**
- * Resolves a task's secrets (`ENV -> location`) from the secrets source the operator configured
- * in the plugin's settings. This is the only place task secret values are read: Gofer's core
- * passes the locations through untouched.
+ * Secrets that live outside Gofer: for scheduler plugins that resolve a task's `secrets`
+ * (`ENV -> location`) from a source the operator configures in the plugin's settings (a folder
+ * of files, or an env-file). Gofer's core never calls this: it passes locations through
+ * untouched; the scheduler reads the values just before it starts the container.
  */
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { GoferError } from '@gofer/core/api';
-import type { SecretSourceSettings } from './settings.js';
-// Same format as the docker scheduler's secrets source, so operators configure both alike.
+import type { JsonSchema } from './plugin.js';
+import { GoferError } from './errors.js';
+
+/** Where task secrets (`ENV -> location`) are read from. */
+export type SecretSourceSettings =
+  /** `<dir>/<location>` is a file holding the value (one trailing newline is dropped). */
+  | { dir: string }
+  /** A file of `KEY=VALUE` lines; `location` names the key. */
+  | { envFile: string };
+
+/** JSON Schema of {@link SecretSourceSettings}, for a plugin's `settingsSchema`. */
+export const SECRET_SOURCE_SCHEMA: JsonSchema = {
+  oneOf: [
+    { type: 'object', additionalProperties: false, required: ['dir'], properties: { dir: { type: 'string', minLength: 1 } } },
+    { type: 'object', additionalProperties: false, required: ['envFile'], properties: { envFile: { type: 'string', minLength: 1 } } },
+  ],
+  description: 'Where secrets are read: { "dir": "/path" } (one file per location) or { "envFile": "/path" } (KEY=VALUE lines).',
+};
 
 /** Reads every secret of one task; fails with ERR_NOT_FOUND naming the first missing location. */
 export async function resolveSecrets(

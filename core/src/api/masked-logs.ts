@@ -1,9 +1,10 @@
 /**
- * Masks the secret values this scheduler resolved itself (the task's `secrets`, read from the
- * configured secrets source). The core masks only the values it substituted; these it never
- * sees, so without this a task that prints one would write it into Gofer's logs.
+ * For scheduler plugins that resolve secrets themselves (see secret-source.ts): the core masks
+ * only the values it substituted and never sees these, so the scheduler masks them in the logs
+ * it returns, or a task that prints one would write it into Gofer's logs.
  */
-import { SecretMasker, type LogChunk } from '@gofer/core/api';
+import type { LogChunk } from './scheduler.js';
+import { SecretMasker } from '../runs/secret-masker.js';
 
 /** `source` with every occurrence of `values` replaced by the mask, per stream. */
 export function maskedLogs(source: AsyncIterable<LogChunk>, values: readonly string[]): AsyncIterable<LogChunk> {
