@@ -7,7 +7,6 @@ import { DockerScheduler } from './docker-scheduler.js';
 import { settingsSchema, type DockerSchedulerSettings } from './settings.js';
 
 export { DockerScheduler, MANAGED_LABELS } from './docker-scheduler.js';
-export { reapOrphans, type ReapOrphansOptions } from './reap-orphans.js';
 export { containerNameFor } from './container-name.js';
 export { registryAddressOf } from './image-reference.js';
 export { parseEnvFile } from '@gofer/core/api';
