@@ -66,7 +66,7 @@ test('subscriptions are validated, stored, listed, refused with a reason, and re
 
     assert.match(await code(gofer.subscriptions.create({ pipelineId: 'subs', extension: 'interval', label: 'x', settings: { every: 'soon' } })), /^ERR_INVALID_ARGUMENT: [\s\S]*\/settings\/every: must match pattern/);
     assert.match(await code(gofer.subscriptions.create({ pipelineId: 'subs', extension: 'interval', label: 'x', settings: { every: '1m', extra: 'y' } })), /unknown key "extra"/);
-    assert.match(await code(gofer.subscriptions.create({ pipelineId: 'subs', extension: 'nope', label: 'x' })), /^ERR_EXTENSION_UNAVAILABLE: Extension "nope" is not loaded/);
+    assert.match(await code(gofer.subscriptions.create({ pipelineId: 'subs', extension: 'nope', label: 'x' })), /^ERR_NOT_FOUND: No extension named "nope" is loaded/);
     assert.match(await code(gofer.subscriptions.create({ pipelineId: 'missing', extension: 'probe', label: 'x' })), /^ERR_NOT_FOUND/);
     assert.match(await code(gofer.subscriptions.create({ pipelineId: 'subs', extension: 'probe', label: 'bad label!' })), /^ERR_INVALID_ARGUMENT: .*label/);
 

@@ -78,6 +78,17 @@ test('a discovered extension whose create() fails is recorded and the host keeps
   await gofer.close();
 });
 
+test('subscribing to an extension that failed to load: ERR_EXTENSION_UNAVAILABLE with its failure; an unknown one: ERR_NOT_FOUND', async () => {
+  const gofer = await startWithFixtures(['valid-scheduler', 'extension-create-throws']);
+  await gofer.pipelines.register({ id: 'subs', name: 'subs', tasks: [{ id: 'only', image: 'none' }] });
+  const broken = await rejectionOf(gofer.subscriptions.create({ pipelineId: 'subs', extension: 'fixture-broken-ext', label: 'x', settings: {} }));
+  assert.ok(isGoferError(broken, 'ERR_EXTENSION_UNAVAILABLE'));
+  assert.match((broken as Error).message, 'webhook port already taken');
+  const unknown = await rejectionOf(gofer.subscriptions.create({ pipelineId: 'subs', extension: 'nope', label: 'x', settings: {} }));
+  assert.ok(isGoferError(unknown, 'ERR_NOT_FOUND'));
+  await gofer.close();
+});
+
 test('the same extension, configured by name, stops start-up', async () => {
   const err = await rejectionOf(startWithFixtures(['valid-scheduler', 'extension-create-throws'], { extensions: { 'fixture-broken-ext': {} } }));
   assert.equal((err as GoferAggregateError).errors.map((e) => e.code), ['ERR_PLUGIN_CREATE_FAILED']);

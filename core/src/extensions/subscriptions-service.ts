@@ -44,7 +44,11 @@ export class SubscriptionsService implements SubscriptionsApi {
     const extension = registry.extension(req.extension);
     if (!extension) {
       const known = registry.extensions().map((e) => e.info.name);
-      throw new GoferError('ERR_EXTENSION_UNAVAILABLE', `Extension "${req.extension}" is not loaded (active extensions: ${known.join(', ') || 'none'}). Fix: install it, or check \`gofer plugin list\` for why it failed.`, { details: { extension: req.extension } });
+      const failed = registry.list().find((p) => p.kind === 'extension' && p.name === req.extension && p.status === 'failed');
+      // Installed but broken is the server's problem (503); a name nobody provides is the caller's (404).
+      throw failed
+        ? new GoferError('ERR_EXTENSION_UNAVAILABLE', `Extension "${req.extension}" is installed but failed to load: ${failed.error?.message ?? 'unknown reason'}. Fix it, then restart Gofer; \`gofer plugin list\` shows every failure.`, { details: { extension: req.extension } })
+        : new GoferError('ERR_NOT_FOUND', `No extension named "${req.extension}" is loaded (active extensions: ${known.join(', ') || 'none'}). Fix: check the name, or install the extension's package.`, { details: { extension: req.extension } });
     }
     await this.deps.pipelines()?.get(req.pipelineId); // ERR_NOT_FOUND for an unknown pipeline
     const schema = extension.definition.subscriptionSchema;

@@ -63,7 +63,8 @@ export function pluginRoutes(): Route[] {
       },
       responses: {
         201: { description: 'The subscription (status error when the extension refused it).', schema: ref('Subscription') },
-        503: { description: 'The extension is not loaded (ERR_EXTENSION_UNAVAILABLE).', schema: ref('Error') },
+        404: { description: 'No extension of that name is loaded (ERR_NOT_FOUND).', schema: ref('Error') },
+        503: { description: 'The extension is installed but failed to load (ERR_EXTENSION_UNAVAILABLE).', schema: ref('Error') },
       },
       async handle(ctx) {
         await accessiblePipeline(ctx);
