@@ -1,6 +1,6 @@
 /**
- * Orphan reaping on the real engine: containers this instance started that no live run owns are
- * removed on demand and at start-up; a live run's containers and another instance's are kept.
+ * Orphan reaping on the real engine: containers this instance started that no unfinished task owns are
+ * removed on demand and at start-up; a running task's container and another instance's are kept.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -34,7 +34,7 @@ async function finishedRun(gofer: Awaited<ReturnType<typeof start>>, pipelineId:
   return gofer.runs.wait(pipelineId, run.runId);
 }
 
-test('on demand: a finished run\'s container is removed, a live run\'s and another instance\'s are kept', async () => {
+test('on demand: containers of finished tasks are removed (also in a live run); a running task\'s and another instance\'s are kept', async () => {
   if (!(await dockerAvailable())) return;
   const mine = await start(join(work, 'a'), false);
   const other = await start(join(work, 'b'), false);
@@ -43,16 +43,21 @@ test('on demand: a finished run\'s container is removed, a live run\'s and anoth
     assert.is((await finishedRun(other, `${tag}-other`, ['true'])).status, 'successful');
     assert.is(containersOf(`${tag}-done`).length, 1, 'removeAfterExit never keeps the container');
 
-    await mine.pipelines.register({ id: `${tag}-live`, name: 'live', tasks: [{ id: 'only', image: TEST_IMAGE, command: ['sleep', '60'] }] });
+    // A live run: one task finished (its container kept by removeAfterExit never), one running.
+    await mine.pipelines.register({
+      id: `${tag}-live`, name: 'live',
+      tasks: [{ id: 'quick', image: TEST_IMAGE, command: ['true'] }, { id: 'slow', image: TEST_IMAGE, command: ['sleep', '60'] }],
+    });
     const live = await mine.runs.start(`${tag}-live`);
-    await waitFor(async () => (await mine.tasks.get(`${tag}-live`, live.runId, 'only')).state === 'running', 'the live task to run', 30_000);
+    await waitFor(async () => (await mine.tasks.get(`${tag}-live`, live.runId, 'slow')).state === 'running', 'the slow task to run', 30_000);
+    await waitFor(async () => (await mine.tasks.get(`${tag}-live`, live.runId, 'quick')).state === 'complete', 'the quick task to finish', 30_000);
 
     const result = await mine.reapOrphans();
     assert.ok(result.supported);
-    assert.equal(result.removed.map((c) => c.labels['gofer.pipeline']), [`${tag}-done`]);
+    assert.equal(result.removed.map((c) => `${c.labels['gofer.pipeline']}/${c.labels['gofer.task']}`).sort(), [`${tag}-done/only`, `${tag}-live/quick`]);
     assert.is(result.kept, 1);
     assert.is(containersOf(`${tag}-done`).length, 0, 'the orphan is gone from the engine');
-    assert.is(containersOf(`${tag}-live`).length, 1, 'the live run keeps its container');
+    assert.is(containersOf(`${tag}-live`).length, 1, "the running task keeps its container");
     assert.is(containersOf(`${tag}-other`).length, 1, "another instance's container is never touched");
     await mine.runs.cancel(`${tag}-live`, live.runId);
   } finally {

@@ -202,10 +202,11 @@ test('20 SIGKILLs of the service mid-run: every run completes as its containers 
     const lost = started.filter((s) => !ids.includes(s.runId)).length;
     const duplicated = ids.length - new Set(ids).size + Math.max(0, ids.length - started.length);
     figure(`crash recovery: ${completedTrials}/${TRIALS} SIGKILL trials (${started.length} runs of 7 Docker tasks, ${doubleKills} killed again while recovering, ${cancels} cancelled just before the kill, seed ${seed}), ${checkedContainers} kept containers' exit codes matched (${reaped} reaped at a restart), ${lost} lost, ${duplicated} duplicated, ${orphans} orphans, ${problems.length} mismatches`);
+    // The itemised problems first: they say which run, task and container went wrong.
+    assert.equal(problems, [], `seed ${seed}:\n${problems.join('\n')}`);
     assert.is(lost, 0, 'no run lost');
     assert.is(duplicated, 0, 'no run duplicated');
     assert.is(orphans, 0, 'no orphaned container');
-    assert.equal(problems, [], `seed ${seed}:\n${problems.join('\n')}`);
   } finally {
     await svc.stop();
     for (const e of Object.values(envs)) rmSync(dirname(e.GOFER_CONFIG), { recursive: true, force: true });

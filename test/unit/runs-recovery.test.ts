@@ -118,6 +118,33 @@ test('a leftover that was created but never started is replaced by starting the 
   }
 });
 
+test('a never-started leftover of a run cancelled before the crash is removed, not left behind', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'gofer-recovery-test-'));
+  const scheduler = new FakeScheduler().script('first', { hang: true });
+  try {
+    let { gofer } = await goferWithFake({ scheduler, config: { dataDir } });
+    await gofer.pipelines.register(pipeline('cancelled-leftover'));
+    const run = await gofer.runs.start('cancelled-leftover');
+    await waitFor(async () => (await gofer.tasks.get('cancelled-leftover', run.runId, 'first')).state === 'running');
+    // The core died after the engine created the container and after the cancel was stored,
+    // but before the scheduler id was recorded and before the container was stopped.
+    const db = gofer.container.resolve(DATABASE);
+    db.prepare("UPDATE task_executions SET state = 'waiting', scheduler_id = NULL WHERE task_id = 'first'").run();
+    db.prepare("UPDATE runs SET cancel_requested = 1 WHERE pipeline_id = 'cancelled-leftover'").run();
+    await gofer.close();
+    const leftover = [...scheduler.containers.values()][0]!;
+    leftover.state = 'unknown';
+    ({ gofer } = await goferWithFake({ scheduler, config: { dataDir } }));
+    assert.is((await gofer.runs.wait('cancelled-leftover', run.runId)).status, 'cancelled');
+    assert.is((await gofer.tasks.get('cancelled-leftover', run.runId, 'first')).status, 'cancelled');
+    assert.is(scheduler.startsOf('first').length, 1, 'a cancelled task is not started again');
+    assert.not.ok(scheduler.containers.has(leftover.schedulerId), 'the never-started leftover was removed');
+    await gofer.close();
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
 test('pending runs and not-yet-started tasks are started after a restart', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'gofer-recovery-test-'));
   const scheduler = new FakeScheduler().script('first', { hang: true });

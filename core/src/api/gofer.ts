@@ -231,7 +231,7 @@ export interface ExtensionsApi {
 export interface ReapResult {
   /** Containers removed: started by this instance, owned by no live run. */
   removed: Array<{ schedulerId: string; labels: Record<string, string> }>;
-  /** Containers kept because a live run owns them. */
+  /** Containers kept because their task is still unfinished. */
   kept: number;
   /** False when the scheduler cannot list containers (nothing to reap). */
   supported: boolean;
@@ -251,7 +251,7 @@ export interface Gofer {
   readonly subscriptions: SubscriptionsApi;
   readonly extensions: ExtensionsApi;
   /**
-   * Removes containers this instance started that no live run owns (their run finished, or was
+   * Removes containers this instance started whose task execution has finished (or whose run was
    * deleted). Also runs once at start-up, after unfinished runs are resumed (`reapOrphans` config).
    */
   reapOrphans(): Promise<ReapResult>;

@@ -99,7 +99,7 @@ export interface Scheduler {
   getLogs(req: ContainerRef): Promise<AsyncIterable<LogChunk>>;
   /**
    * Optional: lists the scheduler ids of containers that carry the given labels (all of them),
-   * so that the core can find containers no live run owns.
+   * so that the core can find containers no unfinished task owns.
    */
   listContainers?(req: { labels: Record<string, string> }): Promise<Array<{ schedulerId: string; labels: Record<string, string> }>>;
   /** Optional: removes a container and everything the scheduler keeps for it. */

@@ -1,7 +1,10 @@
 /**
  * Finds and removes orphans: containers this instance started (label `gofer.instance`) that no
- * live run owns, because their run finished, was deleted, or never existed in this data
- * directory. Runs at start-up after recovery, and on demand (`gofer.reapOrphans()`).
+ * unfinished task execution owns, because their task finished (its output is in the log file),
+ * their run was deleted, or it never existed in this data directory. Ownership is per task, not
+ * per run: a core killed after a task ended but before the scheduler removed its container
+ * leaves it behind while the rest of the run is still going, and nothing reads it again.
+ * Runs at start-up after recovery, and on demand (`gofer.reapOrphans()`).
  * Schedulers without `listContainers`/`removeContainer` have nothing to reap.
  */
 import { inject, injectable } from 'tsyringe';
@@ -27,7 +30,7 @@ export class OrphanReaper {
     const removed: ReapResult['removed'] = [];
     let kept = 0;
     for (const container of found) {
-      if (this.ownedByLiveRun(container.labels)) {
+      if (this.ownedByUnfinishedTask(container.labels)) {
         kept++;
         continue;
       }
@@ -43,14 +46,15 @@ export class OrphanReaper {
     return { removed, kept, supported: true };
   }
 
-  private ownedByLiveRun(labels: Record<string, string>): boolean {
+  private ownedByUnfinishedTask(labels: Record<string, string>): boolean {
     const pipelineId = labels['gofer.pipeline'];
     const runId = Number(labels['gofer.run']);
-    if (!pipelineId || !Number.isInteger(runId)) return false;
+    const taskId = labels['gofer.task'];
+    if (!pipelineId || !taskId || !Number.isInteger(runId)) return false;
     try {
-      return this.runs.getRun(pipelineId, runId).state !== 'complete';
+      return this.runs.task(pipelineId, runId, taskId).state !== 'complete';
     } catch {
-      return false; // no such run in this data directory
+      return false; // no such run or task in this data directory
     }
   }
 }

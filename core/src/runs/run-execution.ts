@@ -226,8 +226,9 @@ export class RunExecution {
   /**
    * Recovery: Gofer stopped while starting the task. A container found by its labels that is
    * running or has finished is adopted; one that never got going (created, not started: the
-   * scheduler reports `unknown`) or none at all means starting again, which the deterministic
-   * request id makes safe: the scheduler replaces the leftover.
+   * scheduler reports `unknown`) is removed first, then the task goes through runTask as if new
+   * (the run may meanwhile have been cancelled, or a substitution may fail: then nothing starts,
+   * and the leftover must not outlive its task).
    */
   private resumeStarting(row: StoredTask): void {
     const task = this.tasks.get(row.taskId);
@@ -243,11 +244,23 @@ export class RunExecution {
         this.bus.publish('task.started', { pipelineId: this.pipelineId, runId: this.runId, taskId: task.id, schedulerId: existing.schedulerId });
         await this.watch(task, existing.schedulerId, started, this.secretValuesFor(task), true);
       } else {
+        if (existing) await this.discardLeftover(existing.schedulerId);
         await this.runTask(task);
       }
     })().catch((err: Error) => {
       if (!this.signal.aborted && !this.finished.has(task.id)) this.complete(task.id, 'failed', { reason: 'scheduler_error', description: `unexpected error: ${err.message}` });
     });
+  }
+
+  /** Removes a container a dead core created but never started. */
+  private async discardLeftover(schedulerId: string): Promise<void> {
+    try {
+      await this.scheduler.removeContainer?.({ schedulerId });
+    } catch (err) {
+      // Starting the task again under the same id replaces it anyway; only a cancelled task
+      // would leave it behind, and the orphan reaper removes it at the next start.
+      this.log.warn('could not remove a container left over from before the restart', { schedulerId, error: (err as Error).message });
+    }
   }
 
   private async watch(task: TaskConfig, schedulerId: string, startedAt: number, secretValues: string[], reattach: boolean): Promise<void> {

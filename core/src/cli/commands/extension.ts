@@ -64,14 +64,14 @@ export function registerExtensionCommands(program: Command): void {
 
   program
     .command('orphans')
-    .description('Containers no live run owns')
+    .description('Containers no unfinished task owns')
     .command('reap')
-    .description('Remove the containers this Gofer instance started that no live run owns')
+    .description('Remove the containers this Gofer instance started whose task has finished')
     .action(async (_o: unknown, cmd: Command) => {
       const result = await clientOf(cmd).json<ReapResult>('POST', '/api/orphans/reap');
       if (globalsOf(cmd).json) return printJson(result);
       if (!result.supported) return print('The active scheduler cannot list its containers: nothing to reap.');
-      print(`Removed ${result.removed.length} orphan container${result.removed.length === 1 ? '' : 's'}; kept ${result.kept} owned by live runs.`);
+      print(`Removed ${result.removed.length} orphan container${result.removed.length === 1 ? '' : 's'}; kept ${result.kept} of unfinished tasks.`);
       for (const c of result.removed) print(`  ${c.schedulerId}  ${c.labels['gofer.pipeline'] ?? ''} run ${c.labels['gofer.run'] ?? ''} task ${c.labels['gofer.task'] ?? ''}`);
     });
 }

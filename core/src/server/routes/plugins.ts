@@ -19,7 +19,7 @@ export function pluginRoutes(): Route[] {
     },
     {
       method: 'POST', path: '/api/orphans/reap', operationId: 'reapOrphans', tag: 'plugins',
-      summary: 'Removes containers this instance started that no live run owns (management tokens only).',
+      summary: 'Removes containers this instance started whose task has finished or no longer exists (management tokens only).',
       responses: { 200: { description: 'What was removed and kept.', schema: ref('ReapResult') } },
       async handle(ctx) {
         requireManagement(ctx.principal);
