@@ -1,11 +1,11 @@
 /**
  * A service's output as an async iterable of chunks that ENDS when the task's output ends.
  *
- * Swarm's service logs with `follow` never end by themselves, even for a finished task. So a
- * running task is followed live while its state is polled; once the task has ended, the live
- * stream is dropped and one complete (non-follow) read supplies whatever the live stream had not
- * delivered yet: per stream, the bytes already yielded are skipped. A finished task is read
- * once, without follow.
+ * Swarm's service logs with `follow` never end by themselves, even for a finished task, and a
+ * container's followed log may end early. So a running task is followed live while its state is
+ * polled; once the task has ended (or the live stream ended), the live stream is dropped and one
+ * complete (non-follow) read supplies whatever it had not delivered: per stream, the bytes
+ * already yielded are skipped. A finished task is read once, without follow.
  */
 import { Writable, type Readable } from 'node:stream';
 import type { LogChunk } from '@gofer/core/api';
@@ -117,13 +117,15 @@ export async function* serviceLogs(src: ServiceLogSource): AsyncGenerator<LogChu
       const winner = await Promise.race([pending, tick]);
       if (winner !== 'tick') {
         if (winner.done) {
-          // The live stream ended by itself (a container's log ends when it exits): the output is
-          // complete. Return once the swarm reports the task ended too, so that a reader who
-          // asks for the state next sees the final one.
+          // The live stream ended by itself (a container's log ends when it exits). That is not
+          // proof the output is whole: a follow stream can end before delivering all of it when
+          // the container exits (seen on Docker 20.10 with 20 MB of output). Wait until the swarm
+          // reports the task ended (so a reader who asks for the state next sees the final one),
+          // then let the complete read below fill in whatever the live stream missed.
           for (let waited = 0; waited < FINISH_WAIT_MS && !src.signal?.aborted && !(await src.isFinished()); waited += src.pollIntervalMs) {
             await new Promise((resolve) => setTimeout(resolve, src.pollIntervalMs));
           }
-          return;
+          break;
         }
         delivered[winner.value.stream] += winner.value.data.byteLength;
         yield winner.value;

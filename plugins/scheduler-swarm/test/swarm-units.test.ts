@@ -142,6 +142,29 @@ test('service logs: a live stream that never ends is finished from one complete 
   assert.ok(live.destroyed, 'the follow stream is closed');
 });
 
+test('service logs: a live stream that ends early is completed from one full read, without repeats', async () => {
+  const live = new PassThrough();
+  let finished = false;
+  const whole = ['out-1\n', 'Err-1\n', 'out-2\n', 'out-3\n'];
+  const logs = serviceLogs({
+    open: async (follow) => (follow ? live : Readable.from(whole.map((w) => Buffer.from(w)))),
+    isFinished: async () => finished,
+    demux: fakeDemux,
+    pollIntervalMs: 20,
+  });
+  live.write('out-1\n');
+  const seen: string[] = [];
+  for await (const chunk of logs) {
+    seen.push(`${chunk.stream}:${Buffer.from(chunk.data).toString()}`);
+    if (seen.length === 1) {
+      // The container exited and its follow stream ended before delivering all of its output.
+      finished = true;
+      live.end();
+    }
+  }
+  assert.equal(seen, ['stdout:out-1\n', 'stderr:Err-1\n', 'stdout:out-2\n', 'stdout:out-3\n']);
+});
+
 test('service logs: a finished task is read once; an abort ends a live read', async () => {
   const once = serviceLogs({ open: async () => Readable.from([Buffer.from('a\n')]), isFinished: async () => true, demux: fakeDemux, pollIntervalMs: 20 });
   const got: string[] = [];
