@@ -36,6 +36,11 @@ function assertDemoOutput(out: string): void {
     /^Run #1 failed/m,
     /^As designed: test failed on purpose/m,
   ]) assert.match(out, expected, `${expected}\n${out}`);
+  // Each task's output is shown before its verdict.
+  const lineOf = (re: RegExp) => out.split('\n').findIndex((l) => re.test(l));
+  for (const [log, verdict] of [[/^\[greet\s*\] greeting sent$/, /^greet\s+successful/], [/^\[test\s*\] check 3 failed$/, /^test\s+failed/], [/^\[notify\s*\] tests failed/, /^notify\s+successful/]] as const) {
+    assert.ok(lineOf(log) >= 0 && lineOf(log) < lineOf(verdict), `${log} before ${verdict}\n${out}`);
+  }
 }
 
 test('the demo is built (npm run demo builds first; npm test too)', () => {

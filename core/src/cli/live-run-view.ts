@@ -59,6 +59,16 @@ function describeTask(t: TaskExecution): string {
   return `${paint(statusStyle(t.status), t.status)}${extra ? ` (${extra})` : ''}`;
 }
 
+/** How long the view waits for a finished task's log stream to end. */
+const LOG_GRACE_MS = 5000;
+
+/** Resolves when `promise` settles or `ms` pass, whichever is first. */
+async function within(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise.catch(() => undefined), new Promise((resolve) => { timer = setTimeout(resolve, ms); })]);
+  clearTimeout(timer);
+}
+
 /** Shows a run live until it completes; resolves with the completed run. */
 export async function watchRun(source: RunSource, opts: LiveViewOptions = {}): Promise<Run> {
   const write = opts.write ?? ((line: string) => process.stdout.write(`${line}\n`));
@@ -66,6 +76,7 @@ export async function watchRun(source: RunSource, opts: LiveViewOptions = {}): P
   const followers = new Map<string, Promise<void>>();
   const stopLogs = new AbortController();
   const width = { value: 8 };
+  const logsOn = opts.logs ?? true;
 
   const follow = (taskId: string) => {
     const prefix = () => paint('grey', `[${taskId.padEnd(width.value)}]`);
@@ -95,14 +106,20 @@ export async function watchRun(source: RunSource, opts: LiveViewOptions = {}): P
     for (const t of [...tasks].sort((a, b) => changedAt(a) - changedAt(b))) {
       const shown = describeTask(t);
       const before = seen.get(t.taskId);
+      const ran = t.state === 'complete' && t.started !== undefined;
       if (before !== shown) {
         // A short task can start and end between two polls: still show that it ran.
         const running = describeTask({ ...t, state: 'running' });
-        if (t.state === 'complete' && t.started !== undefined && before !== running) write(`${paint('bold', t.taskId.padEnd(width.value))}  ${running}`);
+        if (ran && before !== running) write(`${paint('bold', t.taskId.padEnd(width.value))}  ${running}`);
+        if (ran && logsOn) {
+          // A task's output comes before its verdict: its log stream ends once it completed.
+          if (!followers.has(t.taskId)) followers.set(t.taskId, follow(t.taskId));
+          await within(followers.get(t.taskId)!, LOG_GRACE_MS);
+        }
         seen.set(t.taskId, shown);
         write(`${paint('bold', t.taskId.padEnd(width.value))}  ${shown}`);
       }
-      if ((opts.logs ?? true) && !followers.has(t.taskId) && (t.state === 'running' || (t.state === 'complete' && t.started !== undefined))) {
+      if (logsOn && !followers.has(t.taskId) && (t.state === 'running' || ran)) {
         followers.set(t.taskId, follow(t.taskId));
       }
     }
@@ -111,7 +128,7 @@ export async function watchRun(source: RunSource, opts: LiveViewOptions = {}): P
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
   // Log streams end when their task completes; do not hang on one that lingers.
-  const grace = setTimeout(() => stopLogs.abort(), 5000);
+  const grace = setTimeout(() => stopLogs.abort(), LOG_GRACE_MS);
   await Promise.all(followers.values());
   clearTimeout(grace);
   const reason = run.statusReason ? `: ${run.statusReason.description || run.statusReason.reason}` : '';
