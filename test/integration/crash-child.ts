@@ -21,7 +21,10 @@ const gofer = await createGofer({
     discover: false,
     logLevel: 'warn',
     stopTimeoutMs: 1000,
+    // Every container is kept for the parent to inspect (ids, one per task): no removal after
+    // exit, and no orphan reaping at start-up (it would remove those of finished tasks).
     schedulers: { docker: { networkMode: 'none', removeAfterExit: 'never', pullPolicy: 'never' } },
+    reapOrphans: false,
   },
 });
 
