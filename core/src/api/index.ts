@@ -16,4 +16,5 @@ export * from './gofer.js';
  */
 export { SecretMasker } from '../runs/secret-masker.js';
 export * from './secret-source.js';
+export * from './settings.js';
 export * from './masked-logs.js';

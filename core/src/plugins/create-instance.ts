@@ -1,21 +1,13 @@
 /** Validates a plugin's settings and calls its `create` within the plugin time limit. */
-import { GoferError, type PluginDefinition } from '../api/index.js';
-import { describeAjvErrors, validatorFor } from './ajv.js';
+import { GoferError, resolvePluginSettings, type PluginDefinition } from '../api/index.js';
 
 /** Returns the settings with schema defaults applied; throws ERR_PLUGIN_SETTINGS_INVALID. */
 export function validateSettings(definition: PluginDefinition, raw: Record<string, unknown> | undefined, packageName: string, configKey: string): Record<string, unknown> {
-  const settings = structuredClone(raw ?? {});
-  if (!definition.settingsSchema) return settings;
-  const validate = validatorFor(definition.settingsSchema);
-  if (!validate(settings)) {
-    const problems = describeAjvErrors(validate.errors, configKey);
-    throw new GoferError(
-      'ERR_PLUGIN_SETTINGS_INVALID',
-      `Settings for ${definition.kind} "${definition.name}" (package "${packageName}") are invalid:\n  ${problems.join('\n  ')}\nFix: correct ${configKey} in gofer.config.json.`,
-      { details: { packageName, problems } },
-    );
-  }
-  return settings;
+  return resolvePluginSettings(definition.settingsSchema, raw, {
+    subject: `${definition.kind} "${definition.name}" (package "${packageName}")`,
+    configKey,
+    details: { packageName },
+  });
 }
 
 /** Calls `create`; ERR_PLUGIN_CREATE_FAILED when it throws, ERR_PLUGIN_CREATE_TIMEOUT when slow. */

@@ -2,8 +2,7 @@
  * The swarm scheduler's settings: a JSON Schema (validated with ajv, defaults applied) and the
  * resolved, frozen type the scheduler works with.
  */
-import { Ajv, type ErrorObject } from 'ajv';
-import { GoferError } from '@gofer/core/api';
+import { resolvePluginSettings } from '@gofer/core/api';
 
 /** CPU and memory for one task: `cpus` may be fractional (0.5 = half a core). */
 export interface ResourceSettings {
@@ -109,21 +108,15 @@ export const settingsSchema = {
   },
 } as const;
 
-const validate = new Ajv({ allErrors: true, useDefaults: true, strict: false }).compile(settingsSchema);
-
 /**
- * Validates settings and fills in defaults. The core validates them too before `create`; doing
- * it here as well keeps direct users (tests, host apps) on the same rules.
+ * Validates settings and fills in defaults, with the core's own rules. The core validates them
+ * too before `create`; doing it here as well keeps direct users (tests, host apps) on the same rules.
  */
 export function resolveSettings(input: unknown = {}): Readonly<SwarmSettings> {
-  const copy: unknown = structuredClone(input ?? {});
-  if (!validate(copy)) {
-    const problems = (validate.errors ?? []).map((e: ErrorObject) => {
-      const path = `/settings${e.instancePath}`;
-      if (e.keyword === 'additionalProperties') return `${path}: unknown key "${String(e.params.additionalProperty)}"; remove it`;
-      return `${path}: ${e.message ?? 'is invalid'}`;
-    });
-    throw new GoferError('ERR_PLUGIN_SETTINGS_INVALID', `Invalid swarm scheduler settings:\n  - ${problems.join('\n  - ')}`, { details: { plugin: 'scheduler/swarm', problems } });
-  }
-  return Object.freeze(copy as SwarmSettings);
+  return Object.freeze(resolvePluginSettings<SwarmSettings>(settingsSchema, input, {
+    subject: 'the swarm scheduler',
+    configKey: '/settings',
+    fix: 'correct the swarm scheduler settings ("schedulers": { "swarm": {...} } in gofer.config.json)',
+    details: { plugin: 'scheduler/swarm' },
+  }));
 }
