@@ -47,6 +47,9 @@ export async function loadPlugins({ root, config, hostPlugins, lifecycle, logger
   const isNamed = (kind: PluginKind | undefined, name: string | undefined): boolean =>
     (kind === 'scheduler' && (name === config.scheduler || (name !== undefined && name in config.schedulers))) ||
     (kind === 'extension' && name !== undefined && config.extensions[name] !== undefined && config.extensions[name] !== false);
+  // Handed in by the host, listed in "plugins", or named by kind and name: it must load.
+  const isRequired = (source: PluginInfo['source'], kind: PluginKind | undefined, name: string | undefined): boolean =>
+    source === 'host' || source === 'config' || isNamed(kind, name);
 
   const fail = (info: PluginInfo, error: GoferError, required: boolean) => {
     const failed: PluginInfo = { ...info, status: 'failed', error: { code: error.code, message: error.message } };
@@ -74,7 +77,7 @@ export async function loadPlugins({ root, config, hostPlugins, lifecycle, logger
         source: candidate.source,
         status: 'loaded',
       };
-      const required = candidate.source === 'host' || candidate.source === 'config' || isNamed(guess.kind, guess.name);
+      const required = isRequired(candidate.source, guess.kind, guess.name);
       try {
         imported.push(await importDefinition(candidate));
       } catch (err) {
@@ -101,7 +104,7 @@ export async function loadPlugins({ root, config, hostPlugins, lifecycle, logger
       `Two plugins are both ${key.replace('/', ' ')}: ${names.join(' and ')}. Fix: uninstall one of them, or remove one from "plugins"/"pluginDirs".`,
       { details: { packages: group.map((p) => p.candidate.packageName) } },
     );
-    const required = group.some((p) => p.candidate.source === 'host' || p.candidate.source === 'config' || isNamed(p.definition.kind, p.definition.name));
+    const required = group.some((p) => isRequired(p.candidate.source, p.definition.kind, p.definition.name));
     for (const p of group) fail(infoOf(p), error, required);
   }
 
@@ -150,7 +153,7 @@ export async function loadPlugins({ root, config, hostPlugins, lifecycle, logger
   const creations = usable.map(async (p) => {
     const { definition } = p;
     const info = infoOf(p);
-    const named = p.candidate.source === 'host' || p.candidate.source === 'config' || isNamed(definition.kind, definition.name);
+    const named = isRequired(p.candidate.source, definition.kind, definition.name);
     try {
       if (definition.kind === 'scheduler') {
         const configured = config.schedulers[definition.name];
