@@ -23,6 +23,8 @@ export interface ExecutionRecord {
 export class ExecutionRecords {
   private readonly dir: string;
   private ready: Promise<unknown> | undefined;
+  /** Makes every write's temporary file unique: two writes of one record may overlap. */
+  private writes = 0;
 
   constructor(dataDir: string) {
     this.dir = join(dataDir, 'containers');
@@ -39,7 +41,9 @@ export class ExecutionRecords {
   async put(record: ExecutionRecord): Promise<void> {
     this.ready ??= mkdir(this.dir, { recursive: true });
     await this.ready;
-    const tmp = `${this.path(record.name)}.${process.pid}.tmp`;
+    // Written whole, then renamed into place: a reader never sees half a record. The name is
+    // unique per write, or the second of two overlapping writes would find its file renamed away.
+    const tmp = `${this.path(record.name)}.${process.pid}.${++this.writes}.tmp`;
     await writeFile(tmp, JSON.stringify(record));
     await rename(tmp, this.path(record.name));
   }
