@@ -184,13 +184,19 @@ export class ProcessScheduler implements Scheduler {
   }
 
   private async stateOf(paths: ExecutionPaths): Promise<ContainerStatus> {
-    const cancelled = existsSync(paths.cancelled);
-    const exit = await readOptional(paths.exit);
-    if (exit !== undefined) return { state: cancelled ? 'cancelled' : 'exited', exitCode: Number.parseInt(exit, 10) };
+    const ended = async (): Promise<ContainerStatus | undefined> => {
+      const exit = await readOptional(paths.exit);
+      if (exit === undefined) return undefined;
+      return { state: existsSync(paths.cancelled) ? 'cancelled' : 'exited', exitCode: Number.parseInt(exit, 10) };
+    };
+    const first = await ended();
+    if (first) return first;
     const meta = await this.metaOf(paths);
     if (meta && wrapperAlive(meta, paths.dir)) return { state: 'running' };
-    // The wrapper is gone without writing the exit code (killed from outside, machine restart).
-    return { state: cancelled ? 'cancelled' : 'unknown' };
+    // The wrapper writes the exit file before it exits: if it ended since the first look, the
+    // file is there now. Only a wrapper gone without it (killed from outside, a machine restart)
+    // is unknown.
+    return (await ended()) ?? { state: existsSync(paths.cancelled) ? 'cancelled' : 'unknown' };
   }
 
   /**
