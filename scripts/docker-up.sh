@@ -26,23 +26,54 @@ apt_install() {
   apt-get install -y -qq "$@" >/dev/null
 }
 
+# The last lines of a daemon's log, so a CI failure shows its cause without a second run.
+show_log() { log "last lines of $1:"; tail -n 25 "$1" >&2 || true; }
+
+# A socket file is not a daemon: after a machine's processes are ended, /run keeps the sockets
+# of a containerd that is gone, and dockerd would wait a minute to dial it. Ask the daemon.
+containerd_answers() { ctr --address /run/containerd/containerd.sock --timeout 2s version >/dev/null 2>&1; }
+
+# Waits for a daemon we started; gives up at once when its process has already ended.
+wait_for_daemon() { # wait_for_daemon <pid> <seconds> <command...>
+  local pid=$1 deadline=$((SECONDS + $2)); shift 2
+  until "$@" >/dev/null 2>&1; do
+    if ! kill -0 "$pid" 2>/dev/null || (( SECONDS >= deadline )); then return 1; fi
+    sleep 0.1
+  done
+}
+
 ensure_engine() {
   if docker version >/dev/null 2>&1; then log "engine answers"; return; fi
   if ! command -v dockerd >/dev/null 2>&1 || ! command -v containerd >/dev/null 2>&1; then
     log "installing docker.io (Debian)"
     apt_install docker.io busybox-static
   fi
-  if [ ! -S /run/containerd/containerd.sock ]; then
+  if ! containerd_answers; then
     log "starting containerd"
+    rm -f /run/containerd/containerd.sock /run/containerd/containerd.sock.ttrpc
     nohup containerd >"$STATE_DIR/containerd.log" 2>&1 &
-    echo $! >"$STATE_DIR/containerd.pid"
-    wait_for 30 test -S /run/containerd/containerd.sock || { log "containerd did not start: see $STATE_DIR/containerd.log"; exit 1; }
+    local containerd_pid=$!
+    echo "$containerd_pid" >"$STATE_DIR/containerd.pid"
+    wait_for_daemon "$containerd_pid" 30 containerd_answers || {
+      log "containerd did not answer"; show_log "$STATE_DIR/containerd.log"; exit 1; }
   fi
+  remove_stale_pid_file /var/run/docker.pid dockerd
   log "starting dockerd"
   nohup dockerd --containerd=/run/containerd/containerd.sock >"$STATE_DIR/dockerd.log" 2>&1 &
-  echo $! >"$STATE_DIR/dockerd.pid"
-  wait_for 60 docker version || { log "dockerd did not answer: see $STATE_DIR/dockerd.log"; exit 1; }
+  local dockerd_pid=$!
+  echo "$dockerd_pid" >"$STATE_DIR/dockerd.pid"
+  wait_for_daemon "$dockerd_pid" 60 docker version || {
+    log "dockerd did not answer"; show_log "$STATE_DIR/dockerd.log"; exit 1; }
   log "engine answers"
+}
+
+# dockerd refuses to start while its pid file names a live process; after the machine's processes
+# were ended, that number may belong to someone else by now. Only a file naming no live dockerd goes.
+remove_stale_pid_file() { # remove_stale_pid_file <file> <process name>
+  [ -f "$1" ] || return 0
+  local pid; pid=$(cat "$1" 2>/dev/null || true)
+  if [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null || true)" = "$2" ]; then return 0; fi
+  rm -f "$1"
 }
 
 ensure_test_image() {

@@ -27,7 +27,7 @@ test('dockerd stops and starts mid-run: the affected task ends with a reason, th
   const configPath = dockerServiceConfig({}, { removeAfterExit: 'always', stopTimeoutMs: 1000 });
   let svc: RunningService | undefined;
   try {
-    svc = await startServiceProcess({ scheduler: 'docker', env: { GOFER_CONFIG: configPath, GOFER_LOG_LEVEL: 'warn' } });
+    svc = await startServiceProcess({ scheduler: 'docker', env: { GOFER_CONFIG: configPath, GOFER_LOG_LEVEL: 'info' } });
     const m = api(svc.url, svc.token);
     const config = {
       id: pipelineId, name: 'engine restart',
@@ -64,7 +64,11 @@ test('dockerd stops and starts mid-run: the affected task ends with a reason, th
     const run = await until('run 1 to complete after the engine restart', async () => {
       const r = await m('GET', `/api/pipelines/${pipelineId}/runs/${run1}`);
       return r.json?.state === 'complete' ? r.json as { status: string; statusReason?: { reason: string } } : undefined;
-    }, 90_000);
+    }, 90_000).catch(async (err: Error) => {
+      // What the run's tasks and the service said, so a failure in CI explains itself.
+      const service = svc!;
+      throw new Error(`${err.message}\ntasks: ${JSON.stringify(await tasksOf(run1))}\nservice log (last 4 KiB):\n${service.logs().slice(-4096)}`);
+    });
     const long = (await tasksOf(run1)).find((t) => t.taskId === 'long')!;
     assert.is(long.state, 'complete');
     assert.ok(long.status !== 'successful', `the interrupted task did not succeed (${long.status})`);

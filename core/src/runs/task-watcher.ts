@@ -6,7 +6,7 @@
  * its output ended.
  */
 import { isGoferError, type Logger, type Scheduler, type ContainerStatus, type TaskExecutionReason, type TaskExecutionStatus } from '../api/index.js';
-import { sleep, untilAborted } from './abortable.js';
+import { sleep, untilAborted, withDeadline } from './abortable.js';
 import type { LogWriter } from './log-store.js';
 import { SecretMasker } from './secret-masker.js';
 
@@ -32,10 +32,18 @@ export interface TaskWatcherOptions {
   /** True when re-attaching after a restart: a vanished container is reported as orphaned. */
   reattach: boolean;
   logger: Logger;
+  /** How long one getState call may take before it counts as a failed attempt (default 30 s). */
+  stateDeadlineMs?: number;
 }
 
 /** Consecutive getState failures (other than "no such container") before giving up. */
 const MAX_STATE_ERRORS = 8;
+
+/**
+ * A getState call that has not answered by then counts as a failed attempt: an engine that
+ * hangs a request (one seen restarting, say) must not hold a task, and its run, forever.
+ */
+const STATE_DEADLINE_MS = 30_000;
 
 /** Watches one started container until it ends (see the file comment). */
 export class TaskWatcher {
@@ -107,13 +115,15 @@ export class TaskWatcher {
     return { status: 'unknown', reason: { reason: 'orphaned', description: `the scheduler no longer knows the container ${this.o.schedulerId}` } };
   }
 
-  /** getState, with "no such container" as `unknown` and transient failures retried. */
+  /** getState, with "no such container" as `unknown` and transient failures (or hangs) retried. */
   private async state(): Promise<ContainerStatus> {
+    const deadlineMs = this.o.stateDeadlineMs ?? STATE_DEADLINE_MS;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.o.scheduler.getState({ schedulerId: this.o.schedulerId });
+        return await withDeadline(this.o.scheduler.getState({ schedulerId: this.o.schedulerId }), deadlineMs, `the scheduler's getState for ${this.o.schedulerId}`);
       } catch (err) {
         if (isGoferError(err, 'ERR_NO_SUCH_CONTAINER') || attempt >= MAX_STATE_ERRORS || this.o.signal.aborted) return { state: 'unknown' };
+        this.o.logger.warn('reading the container state failed; trying again', { attempt, error: (err as Error).message });
         await sleep(Math.min(50 * 2 ** attempt, 2000), this.o.signal);
       }
     }

@@ -1,0 +1,77 @@
+/**
+ * The task watcher against a scheduler whose getState misbehaves: a call that never answers
+ * (an engine seen to hang a request while it restarted) counts as a failed attempt and is
+ * retried, so the task still ends with the container's real state.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { ContainerStatus, LogChunk, Logger, Scheduler } from '@gofer/core/api';
+import { TaskWatcher, type TaskOutcome } from '../../core/src/runs/task-watcher.js';
+
+const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => quiet } as unknown as Logger;
+
+/** A scheduler whose container has already ended; getState answers per `answers`, in order. */
+function schedulerWith(answers: Array<'hang' | 'fail' | ContainerStatus>): Scheduler & { stateCalls: number } {
+  const s = {
+    stateCalls: 0,
+    async startContainer() { throw new Error('not used'); },
+    async stopContainer() {},
+    async getLogs(): Promise<AsyncIterable<LogChunk>> {
+      return (async function* () { yield { stream: 'stdout' as const, data: Buffer.from('done\n') }; })();
+    },
+    getState(): Promise<ContainerStatus> {
+      const answer = answers[Math.min(s.stateCalls++, answers.length - 1)]!;
+      if (answer === 'hang') return new Promise(() => {});
+      if (answer === 'fail') return Promise.reject(new Error('connect ECONNREFUSED /var/run/docker.sock'));
+      return Promise.resolve(answer);
+    },
+  };
+  return s as unknown as Scheduler & { stateCalls: number };
+}
+
+function watch(scheduler: Scheduler, signal = new AbortController().signal): Promise<TaskOutcome | undefined> {
+  const written: Uint8Array[] = [];
+  return new TaskWatcher({
+    scheduler,
+    schedulerId: 'c1',
+    signal,
+    stopTimeoutMs: 1000,
+    timeoutMs: 0,
+    startedAt: Date.now(),
+    openWriter: () => ({ write: (d) => void written.push(d), close() {} }),
+    secretValues: [],
+    reattach: false,
+    logger: quiet,
+    stateDeadlineMs: 20,
+  }).run();
+}
+
+/** Fails the test instead of hanging the file when the watcher never ends. */
+function orHang<T>(p: Promise<T>): Promise<T> {
+  return Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the watcher never ended')), 20_000).unref())]);
+}
+
+test('a getState call that never answers is retried: the task ends with the real exit code', async () => {
+  const scheduler = schedulerWith(['hang', 'hang', { state: 'exited', exitCode: 3 }]);
+  const outcome = await orHang(watch(scheduler));
+  assert.is(outcome?.status, 'failed');
+  assert.is(outcome?.exitCode, 3);
+  assert.is(outcome?.reason?.reason, 'abnormal_exit');
+  assert.is(scheduler.stateCalls, 3);
+});
+
+test('a scheduler that never answers getState: the task ends unknown (orphaned) instead of waiting forever', async () => {
+  const scheduler = schedulerWith(['hang']);
+  const outcome = await orHang(watch(scheduler));
+  assert.is(outcome?.status, 'unknown');
+  assert.is(outcome?.reason?.reason, 'orphaned');
+  assert.is(scheduler.stateCalls, 8, 'every attempt was made');
+});
+
+test('failures then an answer: the answer wins', async () => {
+  const scheduler = schedulerWith(['fail', 'hang', 'fail', { state: 'exited', exitCode: 0 }]);
+  const outcome = await orHang(watch(scheduler));
+  assert.is(outcome?.status, 'successful');
+});
+
+test.run();
