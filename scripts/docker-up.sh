@@ -58,6 +58,7 @@ ensure_engine() {
       log "containerd did not answer"; show_log "$STATE_DIR/containerd.log"; exit 1; }
   fi
   remove_stale_pid_file /var/run/docker.pid dockerd
+  if docker version >/dev/null 2>&1; then log "engine answers"; return; fi
   log "starting dockerd"
   nohup dockerd --containerd=/run/containerd/containerd.sock >"$STATE_DIR/dockerd.log" 2>&1 &
   local dockerd_pid=$!
@@ -67,13 +68,29 @@ ensure_engine() {
   log "engine answers"
 }
 
-# dockerd refuses to start while its pid file names a live process; after the machine's processes
-# were ended, that number may belong to someone else by now. Only a file naming no live dockerd goes.
+# dockerd refuses to start while its pid file names a live process. A dockerd that is still
+# starting (or ending) is given time; a file naming anything else (the machine's processes were
+# ended and the number may be someone else's by now) goes.
 remove_stale_pid_file() { # remove_stale_pid_file <file> <process name>
   [ -f "$1" ] || return 0
   local pid; pid=$(cat "$1" 2>/dev/null || true)
-  if [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null || true)" = "$2" ]; then return 0; fi
+  if [ -n "$pid" ] && is_live "$pid" "$2"; then
+    log "$2 $pid is starting or stopping: waiting for it"
+    local deadline=$((SECONDS + 30))
+    while is_live "$pid" "$2" && (( SECONDS < deadline )); do
+      if docker version >/dev/null 2>&1; then return 0; fi
+      sleep 0.2
+    done
+    if is_live "$pid" "$2"; then log "$2 $pid neither answers nor ends: stop it, then run this again"; exit 1; fi
+  fi
   rm -f "$1"
+}
+
+# True when <pid> runs <name> (a zombie does not count: it only waits to be reaped).
+is_live() { # is_live <pid> <name>
+  [ "$(cat "/proc/$1/comm" 2>/dev/null || true)" = "$2" ] || return 1
+  local state; state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null || echo X)
+  [ "$state" != Z ] && [ "$state" != X ]
 }
 
 ensure_test_image() {
