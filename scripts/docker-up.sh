@@ -12,14 +12,6 @@ mkdir -p "$STATE_DIR"
 
 log() { printf '[docker-up] %s\n' "$*" >&2; }
 
-wait_for() { # wait_for <seconds> <command...>
-  local deadline=$((SECONDS + $1)); shift
-  until "$@" >/dev/null 2>&1; do
-    if (( SECONDS >= deadline )); then return 1; fi
-    sleep 0.1
-  done
-}
-
 apt_install() {
   export DEBIAN_FRONTEND=noninteractive
   if [ ! -f "$STATE_DIR/apt-updated" ]; then apt-get update -qq && touch "$STATE_DIR/apt-updated"; fi
@@ -29,66 +21,67 @@ apt_install() {
 # The last lines of a daemon's log, so a CI failure shows its cause without a second run.
 show_log() { log "last lines of $1:"; tail -n 25 "$1" >&2 || true; }
 
-# A socket file is not a daemon: after a machine's processes are ended, /run keeps the sockets
-# of a containerd that is gone, and dockerd would wait a minute to dial it. Ask the daemon.
+# Each daemon is asked whether it answers. A socket file is not a daemon: after a machine's
+# processes are ended, /run keeps the sockets of a containerd that is gone, and dockerd would
+# wait a minute to dial it.
+engine_answers() { docker version >/dev/null 2>&1; }
 containerd_answers() { ctr --address /run/containerd/containerd.sock --timeout 2s version >/dev/null 2>&1; }
+registry_answers() { curl -fsS -o /dev/null -u gofer:gofer-pass http://127.0.0.1:5000/v2/ 2>/dev/null; }
 
-# Waits for a daemon we started; gives up at once when its process has already ended.
-wait_for_daemon() { # wait_for_daemon <pid> <seconds> <command...>
-  local pid=$1 deadline=$((SECONDS + $2)); shift 2
-  until "$@" >/dev/null 2>&1; do
-    if ! kill -0 "$pid" 2>/dev/null || (( SECONDS >= deadline )); then return 1; fi
+# Starts <command> in the background (log and pid in $STATE_DIR/<name>.log|.pid) and waits until
+# <check> succeeds; gives up at once when the daemon has already ended, and shows its log.
+start_daemon() { # start_daemon <name> <seconds> <check> <command...>
+  local name=$1 deadline=$((SECONDS + $2)) check=$3; shift 3
+  log "starting $name"
+  nohup "$@" >"$STATE_DIR/$name.log" 2>&1 &
+  local pid=$!
+  echo "$pid" >"$STATE_DIR/$name.pid"
+  until "$check"; do
+    if ! kill -0 "$pid" 2>/dev/null || (( SECONDS >= deadline )); then
+      log "$name did not answer"; show_log "$STATE_DIR/$name.log"; exit 1
+    fi
     sleep 0.1
   done
 }
 
 ensure_engine() {
-  if docker version >/dev/null 2>&1; then log "engine answers"; return; fi
+  if engine_answers; then log "engine answers"; return; fi
   if ! command -v dockerd >/dev/null 2>&1 || ! command -v containerd >/dev/null 2>&1; then
     log "installing docker.io (Debian)"
     apt_install docker.io busybox-static
   fi
   if ! containerd_answers; then
-    log "starting containerd"
     rm -f /run/containerd/containerd.sock /run/containerd/containerd.sock.ttrpc
-    nohup containerd >"$STATE_DIR/containerd.log" 2>&1 &
-    local containerd_pid=$!
-    echo "$containerd_pid" >"$STATE_DIR/containerd.pid"
-    wait_for_daemon "$containerd_pid" 30 containerd_answers || {
-      log "containerd did not answer"; show_log "$STATE_DIR/containerd.log"; exit 1; }
+    start_daemon containerd 30 containerd_answers containerd
   fi
-  remove_stale_pid_file /var/run/docker.pid dockerd
-  if docker version >/dev/null 2>&1; then log "engine answers"; return; fi
-  log "starting dockerd"
-  nohup dockerd --containerd=/run/containerd/containerd.sock >"$STATE_DIR/dockerd.log" 2>&1 &
-  local dockerd_pid=$!
-  echo "$dockerd_pid" >"$STATE_DIR/dockerd.pid"
-  wait_for_daemon "$dockerd_pid" 60 docker version || {
-    log "dockerd did not answer"; show_log "$STATE_DIR/dockerd.log"; exit 1; }
+  clear_stale_dockerd_pid_file
+  if engine_answers; then log "engine answers"; return; fi
+  start_daemon dockerd 60 engine_answers dockerd --containerd=/run/containerd/containerd.sock
   log "engine answers"
 }
 
 # dockerd refuses to start while its pid file names a live process. A dockerd that is still
 # starting (or ending) is given time; a file naming anything else (the machine's processes were
 # ended and the number may be someone else's by now) goes.
-remove_stale_pid_file() { # remove_stale_pid_file <file> <process name>
-  [ -f "$1" ] || return 0
-  local pid; pid=$(cat "$1" 2>/dev/null || true)
-  if [ -n "$pid" ] && is_live "$pid" "$2"; then
-    log "$2 $pid is starting or stopping: waiting for it"
+clear_stale_dockerd_pid_file() {
+  local file=/var/run/docker.pid
+  [ -f "$file" ] || return 0
+  local pid; pid=$(cat "$file" 2>/dev/null || true)
+  if [ -n "$pid" ] && is_live_dockerd "$pid"; then
+    log "dockerd $pid is starting or stopping: waiting for it"
     local deadline=$((SECONDS + 30))
-    while is_live "$pid" "$2" && (( SECONDS < deadline )); do
-      if docker version >/dev/null 2>&1; then return 0; fi
+    while is_live_dockerd "$pid" && (( SECONDS < deadline )); do
+      if engine_answers; then return 0; fi
       sleep 0.2
     done
-    if is_live "$pid" "$2"; then log "$2 $pid neither answers nor ends: stop it, then run this again"; exit 1; fi
+    if is_live_dockerd "$pid"; then log "dockerd $pid neither answers nor ends: stop it, then run this again"; exit 1; fi
   fi
-  rm -f "$1"
+  rm -f "$file"
 }
 
-# True when <pid> runs <name> (a zombie does not count: it only waits to be reaped).
-is_live() { # is_live <pid> <name>
-  [ "$(cat "/proc/$1/comm" 2>/dev/null || true)" = "$2" ] || return 1
+# True when <pid> is a dockerd (a zombie does not count: it only waits to be reaped).
+is_live_dockerd() { # is_live_dockerd <pid>
+  [ "$(cat "/proc/$1/comm" 2>/dev/null || true)" = dockerd ] || return 1
   local state; state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null || echo X)
   [ "$state" != Z ] && [ "$state" != X ]
 }
@@ -117,7 +110,7 @@ file_is_static() { ! ldd "$1" >/dev/null 2>&1; }
 
 ensure_registry() {
   local dir="$STATE_DIR/registry"
-  if curl -fsS -o /dev/null -u gofer:gofer-pass http://127.0.0.1:5000/v2/ 2>/dev/null; then log "registry answers"; return; fi
+  if registry_answers; then log "registry answers"; return; fi
   command -v docker-registry >/dev/null 2>&1 || apt_install docker-registry
   command -v htpasswd >/dev/null 2>&1 || apt_install apache2-utils
   mkdir -p "$dir/data"
@@ -138,9 +131,7 @@ auth:
     realm: gofer-test
     path: $dir/htpasswd
 YML
-  nohup docker-registry serve "$dir/config.yml" >"$STATE_DIR/registry.log" 2>&1 &
-  echo $! >"$STATE_DIR/registry.pid"
-  wait_for 30 curl -fsS -o /dev/null -u gofer:gofer-pass http://127.0.0.1:5000/v2/ || { log "registry did not answer: see $STATE_DIR/registry.log"; exit 1; }
+  start_daemon registry 30 registry_answers docker-registry serve "$dir/config.yml"
   log "registry on 127.0.0.1:5000"
   echo gofer-pass | docker login 127.0.0.1:5000 -u gofer --password-stdin >/dev/null 2>&1
   docker tag "$TEST_IMAGE" 127.0.0.1:5000/gofer-test/busybox:latest

@@ -5,10 +5,9 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { ContainerStatus, LogChunk, Logger, Scheduler } from '@gofer/core/api';
+import type { ContainerStatus, LogChunk, Scheduler } from '@gofer/core/api';
+import { createLogger } from '../../core/src/kernel/logger.js';
 import { TaskWatcher, type TaskOutcome } from '../../core/src/runs/task-watcher.js';
-
-const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => quiet } as unknown as Logger;
 
 /** A scheduler whose container has already ended; getState answers per `answers`, in order. */
 function schedulerWith(answers: Array<'hang' | 'fail' | ContainerStatus>): Scheduler & { stateCalls: number } {
@@ -29,19 +28,18 @@ function schedulerWith(answers: Array<'hang' | 'fail' | ContainerStatus>): Sched
   return s as unknown as Scheduler & { stateCalls: number };
 }
 
-function watch(scheduler: Scheduler, signal = new AbortController().signal): Promise<TaskOutcome | undefined> {
-  const written: Uint8Array[] = [];
+function watch(scheduler: Scheduler): Promise<TaskOutcome | undefined> {
   return new TaskWatcher({
     scheduler,
     schedulerId: 'c1',
-    signal,
+    signal: new AbortController().signal,
     stopTimeoutMs: 1000,
     timeoutMs: 0,
     startedAt: Date.now(),
-    openWriter: () => ({ write: (d) => void written.push(d), close() {} }),
+    openWriter: () => ({ write() {}, close() {} }),
     secretValues: [],
     reattach: false,
-    logger: quiet,
+    logger: createLogger('silent'),
     stateDeadlineMs: 20,
   }).run();
 }

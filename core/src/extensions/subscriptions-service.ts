@@ -12,6 +12,7 @@ import {
   type SubscriptionsApi,
 } from '../api/index.js';
 import type { EventBus } from '../events/event-bus.js';
+import { withDeadline } from '../kernel/deadline.js';
 import { describeAjvErrors, validatorFor } from '../plugins/ajv.js';
 import type { PluginRegistry } from '../plugins/registry.js';
 import type { SecretStore } from '../stores/secret-store.js';
@@ -138,17 +139,8 @@ export class SubscriptionsService implements SubscriptionsApi {
     if (problems.length > 0) throw new GoferError('ERR_INVALID_ARGUMENT', `Invalid subscription: ${problems.join('; ')}.`, { details: { problems } });
   }
 
-  private async withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      return await Promise.race([
-        promise,
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new GoferError('ERR_EXTENSION_UNAVAILABLE', `The extension did not finish ${what} within ${this.deps.timeoutMs} ms.`, { details: { timedOut: true } })), this.deps.timeoutMs);
-        }),
-      ]);
-    } finally {
-      clearTimeout(timer);
-    }
+  private withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
+    const ms = this.deps.timeoutMs;
+    return withDeadline(promise, ms, () => new GoferError('ERR_EXTENSION_UNAVAILABLE', `The extension did not finish ${what} within ${ms} ms.`, { details: { timedOut: true } }));
   }
 }

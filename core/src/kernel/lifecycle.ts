@@ -4,6 +4,7 @@
  * closers of one phase in reverse order of registration, and never twice.
  */
 import type { Logger } from '../api/index.js';
+import { withDeadline } from './deadline.js';
 
 export const CLOSE_PHASES = ['extensions', 'server', 'runs', 'scheduler', 'stores'] as const;
 export type ClosePhase = (typeof CLOSE_PHASES)[number];
@@ -39,18 +40,10 @@ export class Lifecycle {
     for (const phase of CLOSE_PHASES) {
       const inPhase = this.closers.filter((c) => c.phase === phase).reverse();
       for (const closer of inPhase) {
-        let timer: NodeJS.Timeout | undefined;
         try {
-          await Promise.race([
-            Promise.resolve().then(closer.close),
-            new Promise<never>((_, reject) => {
-              timer = setTimeout(() => reject(new Error(`did not close within ${this.timeoutMs} ms`)), this.timeoutMs);
-            }),
-          ]);
+          await withDeadline(Promise.resolve().then(closer.close), this.timeoutMs, () => new Error(`did not close within ${this.timeoutMs} ms`));
         } catch (err) {
           this.logger.error(`closing ${closer.name} failed`, { phase, error: (err as Error).message });
-        } finally {
-          clearTimeout(timer);
         }
       }
     }

@@ -1,5 +1,6 @@
 /** Validates a plugin's settings and calls its `create` within the plugin time limit. */
 import { GoferError, resolvePluginSettings, type PluginDefinition } from '../api/index.js';
+import { withDeadline } from '../kernel/deadline.js';
 
 /** Returns the settings with schema defaults applied; throws ERR_PLUGIN_SETTINGS_INVALID. */
 export function validateSettings(definition: PluginDefinition, raw: Record<string, unknown> | undefined, packageName: string, configKey: string): Record<string, unknown> {
@@ -18,25 +19,19 @@ export async function createWithTimeout<T>(
   timeoutMs: number,
   onLateInstance: (instance: T) => void,
 ): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
   let timedOut = false;
   const creating = Promise.resolve().then(create);
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      timedOut = true;
-      reject(
-        new GoferError(
-          'ERR_PLUGIN_CREATE_TIMEOUT',
-          `${definition.kind} "${definition.name}" (package "${packageName}") did not finish create() within ${timeoutMs} ms. Fix: check what it waits for (an engine, a port), or raise "pluginTimeoutMs".`,
-          { details: { packageName, timeoutMs } },
-        ),
-      );
-    }, timeoutMs);
-  });
   // An instance that arrives after the deadline is handed back so it can be closed.
   creating.then((instance) => timedOut && onLateInstance(instance), () => undefined);
   try {
-    return await Promise.race([creating, deadline]);
+    return await withDeadline(creating, timeoutMs, () => {
+      timedOut = true;
+      return new GoferError(
+        'ERR_PLUGIN_CREATE_TIMEOUT',
+        `${definition.kind} "${definition.name}" (package "${packageName}") did not finish create() within ${timeoutMs} ms. Fix: check what it waits for (an engine, a port), or raise "pluginTimeoutMs".`,
+        { details: { packageName, timeoutMs } },
+      );
+    });
   } catch (cause) {
     if (cause instanceof GoferError && cause.code === 'ERR_PLUGIN_CREATE_TIMEOUT') throw cause;
     throw new GoferError(
@@ -44,7 +39,5 @@ export async function createWithTimeout<T>(
       `${definition.kind} "${definition.name}" (package "${packageName}") failed in create(): ${(cause as Error)?.message ?? String(cause)}`,
       { cause, details: { packageName } },
     );
-  } finally {
-    clearTimeout(timer);
   }
 }

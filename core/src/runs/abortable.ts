@@ -37,18 +37,3 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** Thrown by {@link withDeadline} when the promise did not settle in time. */
-export class DeadlineExceeded extends Error {}
-
-/**
- * Settles like `promise`, or rejects with {@link DeadlineExceeded} after `ms`. The promise
- * itself goes on (a late answer is ignored): for calls into a plugin that cannot be cancelled.
- */
-export function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DeadlineExceeded(`${what} did not answer within ${ms} ms`)), ms);
-  });
-  promise.catch(() => undefined); // a rejection after the deadline is not unhandled
-  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
-}

@@ -6,7 +6,8 @@
  * its output ended.
  */
 import { isGoferError, type Logger, type Scheduler, type ContainerStatus, type TaskExecutionReason, type TaskExecutionStatus } from '../api/index.js';
-import { sleep, untilAborted, withDeadline } from './abortable.js';
+import { withDeadline } from '../kernel/deadline.js';
+import { sleep, untilAborted } from './abortable.js';
 import type { LogWriter } from './log-store.js';
 import { SecretMasker } from './secret-masker.js';
 
@@ -120,7 +121,7 @@ export class TaskWatcher {
     const deadlineMs = this.o.stateDeadlineMs ?? STATE_DEADLINE_MS;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await withDeadline(this.o.scheduler.getState({ schedulerId: this.o.schedulerId }), deadlineMs, `the scheduler's getState for ${this.o.schedulerId}`);
+        return await withDeadline(this.o.scheduler.getState({ schedulerId: this.o.schedulerId }), deadlineMs, () => new Error(`the scheduler's getState for ${this.o.schedulerId} did not answer within ${deadlineMs} ms`));
       } catch (err) {
         if (isGoferError(err, 'ERR_NO_SUCH_CONTAINER') || attempt >= MAX_STATE_ERRORS || this.o.signal.aborted) return { state: 'unknown' };
         this.o.logger.warn('reading the container state failed; trying again', { attempt, error: (err as Error).message });
