@@ -8,7 +8,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { tempDir } from '../test/contract/plugin-context.js';
+import { tempDir } from '@gofer/testkit';
 import { TEST_LABEL } from '../test/helpers/docker.js';
 import { alternate, BENCH_TAG, benchScheduler, cleanup, docker, report, schedulerTask, TEST_IMAGE } from './scheduler-bench-kit.js';
 
@@ -27,7 +27,9 @@ async function finish(file: WriteStream): Promise<void> {
 async function throughScheduler(): Promise<void> {
   const path = join(dir, 'gofer.log');
   const file = createWriteStream(path);
-  await schedulerTask(scheduler, command, (data) => { file.write(data); });
+  await schedulerTask(scheduler, command, (data) => {
+    file.write(data);
+  });
   await finish(file);
   await rm(path);
 }
@@ -36,8 +38,12 @@ async function rawAttach(): Promise<void> {
   const path = join(dir, 'raw.log');
   const file = createWriteStream(path);
   const container = await docker.createContainer({
-    Image: TEST_IMAGE, Cmd: command, Labels: { [TEST_LABEL]: BENCH_TAG }, HostConfig: { NetworkMode: 'none' },
-    AttachStdout: true, AttachStderr: true,
+    Image: TEST_IMAGE,
+    Cmd: command,
+    Labels: { [TEST_LABEL]: BENCH_TAG },
+    HostConfig: { NetworkMode: 'none' },
+    AttachStdout: true,
+    AttachStderr: true,
   });
   const stream = (await container.attach({ stream: true, stdout: true, stderr: true })) as NodeJS.ReadableStream;
   const ended = new Promise((resolve) => stream.on('end', resolve));
@@ -56,7 +62,15 @@ try {
   const { medians, pairedRatios } = await alternate(rounds, { gofer: throughScheduler, raw: rawAttach });
   const mbps = (ms: number) => megabytes / (ms / 1000);
   // Throughput is the inverse of time: the throughput ratio is raw time / gofer time.
-  report(`live log throughput, ${megabytes} MB, ${rounds} rounds`, mbps(medians.gofer!), mbps(medians.raw!), 'MB/s', medians.raw! / medians.gofer!, 1 / pairedRatios.gofer!, '>=0.9');
+  report(
+    `live log throughput, ${megabytes} MB, ${rounds} rounds`,
+    mbps(medians.gofer!),
+    mbps(medians.raw!),
+    'MB/s',
+    medians.raw! / medians.gofer!,
+    1 / pairedRatios.gofer!,
+    '>=0.9',
+  );
 } finally {
   await scheduler.close();
   await cleanup();

@@ -3,8 +3,11 @@
  * WAL file in a temp dir), with a scheduler that does nothing (every container "exits 0" at
  * once and prints nothing). Prints task executions per second and the core's idle memory.
  *
- * Rounds alternate with a raw SQLite baseline (the same rows written with no orchestration),
- * and medians are printed, so a noisy machine disturbs both sides alike.
+ * Rounds alternate with a raw SQLite baseline (the same rows written with no orchestration,
+ * straight through the driver Gofer uses on this Node: node:sqlite or better-sqlite3), and
+ * medians are printed, so a noisy machine disturbs both sides alike. The same baseline through
+ * Gofer's store interface (stores/sqlite-database.ts) shows what the driver adapter costs.
+ * `GOFER_SQLITE_DRIVER=node:sqlite|better-sqlite3` compares the drivers on one Node.
  *
  *   node --expose-gc --import tsx bench/orchestrator.ts [runs=2000] [tasksPerRun=5] [rounds=3]
  * (without `--conditions=gofer-source` the core runs from its compiled dist/, as in production)
@@ -12,8 +15,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
 import { createGofer, defineScheduler, Pipeline, Task, type Scheduler } from '@gofer/core';
+import { openSqlite, sqliteDriverName } from '../core/src/stores/sqlite-drivers.js';
 
 const runs = Number(process.argv[2] ?? 2000);
 const tasksPerRun = Number(process.argv[3] ?? 5);
@@ -30,15 +34,31 @@ const noop: Scheduler = {
 
 const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
 
+/** What the baseline needs of a database: the raw driver's handle and the store interface both have it. */
+interface BaselineDb {
+  prepare(sql: string): { run(...params: unknown[]): unknown };
+  exec(sql: string): void;
+  close(): void;
+}
+
+const driver = sqliteDriverName();
+const require = createRequire(import.meta.url);
+
+/** The driver's own handle, with nothing of Gofer's in between. */
+function openRaw(path: string): BaselineDb {
+  if (driver === 'node:sqlite') return new (require('node:sqlite') as { DatabaseSync: new (path: string) => BaselineDb }).DatabaseSync(path);
+  return new (require('better-sqlite3') as new (path: string) => BaselineDb)(path);
+}
+
 /**
  * The raw baseline: the same rows written straight to SQLite (WAL, prepared statements, one
  * transaction per run) with no orchestration at all: the floor the orchestrator is measured
  * against.
  */
-function rawSqliteBaseline(dir: string, round: number): number {
-  const db = new Database(join(dir, `baseline-${round}.db`));
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
+function sqliteBaseline(path: string, open: (path: string) => BaselineDb): number {
+  const db = open(path);
+  db.exec('PRAGMA journal_mode = WAL');
+  db.exec('PRAGMA synchronous = NORMAL');
   db.exec(`CREATE TABLE runs (pipeline_id TEXT, run_id INTEGER, state TEXT, PRIMARY KEY (pipeline_id, run_id));
     CREATE TABLE tasks (pipeline_id TEXT, run_id INTEGER, task_id TEXT, state TEXT, variables TEXT, scheduler_id TEXT, PRIMARY KEY (pipeline_id, run_id, task_id)) WITHOUT ROWID;
     CREATE TABLE events (id INTEGER PRIMARY KEY AUTOINCREMENT, type TEXT, at INTEGER, payload TEXT);`);
@@ -47,10 +67,13 @@ function rawSqliteBaseline(dir: string, round: number): number {
   const insTask = db.prepare("INSERT INTO tasks VALUES ('bench', ?, ?, 'processing', '[]', NULL)");
   const updTask = db.prepare("UPDATE tasks SET state = ?, variables = ?, scheduler_id = ? WHERE pipeline_id = 'bench' AND run_id = ? AND task_id = ?");
   const insEvent = db.prepare('INSERT INTO events (type, at, payload) VALUES (?, ?, ?)');
+  const begin = db.prepare('BEGIN');
+  const commit = db.prepare('COMMIT');
   const vars = JSON.stringify([{ key: 'GOFER_PIPELINE_ID', value: 'bench', source: 'system' }]);
   const started = performance.now();
   for (let r = 1; r <= runs; r++) {
-    db.transaction(() => {
+    begin.run();
+    {
       insRun.run(r);
       insEvent.run('run.created', Date.now(), JSON.stringify({ pipelineId: 'bench', runId: r }));
       updRun.run('running', r);
@@ -63,7 +86,8 @@ function rawSqliteBaseline(dir: string, round: number): number {
       }
       updRun.run('complete', r);
       insEvent.run('run.completed', Date.now(), JSON.stringify({ pipelineId: 'bench', runId: r, status: 'successful' }));
-    })();
+    }
+    commit.run();
   }
   const seconds = (performance.now() - started) / 1000;
   db.close();
@@ -98,6 +122,7 @@ async function main(): Promise<void> {
 
     const rates: number[] = [];
     const baselines: number[] = [];
+    const throughStores: number[] = [];
     let failed = 0;
     for (let round = 0; round < rounds; round++) {
       const started = performance.now();
@@ -108,13 +133,24 @@ async function main(): Promise<void> {
       }
       failed += (await Promise.all(waits)).filter((r) => r.status !== 'successful').length;
       rates.push((runs * tasksPerRun) / ((performance.now() - started) / 1000));
-      baselines.push(rawSqliteBaseline(dataDir, round));
+      baselines.push(sqliteBaseline(join(dataDir, `raw-${round}.db`), openRaw));
+      throughStores.push(sqliteBaseline(join(dataDir, `stores-${round}.db`), (path) => openSqlite(path, { driver })));
     }
     const rate = median(rates);
     const raw = median(baselines);
-    console.log(`orchestrator: ${rounds} rounds of ${runs} runs x ${tasksPerRun} tasks (no-op scheduler, SQLite WAL on disk)`);
-    console.log(`  ${Math.round(rate)} task executions/s median (rounds: ${rates.map(Math.round).join(', ')}; goal >= 2000/s), ${Math.round(rate / tasksPerRun)} runs/s, ${failed} runs not successful`);
-    console.log(`  raw SQLite baseline (same rows, no orchestration): ${Math.round(raw)} task executions/s median; orchestrator at ${((rate / raw) * 100).toFixed(0)}% of it`);
+    const stores = median(throughStores);
+    console.log(
+      `orchestrator: ${rounds} rounds of ${runs} runs x ${tasksPerRun} tasks (no-op scheduler, SQLite WAL on disk, ${driver} on Node ${process.versions.node})`,
+    );
+    console.log(
+      `  ${Math.round(rate)} task executions/s median (rounds: ${rates.map(Math.round).join(', ')}; goal >= 2000/s), ${Math.round(rate / tasksPerRun)} runs/s, ${failed} runs not successful`,
+    );
+    console.log(
+      `  raw SQLite baseline (same rows, no orchestration, ${driver} directly): ${Math.round(raw)} task executions/s median; orchestrator at ${((rate / raw) * 100).toFixed(0)}% of it`,
+    );
+    console.log(
+      `  the same baseline through the store interface: ${Math.round(stores)} task executions/s median, ${((stores / raw) * 100).toFixed(0)}% of raw`,
+    );
     console.log(`  idle core after start: rss ${mb(idle.rss)}, heap used ${mb(idle.heapUsed)}`);
     global.gc?.();
     const after = process.memoryUsage();

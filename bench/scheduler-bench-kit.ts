@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import Docker from 'dockerode';
 import type { Scheduler, StartContainerRequest } from '@gofer/core/api';
 import { DockerScheduler } from '@gofer/scheduler-docker';
-import { tempDir, testContext } from '../test/contract/plugin-context.js';
+import { tempDir, testContext } from '@gofer/testkit';
 import { TEST_IMAGE, TEST_LABEL } from '../test/helpers/docker.js';
 
 /** Unique to this benchmark process. */
@@ -16,7 +16,7 @@ export { TEST_IMAGE };
 
 /** The scheduler under test, configured like the raw baseline (no network). */
 export function benchScheduler(): DockerScheduler {
-  return new DockerScheduler(testContext('docker', tempDir('gofer-bench')), { networkMode: 'none', removeAfterExit: 'never' });
+  return new DockerScheduler(testContext('docker', tempDir('gofer-bench')), { networkMode: 'none' });
 }
 
 let counter = 0;
@@ -38,7 +38,10 @@ export async function schedulerTask(scheduler: Scheduler, command: string[], onC
 /** The raw baseline: dockerode create, start, wait, remove on the same image and settings. */
 export async function rawTask(command: string[]): Promise<void> {
   const container = await docker.createContainer({
-    Image: TEST_IMAGE, Cmd: command, Labels: { [TEST_LABEL]: BENCH_TAG }, HostConfig: { NetworkMode: 'none' },
+    Image: TEST_IMAGE,
+    Cmd: command,
+    Labels: { [TEST_LABEL]: BENCH_TAG },
+    HostConfig: { NetworkMode: 'none' },
   });
   await container.start();
   const result = (await container.wait()) as { StatusCode: number };
@@ -88,11 +91,20 @@ export async function alternate(rounds: number, candidates: Record<string, () =>
 /** Removes every container this benchmark created. */
 export async function cleanup(): Promise<void> {
   const left = await docker.listContainers({ all: true, filters: { label: [`${TEST_LABEL}=${BENCH_TAG}`] } });
-  await Promise.all(left.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => {})));
+  await Promise.all(
+    left.map((c) =>
+      docker
+        .getContainer(c.Id)
+        .remove({ force: true, v: true })
+        .catch(() => {}),
+    ),
+  );
 }
 
 /** Prints `label: gofer X, raw Y, ratio R (paired P) (goal G) MET|MISSED`; the verdict uses the paired ratio. */
 export function report(label: string, ours: number, raw: number, unit: string, ratio: number, paired: number, goal: string): void {
   const ok = goal.startsWith('<=') ? paired <= Number(goal.slice(2)) : paired >= Number(goal.slice(2));
-  console.log(`${label}: gofer ${ours.toFixed(1)} ${unit}, raw ${raw.toFixed(1)} ${unit}, ratio of medians ${ratio.toFixed(3)}x, median paired ratio ${paired.toFixed(3)}x (goal ${goal}x) ${ok ? 'MET' : 'MISSED'}`);
+  console.log(
+    `${label}: gofer ${ours.toFixed(1)} ${unit}, raw ${raw.toFixed(1)} ${unit}, ratio of medians ${ratio.toFixed(3)}x, median paired ratio ${paired.toFixed(3)}x (goal ${goal}x) ${ok ? 'MET' : 'MISSED'}`,
+  );
 }

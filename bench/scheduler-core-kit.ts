@@ -36,7 +36,14 @@ export async function startCoreBench(command: string[]): Promise<CoreBench> {
     async close() {
       await gofer.close();
       const left = await docker.listContainers({ all: true, filters: { label: [`gofer.pipeline=${pipelineId}`] } });
-      await Promise.all(left.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => {})));
+      await Promise.all(
+        left.map((c) =>
+          docker
+            .getContainer(c.Id)
+            .remove({ force: true })
+            .catch(() => {}),
+        ),
+      );
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

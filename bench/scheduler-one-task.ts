@@ -17,12 +17,28 @@ try {
   } catch (err) {
     console.log(`full core: not measured (${(err as Error).message.split('\n')[0]}); run with TSX_TSCONFIG_PATH=tsconfig.tsx.json`);
   }
-  for (let i = 0; i < 2; i++) { await rawTask(command); await schedulerTask(scheduler, command); await core?.runOnce(); } // warm-up
+  for (let i = 0; i < 2; i++) {
+    await rawTask(command);
+    await schedulerTask(scheduler, command);
+    await core?.runOnce();
+  } // warm-up
   const candidates: Record<string, () => Promise<unknown>> = { gofer: () => schedulerTask(scheduler, command), raw: () => rawTask(command) };
-  if (core) candidates.core = core.runOnce;
+  if (core) {
+    const viaCore = core;
+    candidates.core = () => viaCore.runOnce();
+  }
   const { medians, pairedRatios } = await alternate(rounds, candidates);
   report(`one task via the scheduler, ${rounds} rounds`, medians.gofer!, medians.raw!, 'ms', medians.gofer! / medians.raw!, pairedRatios.gofer!, '<=1.10');
-  if (medians.core !== undefined) report(`one task via the full core (runs.start + runs.wait), ${rounds} rounds`, medians.core, medians.raw!, 'ms', medians.core / medians.raw!, pairedRatios.core!, '<=1.10');
+  if (medians.core !== undefined)
+    report(
+      `one task via the full core (runs.start + runs.wait), ${rounds} rounds`,
+      medians.core,
+      medians.raw!,
+      'ms',
+      medians.core / medians.raw!,
+      pairedRatios.core!,
+      '<=1.10',
+    );
 } finally {
   await core?.close();
   await scheduler.close();

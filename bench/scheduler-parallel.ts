@@ -14,7 +14,15 @@ try {
   await all(() => rawTask(command))();
   await all(() => schedulerTask(scheduler, command))();
   const { medians, pairedRatios } = await alternate(rounds, { gofer: all(() => schedulerTask(scheduler, command)), raw: all(() => rawTask(command)) });
-  report(`${tasks} tasks in parallel, wall time, ${rounds} rounds`, medians.gofer!, medians.raw!, 'ms', medians.gofer! / medians.raw!, pairedRatios.gofer!, '<=1.15');
+  report(
+    `${tasks} tasks in parallel, wall time, ${rounds} rounds`,
+    medians.gofer!,
+    medians.raw!,
+    'ms',
+    medians.gofer! / medians.raw!,
+    pairedRatios.gofer!,
+    '<=1.15',
+  );
 } finally {
   await scheduler.close();
   await cleanup();

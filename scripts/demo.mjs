@@ -23,7 +23,10 @@ function dockerGet(path) {
       resolve(res.statusCode ?? 0);
     });
     req.on('error', () => resolve(0));
-    req.on('timeout', () => { req.destroy(); resolve(0); });
+    req.on('timeout', () => {
+      req.destroy();
+      resolve(0);
+    });
     req.end();
   });
 }
@@ -45,10 +48,12 @@ async function chooseScheduler() {
 const { createGofer } = await import(dist('index.js'));
 const { watchRun, coreRunSource } = await import(dist('cli/live-run-view.js'));
 const { paint } = await import(dist('cli/output.js'));
-const { tsImport } = await import('tsx/esm/api');
+const { importTypeScript } = await import(dist('cli/load-pipeline-file.js'));
 
 // Piped into `head`: stop printing but still finish, close the core and remove the data dir.
-process.stdout.on('error', (err) => { if (err.code !== 'EPIPE') throw err; });
+process.stdout.on('error', (err) => {
+  if (err.code !== 'EPIPE') throw err;
+});
 
 const { scheduler, why } = await chooseScheduler();
 console.log(paint('bold', 'Gofer demo'));
@@ -62,16 +67,30 @@ const gofer = await createGofer({
     dataDir,
     scheduler,
     logLevel: 'error',
-    schedulers: scheduler === 'docker' ? { docker: { networkMode: 'none', pullPolicy: 'never', removeAfterExit: 'always' } } : {},
+    schedulers: scheduler === 'docker' ? { docker: { networkMode: 'none', pullPolicy: 'never' } } : {},
   },
 });
 
 let ok = false;
 try {
-  const mod = await tsImport(pathToFileURL(join(root, 'examples/pipelines/demo.ts')).href, import.meta.url);
+  const demoFile = join(root, 'examples/pipelines/demo.ts');
+  const mod = await importTypeScript(pathToFileURL(demoFile).href, demoFile);
   const config = mod.demoPipeline(IMAGE).toJSON();
   await gofer.pipelines.register(config);
-  console.log(`Pipeline: ${config.id}: ${config.tasks.map((t) => `${t.id}${t.dependsOn ? ` <- ${Object.entries(t.dependsOn).map(([p, s]) => `${p}(${s})`).join(',')}` : ''}`).join('; ')}`);
+  console.log(
+    `Pipeline: ${config.id}: ${config.tasks
+      .map(
+        (t) =>
+          `${t.id}${
+            t.dependsOn
+              ? ` <- ${Object.entries(t.dependsOn)
+                  .map(([p, s]) => `${p}(${s})`)
+                  .join(',')}`
+              : ''
+          }`,
+      )
+      .join('; ')}`,
+  );
   const variables = { GREETING_NAME: process.env.GREETING_NAME || 'newcomer' };
   console.log(`Runtime variable: GREETING_NAME=${variables.GREETING_NAME}\n`);
 
@@ -84,7 +103,7 @@ try {
   console.log('');
   if (ok) {
     console.log(paint('green', 'As designed: test failed on purpose, so the failure branch (notify) ran and deploy was skipped.'));
-    console.log(`Next: run the service (gofer service start) and drive it with the gofer CLI; see README "Service, HTTP API and CLI".`);
+    console.log(`Next: run the service (gofer service start) and drive it with the gofer CLI; see docs/service.md and docs/cli.md.`);
   } else {
     console.log(paint('red', `Unexpected outcome: ${JSON.stringify(tasks)} (expected ${JSON.stringify(expected)})`));
   }

@@ -33,7 +33,11 @@ registry_answers() { curl -fsS -o /dev/null -u gofer:gofer-pass http://127.0.0.1
 start_daemon() { # start_daemon <name> <seconds> <check> <command...>
   local name=$1 deadline=$((SECONDS + $2)) check=$3; shift 3
   log "starting $name"
-  nohup "$@" >"$STATE_DIR/$name.log" 2>&1 &
+  # The daemon gets no descriptor of ours beyond its log: run under `flock <lock> bash
+  # scripts/docker-up.sh`, it would otherwise inherit the lock and hold it for as long as it runs.
+  local fd fds=()
+  for fd in /proc/$$/fd/*; do fd=${fd##*/}; ((fd > 2)) && fds+=("$fd"); done
+  (for fd in "${fds[@]}"; do eval "exec $fd>&-"; done; exec nohup "$@" >"$STATE_DIR/$name.log" 2>&1) &
   local pid=$!
   echo "$pid" >"$STATE_DIR/$name.pid"
   until "$check"; do

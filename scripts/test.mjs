@@ -5,23 +5,33 @@
 //   node scripts/test.mjs docker cron     only files whose path contains one of the words
 // Files named `*.serial.test.ts` run last, one at a time, with nothing beside them (they restart
 // the Docker engine or measure load). Lines a test prints starting with `figure:` are echoed.
-// Env: GOFER_TEST_JOBS (default 2), GOFER_TEST_FILE_TIMEOUT_MS (default 600000),
+// The others start longest first (the durations of the last run, kept in
+// node_modules/.cache/gofer-test-durations.json; before any run, the folders whose files are
+// known to be long), so a long file never starts last with the other workers idle beside it.
+// Env: GOFER_TEST_JOBS (default: the cores, at least 2), GOFER_TEST_FILE_TIMEOUT_MS (default 600000),
 //      GOFER_REQUIRE_DOCKER=1 (a Docker test that cannot reach an engine fails instead of skipping).
 import { spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const filters = process.argv.slice(2);
-const jobs = Number(process.env.GOFER_TEST_JOBS ?? 2);
+// One file per core: on the 2-core CI machine the suite is CPU-bound (a third file beside two only
+// stretched every file, measured: the long ones neared their hang guard).
+const jobs = Number(process.env.GOFER_TEST_JOBS ?? Math.max(2, availableParallelism()));
 const fileTimeoutMs = Number(process.env.GOFER_TEST_FILE_TIMEOUT_MS ?? 600_000);
 const SEARCH = ['test', 'core', 'plugins', 'extensions', 'examples'];
 const SKIP_DIRS = new Set(['node_modules', 'dist', 'fixtures', '.git']);
 
 function findTests(dir, out = []) {
   let entries;
-  try { entries = readdirSync(dir); } catch { return out; }
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return out;
+  }
   for (const name of entries) {
     if (SKIP_DIRS.has(name)) continue;
     const path = join(dir, name);
@@ -42,30 +52,45 @@ if (files.length === 0) {
   process.exit(1);
 }
 
+// eslint-disable-next-line no-control-regex -- ANSI colour escapes
 const stripAnsi = (s) => s.replace(/\x1b\[[0-9;]*m/g, '');
 
 function runFile(file) {
   return new Promise((resolve) => {
     const started = Date.now();
-    const child = spawn(process.execPath, ['--conditions=gofer-source', '--import', 'tsx', '--import', join(root, 'scripts/uvu-details-hook.mjs'), '--enable-source-maps', file], {
-      cwd: root,
-      env: { ...process.env, FORCE_COLOR: '0', NODE_OPTIONS: '', TSX_TSCONFIG_PATH: join(root, 'tsconfig.tsx.json') },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
+    const child = spawn(
+      process.execPath,
+      ['--conditions=gofer-source', '--import', 'tsx', '--import', join(root, 'scripts/uvu-details-hook.mjs'), '--enable-source-maps', file],
+      {
+        cwd: root,
+        env: { ...process.env, FORCE_COLOR: '0', NODE_OPTIONS: '', TSX_TSCONFIG_PATH: join(root, 'tsconfig.tsx.json') },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      },
+    );
     let output = '';
-    child.stdout.on('data', (d) => { output += d; });
-    child.stderr.on('data', (d) => { output += d; });
+    child.stdout.on('data', (d) => {
+      output += d;
+    });
+    child.stderr.on('data', (d) => {
+      output += d;
+    });
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
     }, fileTimeoutMs);
     child.on('close', (code) => {
       clearTimeout(timer);
       const text = stripAnsi(output);
       const num = (label) => Number((text.match(new RegExp(`^\\s*${label}:\\s+(\\d+)`, 'm')) ?? [])[1] ?? NaN);
-      const total = num('Total'), passed = num('Passed'), skipped = num('Skipped');
+      const total = num('Total'),
+        passed = num('Passed'),
+        skipped = num('Skipped');
       let result;
       if (Number.isNaN(total)) {
         result = { passed: 0, failed: 1, skipped: 0 };
@@ -86,13 +111,32 @@ function report(r) {
   console.log(`${mark} ${r.file}  (${r.passed} passed, ${r.failed} failed${r.skipped ? `, ${r.skipped} skipped` : ''}, ${(r.ms / 1000).toFixed(1)} s)`);
   for (const line of r.output.split('\n')) if (/^\s*figure:/.test(line)) console.log(`     ${line.trim()}`);
   if (r.failed > 0) {
-    console.log(r.output.split('\n').map((l) => `     | ${l}`).join('\n'));
+    console.log(
+      r.output
+        .split('\n')
+        .map((l) => `     | ${l}`)
+        .join('\n'),
+    );
     if (r.timedOut) console.log(`     | killed after ${fileTimeoutMs} ms`);
   }
 }
 
+const durationsFile = join(root, 'node_modules/.cache/gofer-test-durations.json');
+function lastDurations() {
+  try {
+    return JSON.parse(readFileSync(durationsFile, 'utf8'));
+  } catch {
+    return {};
+  }
+}
+// Before any run has been timed: these folders hold the files that take minutes (fault trials,
+// installs, browsers), the rest take seconds.
+const LONG_FOLDERS = ['test/reliability/', 'test/packaging/', 'test/ui/', 'plugins/scheduler-swarm/', 'test/contract/'];
+const known = lastDurations();
+const expectedMs = (f) => known[f] ?? (LONG_FOLDERS.some((d) => f.startsWith(d)) ? 60_000 : 5_000);
+
 const isSerial = (f) => f.endsWith('.serial.test.ts');
-const parallelFiles = files.filter((f) => !isSerial(f));
+const parallelFiles = files.filter((f) => !isSerial(f)).sort((a, b) => expectedMs(b) - expectedMs(a) || a.localeCompare(b));
 let next = 0;
 async function worker() {
   while (next < parallelFiles.length) report(await runFile(parallelFiles[next++]));
@@ -100,8 +144,19 @@ async function worker() {
 await Promise.all(Array.from({ length: Math.max(1, jobs) }, worker));
 for (const file of files.filter(isSerial)) report(await runFile(file));
 
+try {
+  mkdirSync(join(root, 'node_modules/.cache'), { recursive: true });
+  const durations = { ...known };
+  for (const r of results) durations[r.file] = r.ms;
+  writeFileSync(durationsFile, JSON.stringify(durations, null, 1));
+} catch {
+  /* timing hints only: a read-only tree runs the same, in folder order */
+}
+
 const sum = (k) => results.reduce((n, r) => n + r[k], 0);
-const passed = sum('passed'), failed = sum('failed'), skipped = sum('skipped');
+const passed = sum('passed'),
+  failed = sum('failed'),
+  skipped = sum('skipped');
 console.log('');
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(failed > 0 ? 1 : 0);

@@ -4,7 +4,9 @@
 // uvu's source to stringify objects. Registered by scripts/test.mjs.
 import { register } from 'node:module';
 
-register('data:text/javascript,' + encodeURIComponent(`
+register(
+  'data:text/javascript,' +
+    encodeURIComponent(`
 export async function load(url, context, nextLoad) {
   const result = await nextLoad(url, context);
   if (!/\\/uvu\\/dist\\/index\\.mjs$/.test(url)) return result;
@@ -14,4 +16,5 @@ export async function load(url, context, nextLoad) {
   );
   return { ...result, source, shortCircuit: true };
 }
-`));
+`),
+);

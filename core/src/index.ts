@@ -1,10 +1,8 @@
 /**
  * `@gofer/core`: the public API (contracts, SDK) and `createGofer`, the entry point for host apps.
  */
-import 'reflect-metadata';
-
 export * from './api/index.js';
-export { createGofer } from './kernel/create-gofer.js';
+export { createGofer } from './composition/create-gofer.js';
 export { loadConfig } from './kernel/config.js';
 export { createLogger, memoryLogger, type LogEntry, type LogLevel, type LogSink } from './kernel/logger.js';
 export { Pipeline, Task } from './pipelines/sdk.js';

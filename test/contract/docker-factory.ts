@@ -1,8 +1,15 @@
 /** Makes the Docker scheduler for the contract suite (here and in its restart child). */
+import Docker from 'dockerode';
 import { DockerScheduler } from '@gofer/scheduler-docker';
-import { testContext } from './plugin-context.js';
+import { presentOnEngine } from '../helpers/docker.js';
+import { testContext } from '@gofer/testkit';
 
-/** A Docker scheduler (no network, finished containers kept until the test removes them). */
+/** A Docker scheduler (no network). */
 export function createScheduler(dataDir: string): DockerScheduler {
-  return new DockerScheduler(testContext('docker', dataDir), { networkMode: 'none', removeAfterExit: 'never' });
+  return new DockerScheduler(testContext('docker', dataDir), { networkMode: 'none' });
+}
+
+/** Whether the engine still has the container. */
+export function engineHas(_dataDir: string, schedulerId: string): Promise<boolean> {
+  return presentOnEngine(new Docker().getContainer(schedulerId).inspect());
 }

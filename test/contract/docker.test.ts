@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import { fileURLToPath } from 'node:url';
 import Docker from 'dockerode';
 import { dockerAvailable, TEST_IMAGE, TEST_LABEL } from '../helpers/docker.js';
-import { runSchedulerContract } from './scheduler-contract.js';
+import { runSchedulerContract } from '@gofer/testkit';
 
 const label = `contract-docker-${process.pid}`;
 

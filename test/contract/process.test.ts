@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import { fileURLToPath } from 'node:url';
-import { runSchedulerContract } from './scheduler-contract.js';
+import { runSchedulerContract } from '@gofer/testkit';
 
 runSchedulerContract('process', {
   test,

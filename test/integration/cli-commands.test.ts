@@ -6,7 +6,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { api, gofer, pipelineConfig, spawnGofer, startServiceProcess, until, type RunningService } from './service-harness.js';
+import { api, gofer, pipelineConfig, spawnGofer, startServiceProcess, type RunningService } from './service-harness.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 let svc: RunningService;
 let env: Record<string, string>;
@@ -28,7 +29,15 @@ test('pipeline create loads a TypeScript SDK file; run start --wait shows the ru
   const run = await gofer(['run', 'start', 'demo', '-v', 'GREETING_NAME=Ada', '--wait'], env);
   assert.is(run.code, 1, `a failed run exits 1\n${run.stdout}\n${run.stderr}`);
   const out = run.stdout;
-  for (const line of [/^greet\s+running$/m, /^\[greet\s*\] Hello, Ada!$/m, /^\[test\s*\] check 3\/3 running$/m, /^test\s+failed \(exit 3, abnormal_exit\)$/m, /^notify\s+successful \(exit 0\)$/m, /^deploy\s+skipped/m, /^Run #1 failed/m]) {
+  for (const line of [
+    /^greet\s+running$/m,
+    /^\[greet\s*\] Hello, Ada!$/m,
+    /^\[test\s*\] check 3\/3 running$/m,
+    /^test\s+failed \(exit 3, abnormal_exit\)$/m,
+    /^notify\s+successful \(exit 0\)$/m,
+    /^deploy\s+skipped/m,
+    /^Run #1 failed/m,
+  ]) {
     assert.match(out, line, `live view shows ${line}\n${out}`);
   }
   // The failure branch is shown after the failure it depends on.
@@ -83,7 +92,10 @@ test('secrets are write-only; objects round-trip; tokens and events', async () =
   assert.not.match(secrets.stdout, 'hunter2');
   assert.is((await gofer(['object', 'put', 'demo', 'note', 'hello object'], env)).code, 0);
   assert.is((await gofer(['object', 'get', 'demo', 'note'], env)).stdout, 'hello object');
-  const token = JSON.parse((await gofer(['--json', 'token', 'create', '--kind', 'client', '--namespace', 'default', '--description', 'ci'], env)).stdout) as { secret: string; token: { kind: string } };
+  const token = JSON.parse((await gofer(['--json', 'token', 'create', '--kind', 'client', '--namespace', 'default', '--description', 'ci'], env)).stdout) as {
+    secret: string;
+    token: { kind: string };
+  };
   assert.is(token.token.kind, 'client');
   const asClient = await gofer(['token', 'list'], { ...env, GOFER_TOKEN: token.secret });
   assert.is(asClient.code, 1);
@@ -103,11 +115,15 @@ test('event list -f prints live events as JSON lines until interrupted', async (
   const exited = new Promise<number | null>((resolve) => follower.once('exit', (code) => resolve(code)));
   try {
     // Start runs until the follower has shown one (it may connect after the first completes).
-    await until('a live run.completed line', async () => {
-      if (out.includes('\n')) return true;
-      await gofer(['run', 'start', 'ok-pipe'], env);
-      return false;
-    }, 30_000);
+    await waitFor(
+      'a live run.completed line',
+      async () => {
+        if (out.includes('\n')) return true;
+        await gofer(['run', 'start', 'ok-pipe'], env);
+        return false;
+      },
+      { timeoutMs: 30_000 },
+    );
   } finally {
     follower.kill('SIGINT');
   }

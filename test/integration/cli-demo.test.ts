@@ -13,7 +13,11 @@ import { ROOT } from './service-harness.js';
 
 function demo(env: Record<string, string>): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'scripts/demo.mjs')], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(ROOT, 'scripts/demo.mjs')], {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));
@@ -35,10 +39,15 @@ function assertDemoOutput(out: string): void {
     /^deploy\s+skipped/m,
     /^Run #1 failed/m,
     /^As designed: test failed on purpose/m,
-  ]) assert.match(out, expected, `${expected}\n${out}`);
+  ])
+    assert.match(out, expected, `${expected}\n${out}`);
   // Each task's output is shown before its verdict.
   const lineOf = (re: RegExp) => out.split('\n').findIndex((l) => re.test(l));
-  for (const [log, verdict] of [[/^\[greet\s*\] greeting sent$/, /^greet\s+successful/], [/^\[test\s*\] check 3 failed$/, /^test\s+failed/], [/^\[notify\s*\] tests failed/, /^notify\s+successful/]] as const) {
+  for (const [log, verdict] of [
+    [/^\[greet\s*\] greeting sent$/, /^greet\s+successful/],
+    [/^\[test\s*\] check 3 failed$/, /^test\s+failed/],
+    [/^\[notify\s*\] tests failed/, /^notify\s+successful/],
+  ] as const) {
     assert.ok(lineOf(log) >= 0 && lineOf(log) < lineOf(verdict), `${log} before ${verdict}\n${out}`);
   }
 }
@@ -58,7 +67,10 @@ test('with a Docker engine and the test image, the demo picks Docker on its own 
   if (!(await dockerAvailable())) return;
   const { code, out } = await demo({ GREETING_NAME: 'Grace', GOFER_DEMO_SCHEDULER: '' });
   assert.is(code, 0, out);
-  assert.match(out, /^Scheduler: (docker \(a Docker engine answers and gofer-test\/busybox:latest is present\)|process \(a Docker engine answers but the image)/m);
+  assert.match(
+    out,
+    /^Scheduler: (docker \(a Docker engine answers and gofer-test\/busybox:latest is present\)|process \(a Docker engine answers but the image)/m,
+  );
   assertDemoOutput(out);
 });
 

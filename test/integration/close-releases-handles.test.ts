@@ -21,7 +21,16 @@ const suffix = `${process.pid}`;
 async function hostExitsOnItsOwn(scheduler: string, script: string): Promise<void> {
   const { stdout } = await run(
     process.execPath,
-    ['--conditions=gofer-source', '--import', 'tsx', 'test/fixtures/hosts/close-mid-run.ts', scheduler, join(work, scheduler), `close-${scheduler}-${suffix}`, script],
+    [
+      '--conditions=gofer-source',
+      '--import',
+      'tsx',
+      'test/fixtures/hosts/close-mid-run.ts',
+      scheduler,
+      join(work, scheduler),
+      `close-${scheduler}-${suffix}`,
+      script,
+    ],
     { cwd: repo, timeout: 90_000 },
   ).catch((err: { stdout?: string; stderr?: string; code?: number }) => {
     throw new Error(`host exited with ${err.code}: ${err.stdout}${err.stderr}`);

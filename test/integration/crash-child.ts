@@ -23,7 +23,8 @@ const gofer = await createGofer({
     stopTimeoutMs: 1000,
     // Every container is kept for the parent to inspect (ids, one per task): no removal after
     // exit, and no orphan reaping at start-up (it would remove those of finished tasks).
-    schedulers: { docker: { networkMode: 'none', removeAfterExit: 'never', pullPolicy: 'never' } },
+    removeAfterExit: 'never',
+    schedulers: { docker: { networkMode: 'none', pullPolicy: 'never' } },
     reapOrphans: false,
   },
 });
@@ -34,15 +35,17 @@ if (mode === 'start') {
     for await (const e of gofer.events.follow()) emit({ event: e.type, payload: e.payload });
   })();
   await gofer.pipelines.register(
-    new Pipeline(pipelineId, 'crash test').tasks(
-      new Task('slow_a', TEST_IMAGE).command('sh', '-c', 'echo a-start; sleep 6; echo a-end'),
-      new Task('slow_b', TEST_IMAGE).command('sh', '-c', 'echo b-start; sleep 6; echo b-end; exit $B_EXIT'),
-      new Task('fast', TEST_IMAGE).command('echo', 'fast'),
-      new Task('mid', TEST_IMAGE).command('sh', '-c', 'echo mid-start; sleep 1; echo mid-end'),
-      new Task('after_a', TEST_IMAGE).command('sh', '-c', 'echo after-a $GOFER_RUN_ID').dependsOn('slow_a', 'success'),
-      new Task('on_b_fail', TEST_IMAGE).command('echo', 'b failed').dependsOn('slow_b', 'failure'),
-      new Task('after_b', TEST_IMAGE).command('echo', 'after-b').dependsOn('slow_b', 'success'),
-    ).build(),
+    new Pipeline(pipelineId, 'crash test')
+      .tasks(
+        new Task('slow_a', TEST_IMAGE).command('sh', '-c', 'echo a-start; sleep 6; echo a-end'),
+        new Task('slow_b', TEST_IMAGE).command('sh', '-c', 'echo b-start; sleep 6; echo b-end; exit $B_EXIT'),
+        new Task('fast', TEST_IMAGE).command('echo', 'fast'),
+        new Task('mid', TEST_IMAGE).command('sh', '-c', 'echo mid-start; sleep 1; echo mid-end'),
+        new Task('after_a', TEST_IMAGE).command('sh', '-c', 'echo after-a $GOFER_RUN_ID').dependsOn('slow_a', 'success'),
+        new Task('on_b_fail', TEST_IMAGE).command('echo', 'b failed').dependsOn('slow_b', 'failure'),
+        new Task('after_b', TEST_IMAGE).command('echo', 'after-b').dependsOn('slow_b', 'success'),
+      )
+      .build(),
   );
   await gofer.runs.start(pipelineId, { variables: { B_EXIT: '0' } });
   await gofer.runs.start(pipelineId, { variables: { B_EXIT: '3' } });
@@ -56,7 +59,13 @@ if (mode === 'start') {
     for (const task of await gofer.tasks.list(pipelineId, run.runId)) {
       const chunks: Uint8Array[] = [];
       for await (const c of gofer.tasks.logs(pipelineId, run.runId, task.taskId)) chunks.push(c);
-      tasks.push({ taskId: task.taskId, status: task.status, reason: task.statusReason?.reason, schedulerId: task.schedulerId, log: Buffer.concat(chunks).toString('utf8') });
+      tasks.push({
+        taskId: task.taskId,
+        status: task.status,
+        reason: task.statusReason?.reason,
+        schedulerId: task.schedulerId,
+        log: Buffer.concat(chunks).toString('utf8'),
+      });
     }
     outcome.push({ runId: run.runId, status: done.status, tasks });
   }

@@ -11,10 +11,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import Database from 'better-sqlite3';
+import { openSqlite } from '../../core/src/stores/sqlite-drivers.js';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { dockerAvailable } from '../helpers/docker.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const CHILD = new URL('./crash-child.ts', import.meta.url).pathname;
 const pipelineId = `crash-${process.pid}`;
@@ -28,7 +29,7 @@ function child(mode: 'start' | 'resume', onLine: (msg: Record<string, unknown>) 
   });
   children.add(proc);
   proc.on('exit', () => children.delete(proc));
-  createInterface({ input: proc.stdout! }).on('line', (line) => {
+  createInterface({ input: proc.stdout }).on('line', (line) => {
     try {
       onLine(JSON.parse(line) as Record<string, unknown>);
     } catch {
@@ -39,11 +40,26 @@ function child(mode: 'start' | 'resume', onLine: (msg: Record<string, unknown>) 
 }
 
 function containersOfPipeline(): Array<{ id: string; name: string; run: string; task: string }> {
-  const out = execFileSync('docker', ['ps', '-a', '--no-trunc', '--filter', `label=gofer.pipeline=${pipelineId}`, '--format', '{{.ID}} {{.Names}} {{.Label "gofer.run"}} {{.Label "gofer.task"}}'], { encoding: 'utf8' });
-  return out.split('\n').filter(Boolean).map((l) => {
-    const [id, name, run, task] = l.split(' ') as [string, string, string, string];
-    return { id, name, run, task };
-  });
+  const out = execFileSync(
+    'docker',
+    [
+      'ps',
+      '-a',
+      '--no-trunc',
+      '--filter',
+      `label=gofer.pipeline=${pipelineId}`,
+      '--format',
+      '{{.ID}} {{.Names}} {{.Label "gofer.run"}} {{.Label "gofer.task"}}',
+    ],
+    { encoding: 'utf8' },
+  );
+  return out
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      const [id, name, run, task] = l.split(' ') as [string, string, string, string];
+      return { id, name, run, task };
+    });
 }
 
 function cleanUp(): void {
@@ -68,11 +84,14 @@ test('SIGKILL mid-run, restart on the same data dir: every run completes, contai
         started.add(`${p.runId}/${p.taskId}`);
       }
     });
-    const deadline = Date.now() + 60_000;
-    while (!['1/slow_a', '1/slow_b', '1/mid', '2/slow_a', '2/slow_b', '2/mid'].every((k) => started.has(k))) {
-      if (Date.now() > deadline || first.exitCode !== null) throw new Error(`the first core did not start the slow tasks (started: ${[...started].join(', ')})`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await waitFor(
+      'the first core to start the slow tasks',
+      () => {
+        if (first.exitCode !== null) throw new Error(`the first core exited (started: ${[...started].join(', ')})`);
+        return ['1/slow_a', '1/slow_b', '1/mid', '2/slow_a', '2/slow_b', '2/mid'].every((k) => started.has(k));
+      },
+      { timeoutMs: 60_000 },
+    );
     first.kill('SIGKILL');
     await new Promise((r) => first.once('exit', r));
 
@@ -80,24 +99,33 @@ test('SIGKILL mid-run, restart on the same data dir: every run completes, contai
     const atKill = containersOfPipeline();
 
     // What the dead core had recorded (events reach listeners only after their commit).
-    const db = new Database(join(dataDir, 'gofer.db'), { readonly: true });
-    const before = db.prepare("SELECT run_id, task_id, state, scheduler_id FROM task_executions WHERE pipeline_id = ? AND state = 'running'").all(pipelineId) as Array<{ run_id: number; task_id: string; scheduler_id: string }>;
+    const db = openSqlite(join(dataDir, 'gofer.db'), { readOnly: true });
+    const before = db
+      .prepare("SELECT run_id, task_id, state, scheduler_id FROM task_executions WHERE pipeline_id = ? AND state = 'running'")
+      .all(pipelineId) as Array<{ run_id: number; task_id: string; scheduler_id: string }>;
     const unfinishedRuns = (db.prepare("SELECT COUNT(*) AS n FROM runs WHERE pipeline_id = ? AND state != 'complete'").get(pipelineId) as { n: number }).n;
     db.close();
     assert.is(unfinishedRuns, 2, 'both runs were mid-flight when the core died');
     for (const k of ['slow_a', 'slow_b']) assert.ok(before.filter((r) => r.task_id === k).length === 2, `${k} running in both runs at the kill`);
 
     // `mid` finishes while no core runs (poll the engine, no fixed sleep).
-    const midDeadline = Date.now() + 30_000;
-    for (;;) {
-      const exited = execFileSync('docker', ['ps', '-a', '--filter', `label=gofer.pipeline=${pipelineId}`, '--filter', 'label=gofer.task=mid', '--filter', 'status=exited', '-q'], { encoding: 'utf8' });
-      if (exited.split('\n').filter(Boolean).length === 2) break;
-      if (Date.now() > midDeadline) throw new Error('mid did not exit');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitFor(
+      'both mid containers to exit',
+      () =>
+        execFileSync(
+          'docker',
+          ['ps', '-a', '--filter', `label=gofer.pipeline=${pipelineId}`, '--filter', 'label=gofer.task=mid', '--filter', 'status=exited', '-q'],
+          { encoding: 'utf8' },
+        )
+          .split('\n')
+          .filter(Boolean).length === 2,
+      { timeoutMs: 30_000, intervalMs: 50 },
+    );
 
     // 2. A new core on the same data directory.
-    let outcome: Array<{ runId: number; status: string; tasks: Array<{ taskId: string; status: string; reason?: string; schedulerId?: string; log: string }> }> | undefined;
+    let outcome:
+      | Array<{ runId: number; status: string; tasks: Array<{ taskId: string; status: string; reason?: string; schedulerId?: string; log: string }> }>
+      | undefined;
     const second = child('resume', (msg) => {
       if (msg.outcome) outcome = msg.outcome as typeof outcome;
     });
@@ -105,11 +133,19 @@ test('SIGKILL mid-run, restart on the same data dir: every run completes, contai
     assert.is(code, 0, 'the second core exited cleanly');
     assert.ok(outcome, 'the second core reported the outcome');
 
-    const byRun = Object.fromEntries(outcome!.map((r) => [r.runId, { status: r.status, tasks: Object.fromEntries(r.tasks.map((t) => [t.taskId, t])) }]));
+    const byRun = Object.fromEntries(outcome.map((r) => [r.runId, { status: r.status, tasks: Object.fromEntries(r.tasks.map((t) => [t.taskId, t])) }]));
     assert.is(byRun[1]!.status, 'successful');
     assert.is(byRun[2]!.status, 'failed');
     const expect: Record<number, Record<string, string>> = {
-      1: { slow_a: 'successful', slow_b: 'successful', fast: 'successful', mid: 'successful', after_a: 'successful', on_b_fail: 'skipped', after_b: 'successful' },
+      1: {
+        slow_a: 'successful',
+        slow_b: 'successful',
+        fast: 'successful',
+        mid: 'successful',
+        after_a: 'successful',
+        on_b_fail: 'skipped',
+        after_b: 'successful',
+      },
       2: { slow_a: 'successful', slow_b: 'failed', fast: 'successful', mid: 'successful', after_a: 'successful', on_b_fail: 'successful', after_b: 'skipped' },
     };
     for (const [runId, tasks] of Object.entries(expect)) {
@@ -136,7 +172,10 @@ test('SIGKILL mid-run, restart on the same data dir: every run completes, contai
     const perTask = new Map<string, number>();
     for (const c of containers) perTask.set(`${c.run}/${c.task}`, (perTask.get(`${c.run}/${c.task}`) ?? 0) + 1);
     assert.is(containers.length, 12, 'six started tasks per run (one skipped in each)');
-    assert.ok([...perTask.values()].every((n) => n === 1), `one container per task: ${JSON.stringify([...perTask])}`);
+    assert.ok(
+      [...perTask.values()].every((n) => n === 1),
+      `one container per task: ${JSON.stringify([...perTask])}`,
+    );
   } finally {
     cleanUp();
   }

@@ -14,7 +14,10 @@ test('examples/host-app: host-provided scheduler and extension start a run with 
   const lines = stdout.trim().split('\n');
   assert.ok(lines.includes('event task.completed greet successful'), stdout);
   assert.ok(lines.includes('event task.completed farewell successful'), stdout);
-  assert.ok(lines.some((l) => /^run 1 successful \(started by extension host-trigger\)$/.test(l)), stdout);
+  assert.ok(
+    lines.some((l) => /^run 1 successful \(started by extension host-trigger\)$/.test(l)),
+    stdout,
+  );
   assert.ok(lines.includes('task greet successful: hello | GREETING=hi from the host RUN=1'), stdout);
   assert.ok(lines.includes('task farewell successful: goodbye | GREETING=hi from the host RUN=1'), stdout);
 });

@@ -8,15 +8,17 @@ import * as assert from 'uvu/assert';
 import { Pipeline, Task } from '@gofer/core';
 import { createCronExtension } from '@gofer/extension-cron';
 import { FakeClock } from './extension-helpers/fake-clock.js';
-import { until } from './extension-helpers/fake-context.js';
+
 import { goferForExtensions, tempDataDir } from './extension-helpers/gofer-for-extensions.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const IMG = 'gofer-test/busybox:latest';
 
 test('fires on schedule and exactly once per occurrence across restarts (catchUp "one")', async () => {
   const data = tempDataDir();
   const clock = new FakeClock(Date.parse('2026-03-01T00:00:30Z'));
-  const start = () => goferForExtensions({ plugins: [createCronExtension({ clock })], config: { dataDir: data.dir, extensions: { cron: { catchUp: 'one' } } } });
+  const start = () =>
+    goferForExtensions({ plugins: [createCronExtension({ clock })], config: { dataDir: data.dir, extensions: { cron: { catchUp: 'one' } } } });
   const runsOf = async (gofer: Awaited<ReturnType<typeof start>>['gofer']) => (await gofer.runs.list('minutely')).sort((a, b) => a.runId - b.runId);
   const settle = async (gofer: Awaited<ReturnType<typeof start>>['gofer']) => {
     for (const r of await gofer.runs.list('minutely')) await gofer.runs.wait('minutely', r.runId);
@@ -30,10 +32,15 @@ test('fires on schedule and exactly once per occurrence across restarts (catchUp
     await clock.advance(29_999);
     assert.is((await runsOf(gofer)).length, 0, 'nothing before 00:01:00');
     await clock.advance(1);
-    await until(async () => (await runsOf(gofer)).length === 1, 'the 00:01:00 run');
+    await waitFor('the 00:01:00 run', async () => (await runsOf(gofer)).length === 1);
     const first = (await runsOf(gofer))[0]!;
     assert.is(first.variables.CRON_SCHEDULED_AT, '2026-03-01T00:01:00.000Z');
-    assert.equal(first.initiator, { kind: 'extension', name: 'cron', subscriptionId: sub.subscriptionId, reason: 'cron "* * * * *" fired for 2026-03-01T00:01:00.000Z' });
+    assert.equal(first.initiator, {
+      kind: 'extension',
+      name: 'cron',
+      subscriptionId: sub.subscriptionId,
+      reason: 'cron "* * * * *" fired for 2026-03-01T00:01:00.000Z',
+    });
     await settle(gofer);
     await gofer.close();
 
@@ -41,11 +48,12 @@ test('fires on schedule and exactly once per occurrence across restarts (catchUp
     await clock.advance(20_000);
     ({ gofer } = await start());
     assert.is((await gofer.subscriptions.get(sub.subscriptionId)).status, 'active', 'the subscription came back');
-    await clock.advance(39_999);
-    await new Promise((r) => setTimeout(r, 100));
+    // Cron arms its next occurrence only after it has started (and recorded) any due one.
+    await waitFor('cron to arm 00:02:00', () => clock.nextDue === Date.parse('2026-03-01T00:02:00Z'));
+    assert.is(await clock.advance(39_999), 0, 'nothing fires before 00:02:00');
     assert.is((await runsOf(gofer)).length, 1, 'no second run for 00:01:00');
     await clock.advance(1);
-    await until(async () => (await runsOf(gofer)).length === 2, 'the 00:02:00 run');
+    await waitFor('the 00:02:00 run', async () => (await runsOf(gofer)).length === 2);
     assert.is((await runsOf(gofer))[1]!.variables.CRON_SCHEDULED_AT, '2026-03-01T00:02:00.000Z');
     await settle(gofer);
     await gofer.close();
@@ -53,20 +61,20 @@ test('fires on schedule and exactly once per occurrence across restarts (catchUp
     // Down from 00:02:00 to 00:05:30: three occurrences missed -> exactly one catch-up run.
     await clock.advance(210_000);
     ({ gofer } = await start());
-    await until(async () => (await runsOf(gofer)).length === 3, 'the catch-up run');
+    await waitFor('the catch-up run', async () => (await runsOf(gofer)).length === 3);
     const catchUp = (await runsOf(gofer))[2]!;
     assert.is(catchUp.variables.CRON_SCHEDULED_AT, '2026-03-01T00:05:00.000Z');
     assert.is(catchUp.variables.CRON_CATCH_UP, 'true');
     assert.match(catchUp.initiator.reason!, /catch-up for 3 missed/);
-    await new Promise((r) => setTimeout(r, 100));
+    await waitFor('cron to arm 00:06:00', () => clock.nextDue === Date.parse('2026-03-01T00:06:00Z'));
     assert.is((await runsOf(gofer)).length, 3, 'only one catch-up run');
     await settle(gofer);
     await gofer.close();
 
     // A restart right after the catch-up does not catch up again.
     ({ gofer } = await start());
-    await clock.advance(0);
-    await new Promise((r) => setTimeout(r, 100));
+    await waitFor('cron to arm 00:06:00', () => clock.nextDue === Date.parse('2026-03-01T00:06:00Z'));
+    assert.is(await clock.advance(0), 0, 'nothing is due');
     assert.is((await runsOf(gofer)).length, 3);
     await gofer.close();
   } finally {
@@ -77,7 +85,8 @@ test('fires on schedule and exactly once per occurrence across restarts (catchUp
 test('catchUp "none" skips occurrences missed while down', async () => {
   const data = tempDataDir();
   const clock = new FakeClock(Date.parse('2026-03-01T00:00:30Z'));
-  const start = () => goferForExtensions({ plugins: [createCronExtension({ clock })], config: { dataDir: data.dir, extensions: { cron: { catchUp: 'none' } } } });
+  const start = () =>
+    goferForExtensions({ plugins: [createCronExtension({ clock })], config: { dataDir: data.dir, extensions: { cron: { catchUp: 'none' } } } });
   try {
     let { gofer } = await start();
     await gofer.pipelines.register(new Pipeline('skipper', 'Skipper').tasks(new Task('noop', IMG).command('true')).build());
@@ -85,11 +94,11 @@ test('catchUp "none" skips occurrences missed while down', async () => {
     await gofer.close();
     await clock.advance(300_000);
     ({ gofer } = await start());
-    await clock.advance(0);
-    await new Promise((r) => setTimeout(r, 100));
+    await waitFor('cron to arm the next occurrence', () => clock.nextDue === Date.parse('2026-03-01T00:06:00Z'));
+    assert.is(await clock.advance(0), 0, 'nothing is due');
     assert.is((await gofer.runs.list('skipper')).length, 0, 'missed occurrences skipped');
     await clock.advance(30_000);
-    await until(async () => (await gofer.runs.list('skipper')).length === 1, 'the next scheduled run');
+    await waitFor('the next scheduled run', async () => (await gofer.runs.list('skipper')).length === 1);
     await gofer.runs.wait('skipper', 1);
     await gofer.close();
   } finally {

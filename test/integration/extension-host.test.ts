@@ -7,8 +7,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Pipeline, Task, defineExtension, type ExtensionContext, type GoferEvent } from '@gofer/core';
 import intervalExtension from '@gofer/extension-interval';
-import { until } from './extension-helpers/fake-context.js';
+
 import { goferForExtensions, taskOutput } from './extension-helpers/gofer-for-extensions.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const IMG = 'gofer-test/busybox:latest';
 
@@ -36,10 +37,14 @@ function probeExtension() {
 test('an interval subscription starts runs whose tasks see the runtime variables in their env', async () => {
   const { gofer } = await goferForExtensions({ plugins: [intervalExtension], config: { extensions: { interval: { minimum: '10ms' } } } });
   try {
-    await gofer.pipelines.register(new Pipeline('ticks', 'Ticks').tasks(new Task('show', IMG).command('sh', '-c', 'echo "every=$INTERVAL_EVERY count=$INTERVAL_COUNT at=$INTERVAL_FIRED_AT"')).build());
+    await gofer.pipelines.register(
+      new Pipeline('ticks', 'Ticks')
+        .tasks(new Task('show', IMG).command('sh', '-c', 'echo "every=$INTERVAL_EVERY count=$INTERVAL_COUNT at=$INTERVAL_FIRED_AT"'))
+        .build(),
+    );
     const sub = await gofer.subscriptions.create({ pipelineId: 'ticks', extension: 'interval', label: 'fast', settings: { every: '50ms' } });
     assert.is(sub.status, 'active');
-    await until(async () => (await gofer.runs.list('ticks')).length >= 2, 'two runs');
+    await waitFor('two runs', async () => (await gofer.runs.list('ticks')).length >= 2);
     await gofer.subscriptions.delete(sub.subscriptionId);
     const run = await gofer.runs.wait('ticks', 1);
     assert.is(run.status, 'successful');
@@ -62,11 +67,24 @@ test('subscriptions are validated, stored, listed, refused with a reason, and re
   gofer.events.on((e) => events.push(e));
   try {
     await gofer.pipelines.register(new Pipeline('subs', 'Subs').tasks(new Task('noop', IMG).command('true')).build());
-    const code = async (p: Promise<unknown>) => p.then(() => 'resolved', (e: { code?: string; message: string }) => `${e.code}: ${e.message}`);
+    const code = async (p: Promise<unknown>) =>
+      p.then(
+        () => 'resolved',
+        (e: { code?: string; message: string }) => `${e.code}: ${e.message}`,
+      );
 
-    assert.match(await code(gofer.subscriptions.create({ pipelineId: 'subs', extension: 'interval', label: 'x', settings: { every: 'soon' } })), /^ERR_INVALID_ARGUMENT: [\s\S]*\/settings\/every: must match pattern/);
-    assert.match(await code(gofer.subscriptions.create({ pipelineId: 'subs', extension: 'interval', label: 'x', settings: { every: '1m', extra: 'y' } })), /unknown key "extra"/);
-    assert.match(await code(gofer.subscriptions.create({ pipelineId: 'subs', extension: 'nope', label: 'x' })), /^ERR_NOT_FOUND: No extension named "nope" is loaded/);
+    assert.match(
+      await code(gofer.subscriptions.create({ pipelineId: 'subs', extension: 'interval', label: 'x', settings: { every: 'soon' } })),
+      /^ERR_INVALID_ARGUMENT: [\s\S]*\/settings\/every: must match pattern/,
+    );
+    assert.match(
+      await code(gofer.subscriptions.create({ pipelineId: 'subs', extension: 'interval', label: 'x', settings: { every: '1m', extra: 'y' } })),
+      /unknown key "extra"/,
+    );
+    assert.match(
+      await code(gofer.subscriptions.create({ pipelineId: 'subs', extension: 'nope', label: 'x' })),
+      /^ERR_NOT_FOUND: No extension named "nope" is loaded/,
+    );
     assert.match(await code(gofer.subscriptions.create({ pipelineId: 'missing', extension: 'probe', label: 'x' })), /^ERR_NOT_FOUND/);
     assert.match(await code(gofer.subscriptions.create({ pipelineId: 'subs', extension: 'probe', label: 'bad label!' })), /^ERR_INVALID_ARGUMENT: .*label/);
 
@@ -82,14 +100,17 @@ test('subscriptions are validated, stored, listed, refused with a reason, and re
     assert.is(belowMinimum.status, 'error');
     assert.match(belowMinimum.statusReason!, /minimum/);
 
-    assert.equal((await gofer.subscriptions.list({ pipelineId: 'subs' })).map((s) => [s.extension, s.label, s.status]), [
-      ['interval', 'fast', 'error'],
-      ['probe', 'main', 'active'],
-      ['probe', 'other', 'error'],
-    ]);
+    assert.equal(
+      (await gofer.subscriptions.list({ pipelineId: 'subs' })).map((s) => [s.extension, s.label, s.status]),
+      [
+        ['interval', 'fast', 'error'],
+        ['probe', 'main', 'active'],
+        ['probe', 'other', 'error'],
+      ],
+    );
     assert.equal((await gofer.subscriptions.get(ok.subscriptionId)).settings, { mode: 'ok' });
     const probeInfo = await gofer.extensions.get('probe');
-    assert.equal(probeInfo.subscriptions, { active: 1, error: 1 });
+    assert.equal(probeInfo.subscriptions, { active: 1, error: 1, disabled: 0 });
     assert.is(probeInfo.status, 'active');
     assert.ok((await gofer.extensions.list()).some((e) => e.name === 'interval'));
 
@@ -102,7 +123,7 @@ test('subscriptions are validated, stored, listed, refused with a reason, and re
 
     // Deleting the pipeline removes its subscriptions.
     await gofer.pipelines.delete('subs');
-    await until(async () => (await gofer.subscriptions.list()).length === 0, 'subscriptions of the deleted pipeline gone');
+    await waitFor('subscriptions of the deleted pipeline gone', async () => (await gofer.subscriptions.list()).length === 0);
   } finally {
     await gofer.close();
   }
@@ -129,7 +150,11 @@ test('startRun records the initiator, and one eventId never starts two runs, eve
     const run = await gofer.runs.get('events', 1);
     assert.equal(run.initiator, { kind: 'extension', name: 'probe', subscriptionId: sub.subscriptionId, reason: 'delivery 42' });
 
-    const code = async (p: Promise<unknown>) => p.then(() => 'resolved', (e: { code?: string }) => e.code);
+    const code = async (p: Promise<unknown>) =>
+      p.then(
+        () => 'resolved',
+        (e: { code?: string }) => e.code,
+      );
     assert.is(await code(ctx.startRun({ subscriptionId: 'sub_unknown', variables: {}, reason: 'x' })), 'ERR_NOT_FOUND');
     assert.is(await code(ctx.startRun({ subscriptionId: sub.subscriptionId, variables: { 'bad-name': 'x' }, reason: 'x' })), 'ERR_INVALID_ARGUMENT');
     for (const r of await gofer.runs.list('events')) await gofer.runs.wait('events', r.runId);

@@ -12,7 +12,10 @@ import { goferForExtensions, tempDataDir } from './extension-helpers/gofer-for-e
 test('stored subscriptions are subscribed again at start-up, failed ones retried', async () => {
   const data = tempDataDir();
   const start = (interval: Record<string, unknown> | false) =>
-    goferForExtensions({ plugins: interval === false ? [] : [intervalExtension], config: { dataDir: data.dir, extensions: interval === false ? {} : { interval } } });
+    goferForExtensions({
+      plugins: interval === false ? [] : [intervalExtension],
+      config: { dataDir: data.dir, extensions: interval === false ? {} : { interval } },
+    });
   try {
     let { gofer } = await start({ minimum: '1m' });
     await gofer.pipelines.register(new Pipeline('restarts', 'Restarts').tasks(new Task('noop', 'gofer-test/busybox:latest').command('true')).build());
@@ -24,16 +27,22 @@ test('stored subscriptions are subscribed again at start-up, failed ones retried
 
     // The operator lowers the minimum: the failed subscription is retried and now accepted.
     ({ gofer } = await start({ minimum: '5s' }));
-    assert.equal((await gofer.subscriptions.list()).map((s) => [s.label, s.status, s.statusReason]), [
-      ['fast', 'active', undefined],
-      ['hourly', 'active', undefined],
-    ]);
+    assert.equal(
+      (await gofer.subscriptions.list()).map((s) => [s.label, s.status, s.statusReason]),
+      [
+        ['fast', 'active', undefined],
+        ['hourly', 'active', undefined],
+      ],
+    );
     await gofer.close();
 
     // The extension is no longer installed: both are kept, marked error with the reason.
     ({ gofer } = await start(false));
     const subs = await gofer.subscriptions.list();
-    assert.equal(subs.map((s) => s.status), ['error', 'error']);
+    assert.equal(
+      subs.map((s) => s.status),
+      ['error', 'error'],
+    );
     assert.match(subs[0]!.statusReason!, /Extension "interval" is not loaded/);
     await gofer.close();
   } finally {

@@ -11,9 +11,11 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Extension, PluginManifest } from '@gofer/core/api';
-import { createStdioExtensionDefinition } from '../../core/src/extensions/stdio-definition.js';
-import type { StdioExtension, StdioExtensionOptions } from '../../core/src/extensions/stdio/stdio-extension.js';
-import { fakeContext, until } from './extension-helpers/fake-context.js';
+import { createStdioExtensionDefinition } from '../../core/src/plugin-host/stdio-definition.js';
+import type { StdioExtension, StdioExtensionOptions } from '../../core/src/plugin-host/stdio/stdio-extension.js';
+import { FakeClock } from './extension-helpers/fake-clock.js';
+import { fakeContext } from './extension-helpers/fake-context.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const dirs: string[] = [];
@@ -34,24 +36,27 @@ async function start(packageDir: string, command: string[], options: StdioExtens
 }
 
 test.after(async () => {
-  await Promise.all(instances.map((i) => i.close?.()));
+  await Promise.all(instances.map(async (i) => i.close?.()));
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
 test('the Python example extension subscribes and starts runs with its variables', async () => {
   const { ctx, ext } = await start(join(here, '../../examples/extension-python'), ['python3', '-u', 'ext.py'], {}, { minimumSeconds: 1 });
   await ext.subscribe({ subscriptionId: 'tick-1', pipelineId: 'p', settings: { every_seconds: '1', message: 'hello from python' } });
-  await until(() => ctx.started.length >= 1, 'a run from the python ticker', 5_000);
+  await waitFor('a run from the python ticker', () => ctx.started.length >= 1, { timeoutMs: 5_000 });
   const req = ctx.started[0]!;
   assert.is(req.subscriptionId, 'tick-1');
   assert.is(req.variables.TICKER_MESSAGE, 'hello from python');
   assert.match(req.eventId ?? '', /^tick-1:\d+$/);
-  assert.ok(ctx.logger.entries.some((e) => e.message === 'ticking'), 'log messages reach the host logger');
+  assert.ok(
+    ctx.logger.entries.some((e) => e.message === 'ticking'),
+    'log messages reach the host logger',
+  );
   await ext.close?.();
   assert.is(ext.status().state, 'stopped');
 });
 
-test('a refused subscribe rejects with the extension\'s reason', async () => {
+test("a refused subscribe rejects with the extension's reason", async () => {
   const { ext } = await start(join(here, '../../examples/extension-python'), ['python3', '-u', 'ext.py'], {}, { minimumSeconds: 5 });
   try {
     await ext.subscribe({ subscriptionId: 'too-fast', pipelineId: 'p', settings: { every_seconds: '1' } });
@@ -67,9 +72,13 @@ test('a crash is reported, the process restarted, subscriptions re-sent, a repla
   const crashes: Array<{ exitCode: number | null; restartInMs: number }> = [];
   ext.onCrash((c) => crashes.push(c));
   await ext.subscribe({ subscriptionId: 'sub-a', pipelineId: 'p', settings: {} });
-  await until(() => ctx.started.some((r) => r.eventId === 'after-restart'), 'the run asked for after the restart');
+  await waitFor('the run asked for after the restart', () => ctx.started.some((r) => r.eventId === 'after-restart'));
   assert.equal(crashes, [{ exitCode: 3, signal: null, restartInMs: 50 }]);
-  assert.equal(ctx.started.map((r) => r.eventId), ['boot', 'after-restart'], 'the replayed "boot" event started no second run');
+  assert.equal(
+    ctx.started.map((r) => r.eventId),
+    ['boot', 'after-restart'],
+    'the replayed "boot" event started no second run',
+  );
   assert.is(ctx.started[0]!.variables.LIFE, '1');
   assert.is(ext.status().restarts, 1);
   assert.is(ext.status().state, 'running');
@@ -78,7 +87,7 @@ test('a crash is reported, the process restarted, subscriptions re-sent, a repla
   assert.match(String(ignored[1]!.fields.problem), /unknown "type" "teleport"/);
   assert.ok(ctx.logger.entries.some((e) => e.level === 'error' && e.message.includes('crashed')));
   // The second life keeps serving: its runStarted answers arrive and are acknowledged in logs.
-  await until(() => ctx.logger.entries.some((e) => e.message === 'run started' && e.fields.requestId === 'r2'), 'the answer to r2');
+  await waitFor('the answer to r2', () => ctx.logger.entries.some((e) => e.message === 'run started' && e.fields.requestId === 'r2'));
   await ext.close?.();
 });
 
@@ -96,15 +105,19 @@ test('a subscribe that is never answered times out cleanly', async () => {
 });
 
 test('restarts back off exponentially up to the cap, and close stops restarting', async () => {
-  const { ext } = await start(here, ['sh', '-c', 'exit 7'], { backoff: { initialMs: 20, maxMs: 80 } });
+  const clock = new FakeClock(Date.now());
+  const { ext } = await start(here, ['sh', '-c', 'exit 7'], { backoff: { initialMs: 20, maxMs: 80 }, clock });
   const delays: number[] = [];
   ext.onCrash((c) => delays.push(c.restartInMs));
-  await until(() => delays.length >= 5, 'five crashes');
+  for (let crash = 1; crash <= 5; crash++) {
+    await waitFor(`crash ${crash}`, () => delays.length >= crash);
+    assert.is(clock.pending, 1, 'one restart scheduled');
+    await clock.advance(delays[crash - 1]!);
+  }
   assert.equal(delays.slice(0, 5), [20, 40, 80, 80, 80]);
   await ext.close?.();
-  const count = delays.length;
-  await new Promise((r) => setTimeout(r, 150));
-  assert.is(delays.length, count, 'no restart after close');
+  assert.is(ext.status().state, 'stopped');
+  assert.is(clock.pending, 0, 'no restart is scheduled after close');
 });
 
 test('a missing executable fails create with a clear error', async () => {
@@ -122,7 +135,11 @@ test('a process that ignores shutdown is terminated on close', async () => {
   const pid = ext.status().pid!;
   await ext.close?.();
   let alive = true;
-  try { process.kill(pid, 0); } catch { alive = false; }
+  try {
+    process.kill(pid, 0);
+  } catch {
+    alive = false;
+  }
   assert.is(alive, false);
 });
 

@@ -9,7 +9,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Pipeline, Task } from '@gofer/core';
 import webhookExtension, { signBody, type WebhookExtension } from '@gofer/extension-webhook';
-import { PLUGIN_REGISTRY } from '../../core/src/kernel/tokens.js';
+import { PLUGIN_REGISTRY } from '../../core/src/plugin-host/registry.js';
 import { goferForExtensions, taskOutput } from './extension-helpers/gofer-for-extensions.js';
 
 const IMG = 'gofer-test/busybox:latest';
@@ -17,7 +17,10 @@ const KEY = randomBytes(32).toString('hex');
 const SECRET = 'webhook-shared-secret';
 
 test('signed deliveries start runs; bad signatures, big bodies and bad JSON are refused', async () => {
-  const { gofer } = await goferForExtensions({ plugins: [webhookExtension], config: { secretKey: KEY, extensions: { webhook: { port: 0, maxBodyBytes: 2048 } } } });
+  const { gofer, container } = await goferForExtensions({
+    plugins: [webhookExtension],
+    config: { secretKey: KEY, extensions: { webhook: { port: 0, maxBodyBytes: 2048 } } },
+  });
   try {
     await gofer.pipelines.register(new Pipeline('hooked', 'Hooked').tasks(new Task('show', IMG).command('sh', '-c', 'echo "ref=$REF event=$EVENT"')).build());
     await gofer.secrets.put({ pipelineId: 'hooked' }, 'HOOK_SECRET', SECRET);
@@ -29,12 +32,13 @@ test('signed deliveries start runs; bad signatures, big bodies and bad JSON are 
     });
     assert.is(sub.status, 'active');
     assert.is(sub.settings.secret, 'pipeline_secret{{HOOK_SECRET}}', 'the stored settings keep the reference, not the value');
-    const webhook = gofer.container.resolve(PLUGIN_REGISTRY).extension('webhook')!.instance as WebhookExtension;
+    const webhook = container.resolve(PLUGIN_REGISTRY).extension('webhook')!.instance as WebhookExtension;
     const url = webhook.urlFor(sub.subscriptionId)!;
     assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/hooks\/sub_/);
 
     const body = JSON.stringify({ ref: 'refs/heads/main' });
-    const post = (payload: string, headers: Record<string, string>) => fetch(url, { method: 'POST', body: payload, headers: { 'content-type': 'application/json', ...headers } });
+    const post = (payload: string, headers: Record<string, string>) =>
+      fetch(url, { method: 'POST', body: payload, headers: { 'content-type': 'application/json', ...headers } });
 
     const ok = await post(body, { 'x-hub-signature-256': signBody(SECRET, body), 'x-github-event': 'push', 'x-github-delivery': 'guid-1' });
     assert.is(ok.status, 202);
@@ -77,7 +81,12 @@ test('a subscription whose secret does not exist is stored with status error nam
   const { gofer } = await goferForExtensions({ plugins: [webhookExtension], config: { secretKey: KEY, extensions: { webhook: { port: 0 } } } });
   try {
     await gofer.pipelines.register(new Pipeline('nosecret', 'No secret').tasks(new Task('noop', IMG).command('true')).build());
-    const sub = await gofer.subscriptions.create({ pipelineId: 'nosecret', extension: 'webhook', label: 'gh', settings: { secret: 'global_secret{{MISSING_KEY}}' } });
+    const sub = await gofer.subscriptions.create({
+      pipelineId: 'nosecret',
+      extension: 'webhook',
+      label: 'gh',
+      settings: { secret: 'global_secret{{MISSING_KEY}}' },
+    });
     assert.is(sub.status, 'error');
     assert.match(sub.statusReason!, /global_secret\{\{MISSING_KEY\}\}, which does not exist/);
   } finally {

@@ -22,12 +22,23 @@ const pluginSrc = join(hostApp, 'local-plugins', 'gofer-scheduler-echo');
 // A scheduler plugin as a third party would publish it: plain JS, a manifest, a peer on the core.
 function writePlugin(): void {
   mkdirSync(pluginSrc, { recursive: true });
-  writeFileSync(join(pluginSrc, 'package.json'), JSON.stringify({
-    name: 'gofer-scheduler-echo', version: '1.2.3', type: 'module',
-    gofer: { kind: 'scheduler', name: 'echo', apiVersion: 1, entry: './index.js' },
-    peerDependencies: { '@gofer/core': '*' },
-  }, null, 2));
-  writeFileSync(join(pluginSrc, 'index.js'), `
+  writeFileSync(
+    join(pluginSrc, 'package.json'),
+    JSON.stringify(
+      {
+        name: 'gofer-scheduler-echo',
+        version: '1.2.3',
+        type: 'module',
+        gofer: { kind: 'scheduler', name: 'echo', apiVersion: 1, entry: './index.js' },
+        peerDependencies: { '@gofer/core': '*' },
+      },
+      null,
+      2,
+    ),
+  );
+  writeFileSync(
+    join(pluginSrc, 'index.js'),
+    `
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defineScheduler } from '@gofer/core/api';
@@ -52,14 +63,20 @@ export default defineScheduler({
     };
   },
 });
-`);
+`,
+  );
 }
 
 function writeHostApp(): void {
   mkdirSync(hostApp, { recursive: true });
   writeFileSync(join(hostApp, 'package.json'), JSON.stringify({ name: 'host-app', private: true, type: 'module' }, null, 2));
-  writeFileSync(join(hostApp, 'gofer.config.json'), JSON.stringify({ scheduler: 'echo', schedulers: { echo: { prefix: 'said:' } }, dataDir: './data', logLevel: 'warn' }, null, 2));
-  writeFileSync(join(hostApp, 'app.mjs'), `
+  writeFileSync(
+    join(hostApp, 'gofer.config.json'),
+    JSON.stringify({ scheduler: 'echo', schedulers: { echo: { prefix: 'said:' } }, dataDir: './data', logLevel: 'warn' }, null, 2),
+  );
+  writeFileSync(
+    join(hostApp, 'app.mjs'),
+    `
 import { createGofer } from '@gofer/core';
 const gofer = await createGofer();
 const report = { plugins: gofer.plugins.list().map(({ kind, name, status, source, packageName, version }) => ({ kind, name, status, source, packageName, version })) };
@@ -75,7 +92,8 @@ try {
 }
 await gofer.close();
 console.log(JSON.stringify(report));
-`);
+`,
+  );
 }
 
 const npm = (args: string[], cwd: string) => run('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], { cwd, timeout: 120_000 });

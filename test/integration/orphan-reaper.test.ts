@@ -10,7 +10,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createGofer, memoryLogger } from '@gofer/core';
 import { dockerAvailable, TEST_IMAGE } from '../helpers/docker.ts';
-import { waitFor } from '../helpers/wait-for.ts';
+import { waitFor } from '../helpers/wait-for.js';
 
 const work = mkdtempSync(join(tmpdir(), 'gofer-reaper-'));
 const tag = `reaper-${process.pid}`;
@@ -24,7 +24,7 @@ async function start(dataDir: string, reapOrphans = true) {
   return createGofer({
     useEnv: false,
     logger: memoryLogger('warn'),
-    config: { scheduler: 'docker', dataDir, reapOrphans, root: process.cwd(), schedulers: { docker: { networkMode: 'none', removeAfterExit: 'never' } } },
+    config: { scheduler: 'docker', dataDir, reapOrphans, removeAfterExit: 'never', root: process.cwd(), schedulers: { docker: { networkMode: 'none' } } },
   });
 }
 
@@ -34,7 +34,7 @@ async function finishedRun(gofer: Awaited<ReturnType<typeof start>>, pipelineId:
   return gofer.runs.wait(pipelineId, run.runId);
 }
 
-test('on demand: containers of finished tasks are removed (also in a live run); a running task\'s and another instance\'s are kept', async () => {
+test("on demand: containers of finished tasks are removed (also in a live run); a running task's and another instance's are kept", async () => {
   if (!(await dockerAvailable())) return;
   const mine = await start(join(work, 'a'), false);
   const other = await start(join(work, 'b'), false);
@@ -45,19 +45,25 @@ test('on demand: containers of finished tasks are removed (also in a live run); 
 
     // A live run: one task finished (its container kept by removeAfterExit never), one running.
     await mine.pipelines.register({
-      id: `${tag}-live`, name: 'live',
-      tasks: [{ id: 'quick', image: TEST_IMAGE, command: ['true'] }, { id: 'slow', image: TEST_IMAGE, command: ['sleep', '60'] }],
+      id: `${tag}-live`,
+      name: 'live',
+      tasks: [
+        { id: 'quick', image: TEST_IMAGE, command: ['true'] },
+        { id: 'slow', image: TEST_IMAGE, command: ['sleep', '60'] },
+      ],
     });
     const live = await mine.runs.start(`${tag}-live`);
-    await waitFor(async () => (await mine.tasks.get(`${tag}-live`, live.runId, 'slow')).state === 'running', 'the slow task to run', 30_000);
-    await waitFor(async () => (await mine.tasks.get(`${tag}-live`, live.runId, 'quick')).state === 'complete', 'the quick task to finish', 30_000);
+    await waitFor('the slow task to run', async () => (await mine.tasks.get(`${tag}-live`, live.runId, 'slow')).state === 'running', { timeoutMs: 30_000 });
+    await waitFor('the quick task to finish', async () => (await mine.tasks.get(`${tag}-live`, live.runId, 'quick')).state === 'complete', {
+      timeoutMs: 30_000,
+    });
 
     const result = await mine.reapOrphans();
     assert.ok(result.supported);
     assert.equal(result.removed.map((c) => `${c.labels['gofer.pipeline']}/${c.labels['gofer.task']}`).sort(), [`${tag}-done/only`, `${tag}-live/quick`]);
     assert.is(result.kept, 1);
     assert.is(containersOf(`${tag}-done`).length, 0, 'the orphan is gone from the engine');
-    assert.is(containersOf(`${tag}-live`).length, 1, "the running task keeps its container");
+    assert.is(containersOf(`${tag}-live`).length, 1, 'the running task keeps its container');
     assert.is(containersOf(`${tag}-other`).length, 1, "another instance's container is never touched");
     await mine.runs.cancel(`${tag}-live`, live.runId);
   } finally {
@@ -75,20 +81,22 @@ test('at start-up: containers of runs that finished before the restart are reape
   assert.is(containersOf(`${tag}-restart`).length, 1);
   const second = await start(dataDir, true);
   try {
-    await waitFor(() => containersOf(`${tag}-restart`).length === 0, 'the start-up reap to remove the orphan', 30_000);
+    await waitFor('the start-up reap to remove the orphan', () => containersOf(`${tag}-restart`).length === 0, { timeoutMs: 30_000 });
   } finally {
     await second.close();
   }
 });
 
 test.after(() => {
-  const ids = execFileSync('docker', ['ps', '-aq', '--filter', `label=gofer.pipeline`], { encoding: 'utf8' })
+  // One listing with each container's pipeline label: other test files' containers come and go
+  // meanwhile, so an inspect per listed id could meet one already removed (it failed on CI).
+  const rows = execFileSync('docker', ['ps', '-a', '--filter', 'label=gofer.pipeline', '--format', '{{.ID}} {{.Label "gofer.pipeline"}}'], { encoding: 'utf8' })
     .trim()
     .split('\n')
     .filter(Boolean);
-  for (const id of ids) {
-    const pipeline = execFileSync('docker', ['inspect', '-f', '{{index .Config.Labels "gofer.pipeline"}}', id], { encoding: 'utf8' }).trim();
-    if (pipeline.startsWith(tag)) execFileSync('docker', ['rm', '-f', id]);
+  for (const row of rows) {
+    const [id, pipeline = ''] = row.split(' ');
+    if (id && pipeline.startsWith(tag)) execFileSync('docker', ['rm', '-f', id]);
   }
   rmSync(work, { recursive: true, force: true });
 });

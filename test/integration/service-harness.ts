@@ -19,7 +19,8 @@ const NODE_ARGS = ['--conditions=gofer-source', '--import', 'tsx', CLI];
 
 /** True when every core source file is older than its compiled output (npm test builds first). */
 function distIsFresh(): boolean {
-  const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
+  const walk = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
   try {
     return walk(join(ROOT, 'core/src'))
       .filter((f) => f.endsWith('.ts'))
@@ -48,19 +49,25 @@ export interface RunningService {
 }
 
 /** Starts the service; resolves once it listens and a bootstrap token exists. */
-export async function startServiceProcess(opts: { env?: Record<string, string>; scheduler?: string; dataDir?: string; keepDataDir?: boolean; bootstrap?: boolean } = {}): Promise<RunningService> {
+export async function startServiceProcess(
+  opts: { env?: Record<string, string>; scheduler?: string; dataDir?: string; keepDataDir?: boolean; bootstrap?: boolean } = {},
+): Promise<RunningService> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'gofer-svc-test-'));
-  const child = spawn(process.execPath, [...NODE_ARGS, 'service', 'start', '--port', '0', '--bind', '127.0.0.1', '--data-dir', dataDir, '--scheduler', opts.scheduler ?? 'process'], {
-    cwd: ROOT,
-    env: { ...process.env, GOFER_CONFIG: '', GOFER_LOG_LEVEL: 'info', GOFER_SECRET_KEY: SECRET_KEY, ...opts.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...NODE_ARGS, 'service', 'start', '--port', '0', '--bind', '127.0.0.1', '--data-dir', dataDir, '--scheduler', opts.scheduler ?? 'process'],
+    {
+      cwd: ROOT,
+      env: { ...process.env, GOFER_CONFIG: '', GOFER_LOG_LEVEL: 'info', GOFER_SECRET_KEY: SECRET_KEY, ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stdout = '';
   let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += d));
+  child.stderr.on('data', (d) => (stderr += d));
   const listening = new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`service did not start within 30 s:\n${stderr}`)), 30_000);
-    child.stdout!.on('data', (d) => {
+    child.stdout.on('data', (d) => {
       stdout += d;
       const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
       if (m) {
@@ -147,7 +154,8 @@ export function api(url: string, token?: string) {
   return async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
     const init: RequestInit = { method, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers } };
     if (body instanceof Uint8Array) {
-      init.body = body;
+      // A copy on its own ArrayBuffer: what fetch's body types accept under both Node's and the DOM's lib.
+      init.body = new Uint8Array(body);
       (init.headers as Record<string, string>)['content-type'] = 'application/octet-stream';
     } else if (body !== undefined) {
       init.body = JSON.stringify(body);
@@ -165,19 +173,11 @@ export function api(url: string, token?: string) {
   };
 }
 
-/** Polls `check` until it returns a truthy value or the deadline passes. */
-export async function until<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 /** A small pipeline config for tests. */
-export function pipelineConfig(id: string, tasks: Array<{ id: string; command: string[]; dependsOn?: Record<string, 'any' | 'success' | 'failure'>; injectApiToken?: boolean }>) {
+export function pipelineConfig(
+  id: string,
+  tasks: Array<{ id: string; command: string[]; dependsOn?: Record<string, 'any' | 'success' | 'failure'>; injectApiToken?: boolean }>,
+) {
   return { id, name: `test ${id}`, tasks: tasks.map((t) => ({ image: 'gofer-test/busybox:latest', ...t })) };
 }
 

@@ -7,11 +7,17 @@ import SwaggerParser from '@apidevtools/swagger-parser';
 import { Ajv } from 'ajv';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { api, pipelineConfig, startServiceProcess, until, type RunningService } from './service-harness.js';
+import { api, pipelineConfig, startServiceProcess, type RunningService } from './service-harness.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 let svc: RunningService;
 let m: ReturnType<typeof api>;
-type Doc = { paths: Record<string, Record<string, { operationId: string; requestBody?: unknown; responses: Record<string, { content?: Record<string, { schema?: object }> }> }>> };
+type Doc = {
+  paths: Record<
+    string,
+    Record<string, { operationId: string; requestBody?: unknown; responses: Record<string, { content?: Record<string, { schema?: object }> }> }>
+  >;
+};
 let doc: Doc;
 
 test.before(async () => {
@@ -43,10 +49,20 @@ test('every documented operation answers with a documented status and body', asy
   const cfg = pipelineConfig('api-pipe', [{ id: 'greet', command: ['sh', '-c', 'echo hello'] }]);
   assert.is((await m('POST', '/api/pipelines', { config: cfg })).status, 201);
   const run = (await m('POST', '/api/pipelines/api-pipe/runs', { variables: { A: '1' } })).json as { runId: number };
-  await until('the fixture run to complete', async () => (await m('GET', `/api/pipelines/api-pipe/runs/${run.runId}`)).json.state === 'complete');
+  await waitFor('the fixture run to complete', async () => (await m('GET', `/api/pipelines/api-pipe/runs/${run.runId}`)).json.state === 'complete');
   const extra = (await m('POST', '/api/tokens', { kind: 'client', namespaces: ['default'] })).json as { token: { tokenId: string } };
 
-  const params: Record<string, string> = { pipelineId: 'api-pipe', runId: String(run.runId), taskId: 'greet', version: '1', key: 'k1', tokenId: extra.token.tokenId, namespaceId: 'spare', name: 'interval', subscriptionId: 'later' };
+  const params: Record<string, string> = {
+    pipelineId: 'api-pipe',
+    runId: String(run.runId),
+    taskId: 'greet',
+    version: '1',
+    key: 'k1',
+    tokenId: extra.token.tokenId,
+    namespaceId: 'spare',
+    name: 'interval',
+    subscriptionId: 'later',
+  };
   const bodies: Record<string, unknown> = {
     registerPipeline: { config: cfg },
     deployPipeline: { version: 1 },
@@ -63,7 +79,20 @@ test('every documented operation answers with a documented status and body', asy
   const deref = (await SwaggerParser.dereference(structuredClone(doc) as never)) as unknown as Doc;
   const ajv = new Ajv({ strict: false, allErrors: true });
   // Writes first, then reads, then deletes (the pipeline last), so each finds what it needs.
-  const order = (method: string, id: string) => (id === 'deletePipeline' ? 4 : id === 'disablePipeline' ? 1.5 : id === 'enablePipeline' ? 1.6 : method === 'delete' ? 3 : method === 'get' ? 2 : method === 'put' || id.startsWith('create') || id === 'registerPipeline' ? 0 : 1);
+  const order = (method: string, id: string) =>
+    id === 'deletePipeline'
+      ? 4
+      : id === 'disablePipeline'
+        ? 1.5
+        : id === 'enablePipeline'
+          ? 1.6
+          : method === 'delete'
+            ? 3
+            : method === 'get'
+              ? 2
+              : method === 'put' || id.startsWith('create') || id === 'registerPipeline'
+                ? 0
+                : 1;
   const ops = Object.entries(deref.paths).flatMap(([path, ms]) => Object.entries(ms).map(([method, op]) => ({ path, method, op })));
   ops.sort((a, b) => order(a.method, a.op.operationId) - order(b.method, b.op.operationId));
 
@@ -74,12 +103,12 @@ test('every documented operation answers with a documented status and body', asy
       if (subs[0]) params.subscriptionId = subs[0].subscriptionId;
     }
     const url = path.replace(/\{(\w+)\}/g, (_, p: string) => encodeURIComponent(params[p] ?? 'x'));
-    const res = await m(method.toUpperCase(), url, op.requestBody ? bodies[op.operationId] ?? {} : undefined);
+    const res = await m(method.toUpperCase(), url, op.requestBody ? (bodies[op.operationId] ?? {}) : undefined);
     const label = `${op.operationId} (${method.toUpperCase()} ${url}) -> ${res.status} ${res.text.slice(0, 300)}`;
     assert.ok(res.status < 500, label);
     const spec = op.responses[String(res.status)];
     assert.ok(spec, `undocumented status: ${label}`);
-    const schema = spec!.content?.['application/json']?.schema;
+    const schema = spec.content?.['application/json']?.schema;
     if (res.status < 300 && schema && res.headers.get('content-type')?.startsWith('application/json')) {
       const validate = ajv.compile(schema);
       assert.ok(validate(res.json), `${label}\n${ajv.errorsText(validate.errors)}`);
@@ -88,7 +117,18 @@ test('every documented operation answers with a documented status and body', asy
     seen.push(`${op.operationId}:${res.status}`);
   }
   // The happy paths really ran (not just documented error answers).
-  for (const expected of ['registerPipeline:201', 'startRun:201', 'getTask:200', 'getTaskLogs:200', 'putPipelineSecret:204', 'getPipelineObject:200', 'createToken:201', 'deletePipeline:204', 'listEvents:200', 'listPlugins:200']) {
+  for (const expected of [
+    'registerPipeline:201',
+    'startRun:201',
+    'getTask:200',
+    'getTaskLogs:200',
+    'putPipelineSecret:204',
+    'getPipelineObject:200',
+    'createToken:201',
+    'deletePipeline:204',
+    'listEvents:200',
+    'listPlugins:200',
+  ]) {
     assert.ok(seen.includes(expected), `expected ${expected} in ${seen.join(' ')}`);
   }
 });

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { api, pipelineConfig, startServiceProcess, until, waitForFileSh } from './service-harness.js';
+import { api, pipelineConfig, startServiceProcess, waitForFileSh } from './service-harness.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'gofer-svc-restart-'));
 
@@ -26,7 +27,7 @@ test('SIGTERM keeps the run; the next start resumes it', async () => {
   ]);
   assert.is((await m1('POST', '/api/pipelines', { config })).status, 201);
   const run = (await m1('POST', '/api/pipelines/restart-me/runs', {})).json as { runId: number };
-  await until('the waiter to run', async () => (await m1('GET', `/api/pipelines/restart-me/runs/${run.runId}/tasks/waiter`)).json?.state === 'running');
+  await waitFor('the waiter to run', async () => (await m1('GET', `/api/pipelines/restart-me/runs/${run.runId}/tasks/waiter`)).json?.state === 'running');
   assert.is(await first.stop(), 0, `graceful exit\n${first.logs()}`);
   assert.ok(existsSync(join(dataDir, 'gofer.db')));
 
@@ -46,7 +47,7 @@ test('SIGTERM keeps the run; the next start resumes it', async () => {
     assert.is((await api(second.url)('POST', '/api/tokens/bootstrap')).status, 409, 'no second bootstrap');
     assert.not.equal((await m2('GET', `/api/pipelines/restart-me/runs/${run.runId}`)).json.state, 'complete');
     writeFileSync(go, '');
-    const done = await until('the resumed run to complete', async () => {
+    const done = await waitFor('the resumed run to complete', async () => {
       const r = (await m2('GET', `/api/pipelines/restart-me/runs/${run.runId}`)).json;
       return r.state === 'complete' && r;
     });

@@ -17,14 +17,14 @@ const seed = testSeed();
 console.log(`seed ${seed} (replay: GOFER_TEST_SEED=${seed})`);
 const REJECT_CODES = new Set(['ERR_PIPELINE_INVALID', 'ERR_INVALID_ARGUMENT']);
 
-/** The JSON paths an error names: `details.problems` (objects with `path`, or "path: message" strings) or `details.path`. */
+/** The JSON paths an error names: `details.problems` (`{ path, message }` objects, the one shape) or `details.path`. */
 export function jsonPaths(details: unknown): string[] {
   const d = (details ?? {}) as { problems?: unknown[]; path?: unknown };
   const out: string[] = [];
   if (typeof d.path === 'string') out.push(d.path);
   for (const p of d.problems ?? []) {
-    if (typeof p === 'string') out.push(p.split(':')[0]!);
-    else if (p && typeof p === 'object' && typeof (p as { path?: unknown }).path === 'string') out.push((p as { path: string }).path);
+    const { path, message } = (p ?? {}) as { path?: unknown; message?: unknown };
+    if (typeof path === 'string' && typeof message === 'string') out.push(path);
   }
   return out.filter((p) => p.length > 0 && (p.startsWith('/') || p.startsWith('body')));
 }
@@ -43,14 +43,17 @@ test('10,000 mutated configs through the SDK: each accepted or rejected with a c
         accepted++;
       } catch (err) {
         rejected++;
-        if (!isGoferError(err) || !REJECT_CODES.has(err.code)) bad.push(`#${i} (${name}): ${isGoferError(err) ? err.code : 'uncoded'} ${String((err as Error)?.message ?? err).slice(0, 300)}`);
+        if (!isGoferError(err) || !REJECT_CODES.has(err.code))
+          bad.push(`#${i} (${name}): ${isGoferError(err) ? err.code : 'uncoded'} ${String((err as Error)?.message ?? err).slice(0, 300)}`);
         else if (jsonPaths(err.details).length === 0) bad.push(`#${i} (${name}): ${err.code} without a JSON path: ${err.message.slice(0, 300)}`);
       }
     }
   } finally {
     await gofer.close();
   }
-  figure(`bad pipeline configs (SDK): ${COUNT} generated (seed ${seed}), ${rejected} rejected with a coded error and a JSON path, ${accepted} valid, ${bad.length} bad answers`);
+  figure(
+    `bad pipeline configs (SDK): ${COUNT} generated (seed ${seed}), ${rejected} rejected with a coded error and a JSON path, ${accepted} valid, ${bad.length} bad answers`,
+  );
   assert.equal(bad.slice(0, 20), [], `seed ${seed}`);
 });
 
@@ -72,7 +75,8 @@ test('10,000 mutated configs through the HTTP API: no 500, every rejection 400 w
         if (res.status === 201) continue;
         const error = res.json?.error as { code?: string; details?: unknown } | undefined;
         if (res.status >= 500 || !error?.code) bad.push(`#${i} (${name}): ${res.status} ${res.text.slice(0, 300)}`);
-        else if (res.status === 400 && (!REJECT_CODES.has(error.code) || jsonPaths(error.details).length === 0)) bad.push(`#${i} (${name}): 400 ${error.code} without a JSON path: ${res.text.slice(0, 300)}`);
+        else if (res.status === 400 && (!REJECT_CODES.has(error.code) || jsonPaths(error.details).length === 0))
+          bad.push(`#${i} (${name}): 400 ${error.code} without a JSON path: ${res.text.slice(0, 300)}`);
       }
     };
     await Promise.all(Array.from({ length: 6 }, worker));
@@ -82,7 +86,10 @@ test('10,000 mutated configs through the HTTP API: no 500, every rejection 400 w
   } finally {
     await svc.stop();
   }
-  const summary = [...counts].sort(([a], [b]) => a - b).map(([s, n]) => `${n}x${s}`).join(', ');
+  const summary = [...counts]
+    .sort(([a], [b]) => a - b)
+    .map(([s, n]) => `${n}x${s}`)
+    .join(', ');
   figure(`bad pipeline configs (HTTP): ${COUNT} generated (seed ${seed}): ${summary}; ${bad.length} bad answers (500s or uncoded)`);
   assert.equal(bad.slice(0, 20), [], `seed ${seed}`);
 });

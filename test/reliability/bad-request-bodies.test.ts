@@ -7,9 +7,10 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createGofer, memoryLogger, Pipeline, Task } from '@gofer/core';
+import { memoryLogger, Pipeline, Task } from '@gofer/core';
 import webhookExtension, { type WebhookExtension } from '@gofer/extension-webhook';
-import { PLUGIN_REGISTRY } from '../../core/src/kernel/tokens.js';
+import { startGofer } from '../../core/src/composition/start-gofer.js';
+import { PLUGIN_REGISTRY } from '../../core/src/plugin-host/registry.js';
 import { FakeScheduler } from '../helpers/fake-scheduler.js';
 import { api, pipelineConfig, startServiceProcess } from '../integration/service-harness.js';
 import { Draw } from './input-fuzzer.js';
@@ -32,7 +33,17 @@ const VALID: Record<string, unknown> = {
   putPipelineSecret: { value: 'v' },
   createSubscription: { extension: 'interval', label: 'fz', settings: { every: '1h' } },
 };
-const PARAMS: Record<string, string> = { pipelineId: 'fuzzp', runId: '1', taskId: 'only', version: '1', key: 'k1', tokenId: 'none', namespaceId: 'fuzz-ns', subscriptionId: 'none', name: 'interval' };
+const PARAMS: Record<string, string> = {
+  pipelineId: 'fuzzp',
+  runId: '1',
+  taskId: 'only',
+  version: '1',
+  key: 'k1',
+  tokenId: 'none',
+  namespaceId: 'fuzz-ns',
+  subscriptionId: 'none',
+  name: 'interval',
+};
 
 function mutate(d: Draw, valid: unknown): unknown {
   if (d.chance(0.3)) return d.value(4);
@@ -56,7 +67,9 @@ test('every route with a body: mutated bodies, malformed JSON and odd path param
   try {
     const m = api(svc.url, svc.token);
     assert.is((await m('POST', '/api/pipelines', { config: pipelineConfig('fuzzp', [{ id: 'only', command: ['true'] }]) })).status, 201);
-    const doc = (await m('GET', '/api/openapi.json')).json as { paths: Record<string, Record<string, { operationId: string; requestBody?: { content: Record<string, unknown> } }>> };
+    const doc = (await m('GET', '/api/openapi.json')).json as {
+      paths: Record<string, Record<string, { operationId: string; requestBody?: { content: Record<string, unknown> } }>>;
+    };
     const check = (what: string, res: { status: number; json: { error?: { code?: string } } | undefined; text: string }) => {
       sent++;
       statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
@@ -69,8 +82,13 @@ test('every route with a body: mutated bodies, malformed JSON and odd path param
         // Odd path parameters on every route (unicode, traversal, huge, control characters).
         if (template.includes('{')) {
           for (let i = 0; i < 10; i++) {
-            const odd = template.replace(/\{(\w+)\}/g, () => encodeURIComponent((d.chance(0.1) ? 'y'.repeat(5000) : d.nastyString() || '%').replace(LONE_SURROGATE, '\ufffd')));
-            check(`${method} ${odd.slice(0, 80)}`, await m(method.toUpperCase(), odd, method === 'get' || method === 'delete' ? undefined : VALID[op.operationId] ?? {}));
+            const odd = template.replace(/\{(\w+)\}/g, () =>
+              encodeURIComponent((d.chance(0.1) ? 'y'.repeat(5000) : d.nastyString() || '%').replace(LONE_SURROGATE, '\ufffd')),
+            );
+            check(
+              `${method} ${odd.slice(0, 80)}`,
+              await m(method.toUpperCase(), odd, method === 'get' || method === 'delete' ? undefined : (VALID[op.operationId] ?? {})),
+            );
           }
         }
         if (!op.requestBody || !('application/json' in op.requestBody.content)) continue;
@@ -91,7 +109,10 @@ test('every route with a body: mutated bodies, malformed JSON and odd path param
   } finally {
     await svc.stop();
   }
-  const summary = [...statuses].sort(([a], [b]) => a - b).map(([s, n]) => `${n}x${s}`).join(', ');
+  const summary = [...statuses]
+    .sort(([a], [b]) => a - b)
+    .map(([s, n]) => `${n}x${s}`)
+    .join(', ');
   figure(`bad request bodies (HTTP): ${sent} requests over every route (seed ${seed}): ${summary}; ${bad.length} 500s or uncoded errors`);
   assert.equal(bad.slice(0, 20), [], `seed ${seed}`);
 });
@@ -111,7 +132,7 @@ async function rawPost(url: string, token: string, method: string, path: string,
 test('webhook payloads: garbage, huge, deep, unicode, bad signatures: no 500, every refusal coded, the core keeps starting runs', async () => {
   const scheduler = new FakeScheduler();
   const key = randomBytes(32).toString('hex');
-  const gofer = await createGofer({
+  const { gofer, container } = await startGofer({
     useEnv: false,
     logger: memoryLogger('error'),
     plugins: [scheduler.definition(), webhookExtension],
@@ -124,10 +145,12 @@ test('webhook payloads: garbage, huge, deep, unicode, bad signatures: no 500, ev
     await gofer.pipelines.register(new Pipeline('hookfuzz', 'webhook fuzz').tasks(new Task('show', 'img').command('true')).build());
     const secret = 'fuzz-secret';
     const sub = await gofer.subscriptions.create({
-      pipelineId: 'hookfuzz', extension: 'webhook', label: 'fz',
+      pipelineId: 'hookfuzz',
+      extension: 'webhook',
+      label: 'fz',
       settings: { secret, 'variable.REF': 'body:/ref', 'variable.DEEP': 'body:/a/b/0/c', 'variable.ALL': 'body:', 'variable.EVT': 'header:X-GitHub-Event' },
     });
-    const webhook = gofer.container.resolve(PLUGIN_REGISTRY).extension('webhook')!.instance as WebhookExtension;
+    const webhook = container.resolve(PLUGIN_REGISTRY).extension('webhook')!.instance as WebhookExtension;
     const url = webhook.urlFor(sub.subscriptionId)!;
     for (let i = 0; i < WEBHOOK_COUNT; i++) {
       const roll = d.int(0, 9);
@@ -137,8 +160,14 @@ test('webhook payloads: garbage, huge, deep, unicode, bad signatures: no 500, ev
       else if (roll === 2) body = `{"ref":${JSON.stringify(d.hugeString())}}`;
       else if (roll === 3) body = randomBytes(d.int(1, 2000)).toString('latin1');
       else body = JSON.stringify({ ref: d.value(2), a: { b: [{ c: d.value(2) }] }, extra: d.value(3) });
-      const signature = d.chance(0.8) ? `sha256=${createHmac('sha256', secret).update(body).digest('hex')}` : d.pick(['', 'sha256=', 'sha256=zz', 'md5=1', d.nastyString().replace(/[^\x20-\x7e]/g, '')]);
-      const headers: Record<string, string> = { 'content-type': d.pick(['application/json', 'text/plain', 'application/x-www-form-urlencoded']), 'x-github-delivery': `d-${i}`, 'x-github-event': d.pick(['push', 'ping', '', 'x'.repeat(2000)]) };
+      const signature = d.chance(0.8)
+        ? `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`
+        : d.pick(['', 'sha256=', 'sha256=zz', 'md5=1', d.nastyString().replace(/[^\x20-\x7e]/g, '')]);
+      const headers: Record<string, string> = {
+        'content-type': d.pick(['application/json', 'text/plain', 'application/x-www-form-urlencoded']),
+        'x-github-delivery': `d-${i}`,
+        'x-github-event': d.pick(['push', 'ping', '', 'x'.repeat(2000)]),
+      };
       if (signature) headers['x-hub-signature-256'] = signature;
       const method = d.chance(0.05) ? d.pick(['GET', 'PUT', 'DELETE']) : 'POST';
       const target = d.chance(0.05) ? `${url}${encodeURIComponent(d.nastyString().replace(LONE_SURROGATE, '\ufffd'))}` : url;
@@ -155,12 +184,19 @@ test('webhook payloads: garbage, huge, deep, unicode, bad signatures: no 500, ev
     }
     // The core still starts runs from a good delivery.
     const good = JSON.stringify({ ref: 'refs/heads/main' });
-    const ok = await fetch(url, { method: 'POST', body: good, headers: { 'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(good).digest('hex')}`, 'x-github-delivery': 'final' } });
+    const ok = await fetch(url, {
+      method: 'POST',
+      body: good,
+      headers: { 'x-hub-signature-256': `sha256=${createHmac('sha256', secret).update(good).digest('hex')}`, 'x-github-delivery': 'final' },
+    });
     assert.is(ok.status, 202, await ok.text());
   } finally {
     await gofer.close();
   }
-  const summary = [...statuses].sort(([a], [b]) => a - b).map(([s, n]) => `${n}x${s}`).join(', ');
+  const summary = [...statuses]
+    .sort(([a], [b]) => a - b)
+    .map(([s, n]) => `${n}x${s}`)
+    .join(', ');
   figure(`bad webhook payloads: ${WEBHOOK_COUNT} deliveries (seed ${seed}): ${summary}; ${bad.length} 500s or uncoded errors`);
   assert.equal(bad.slice(0, 20), [], `seed ${seed}`);
 });

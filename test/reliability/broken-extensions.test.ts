@@ -32,8 +32,12 @@ test('crash loop, garbage and silence: the host stays up, serves the healthy ext
     // its 10 s answer time limit).
     const healthy = await gofer.subscriptions.create({ pipelineId: 'healthy', extension: 'healthy-ticker', label: 'main' });
     assert.is(healthy.status, 'active');
-    const silent = gofer.subscriptions.create({ pipelineId: 'silenced', extension: 'never-answers', label: 'main' }).catch((e: { code?: string; message: string }) => e);
-    const garbagePending = gofer.subscriptions.create({ pipelineId: 'garbaged', extension: 'garbage', label: 'main' }).catch((e: { code?: string; message: string }) => e);
+    const silent = gofer.subscriptions
+      .create({ pipelineId: 'silenced', extension: 'never-answers', label: 'main' })
+      .catch((e: { code?: string; message: string }) => e);
+    const garbagePending = gofer.subscriptions
+      .create({ pipelineId: 'garbaged', extension: 'garbage', label: 'main' })
+      .catch((e: { code?: string; message: string }) => e);
 
     // Sample the crash loop's restart count over time.
     const samples: Array<{ atMs: number; restarts: number }> = [];
@@ -53,7 +57,10 @@ test('crash loop, garbage and silence: the host stays up, serves the healthy ext
     // The host kept serving the healthy extension throughout, and its runs completed.
     assert.ok(healthyRuns.length >= 20, `the healthy ticker's runs kept starting (${healthyRuns.length})`);
     const done = await Promise.all(healthyRuns.slice(-5).map((r) => gofer.runs.wait('healthy', r.runId)));
-    assert.ok(done.every((r) => r.status === 'successful'), 'its runs succeed');
+    assert.ok(
+      done.every((r) => r.status === 'successful'),
+      'its runs succeed',
+    );
     // Garbage started nothing, broke nothing.
     assert.is(garbageRuns.length, 0, 'garbage lines started no run');
     assert.is(state.garbage, 'running', 'garbage on stdout is ignored, not a reason to kill the process');
@@ -71,14 +78,18 @@ test('crash loop, garbage and silence: the host stays up, serves the healthy ext
     const [, mid, late] = samples;
     assert.ok(late!.restarts - mid!.restarts <= mid!.restarts + 1, `restarts grow sub-linearly: ${JSON.stringify(samples)}`);
     assert.ok(late!.restarts <= 10, `backed off: ${late!.restarts} restarts in 12 s`);
-    const ignored = logger.entries.filter((e) => /ignored|not JSON|dropped|invalid|unknown/i.test(e.message) && JSON.stringify(e.fields).includes('garbage')).length;
+    const ignored = logger.entries.filter(
+      (e) => /ignored|not JSON|dropped|invalid|unknown/i.test(e.message) && JSON.stringify(e.fields).includes('garbage'),
+    ).length;
 
     const closeStart = Date.now();
     await gofer.close();
     closed = true;
     const closeMs = Date.now() - closeStart;
     assert.ok(closeMs < 15_000, `close finished (${closeMs} ms; the silent one needs SIGKILL)`);
-    figure(`broken extensions: crash loop restarted ${samples.map((s) => `${s.restarts} by ${s.atMs / 1000}s`).join(', ')} (delays ${delays.join('/')} ms), garbage: ${ignored} bad lines logged and ignored, 0 runs; never-answers: subscribe failed (${silentStatus.slice(0, 60)}); healthy ticker: ${healthyRuns.length} runs meanwhile; close ${closeMs} ms`);
+    figure(
+      `broken extensions: crash loop restarted ${samples.map((s) => `${s.restarts} by ${s.atMs / 1000}s`).join(', ')} (delays ${delays.join('/')} ms), garbage: ${ignored} bad lines logged and ignored, 0 runs; never-answers: subscribe failed (${silentStatus.slice(0, 60)}); healthy ticker: ${healthyRuns.length} runs meanwhile; close ${closeMs} ms`,
+    );
   } finally {
     if (!closed) await gofer.close();
   }

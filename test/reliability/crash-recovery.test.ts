@@ -17,8 +17,9 @@ import { dirname } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { dockerAvailable, TEST_IMAGE } from '../helpers/docker.js';
-import { api, startServiceProcess, until, type RunningService } from '../integration/service-harness.js';
+import { api, startServiceProcess, type RunningService } from '../integration/service-harness.js';
 import { containerExit, containersWithLabel, delay, dockerServiceConfig, figure, prng, removeContainersWithLabel, testSeed } from './reliability-helpers.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const TRIALS = Number(process.env.GOFER_CRASH_TRIALS ?? 20);
 type RemovePolicy = 'never' | 'always';
@@ -62,7 +63,7 @@ test('20 SIGKILLs of the service mid-run: every run completes as its containers 
   if (!(await dockerAvailable())) return;
   // First half: containers are kept (removeAfterExit "never"), so each task's one container and
   // its exit code can be checked. Second half: the default "always": Gofer must remove them all.
-  const envFor = (policy: RemovePolicy) => ({ GOFER_CONFIG: dockerServiceConfig({}, { removeAfterExit: policy }), GOFER_LOG_LEVEL: 'warn' });
+  const envFor = (policy: RemovePolicy) => ({ GOFER_CONFIG: dockerServiceConfig({ removeAfterExit: policy }), GOFER_LOG_LEVEL: 'warn' });
   const envs = { never: envFor('never'), always: envFor('always') };
   const policyOf = (trial: number): RemovePolicy => (trial <= TRIALS / 2 ? 'never' : 'always');
   let policy = policyOf(1);
@@ -78,7 +79,9 @@ test('20 SIGKILLs of the service mid-run: every run completes as its containers 
   let reaped = 0;
   try {
     const m = () => api(svc.url, token);
-    const reg = await m()('POST', '/api/pipelines', { config: { id: pipelineId, name: 'crash trials', tasks: TASKS.map((t) => ({ image: TEST_IMAGE, ...t })) } });
+    const reg = await m()('POST', '/api/pipelines', {
+      config: { id: pipelineId, name: 'crash trials', tasks: TASKS.map((t) => ({ image: TEST_IMAGE, ...t })) },
+    });
     assert.is(reg.status, 201, reg.text);
 
     for (let trial = 1; trial <= TRIALS; trial++) {
@@ -118,14 +121,25 @@ test('20 SIGKILLs of the service mid-run: every run completes as its containers 
       const c = m();
       const settleStart = Date.now();
       for (const { runId, bExit } of runs) {
-        const run = await until(`trial ${trial}: run ${runId} to complete after the restart`, async () => {
-          const r = await c('GET', `/api/pipelines/${pipelineId}/runs/${runId}`);
-          return r.json?.state === 'complete' ? r.json : undefined;
-        }, 60_000);
+        const run = await waitFor(
+          `trial ${trial}: run ${runId} to complete after the restart`,
+          async () => {
+            const r = await c('GET', `/api/pipelines/${pipelineId}/runs/${runId}`);
+            return r.json?.state === 'complete' ? r.json : undefined;
+          },
+          { timeoutMs: 60_000 },
+        );
         const want = expected(runId, bExit);
         const wantRun = bExit === 0 ? 'successful' : 'failed';
-        if (run.status !== wantRun) problems.push(`trial ${trial} run ${runId}: status ${run.status}, expected ${wantRun} (${JSON.stringify(run.statusReason)})`);
-        const tasks = (await c('GET', `/api/pipelines/${pipelineId}/runs/${runId}/tasks`)).json.items as Array<{ taskId: string; status: string; exitCode?: number; schedulerId?: string; statusReason?: unknown }>;
+        if (run.status !== wantRun)
+          problems.push(`trial ${trial} run ${runId}: status ${run.status}, expected ${wantRun} (${JSON.stringify(run.statusReason)})`);
+        const tasks = (await c('GET', `/api/pipelines/${pipelineId}/runs/${runId}/tasks`)).json.items as Array<{
+          taskId: string;
+          status: string;
+          exitCode?: number;
+          schedulerId?: string;
+          statusReason?: unknown;
+        }>;
         const containers = containersWithLabel('gofer.run', String(runId)).filter((x) => x.labels['gofer.pipeline'] === pipelineId);
         for (const task of tasks) {
           const w = want[task.taskId]!;
@@ -134,7 +148,10 @@ test('20 SIGKILLs of the service mid-run: every run completes as its containers 
           if (w.exitCode !== undefined && task.exitCode !== w.exitCode) problems.push(`${where}: exit code ${task.exitCode}, expected ${w.exitCode}`);
           const mine = containers.filter((x) => x.labels['gofer.task'] === task.taskId);
           const log = (await c('GET', `/api/pipelines/${pipelineId}/runs/${runId}/tasks/${task.taskId}/logs`)).text;
-          if (log !== (w.log ?? '')) problems.push(`${where}: log ${JSON.stringify(log.slice(0, 200))} (${log.length} chars), expected ${JSON.stringify((w.log ?? '').slice(0, 200))} (${(w.log ?? '').length} chars)`);
+          if (log !== (w.log ?? ''))
+            problems.push(
+              `${where}: log ${JSON.stringify(log.slice(0, 200))} (${log.length} chars), expected ${JSON.stringify((w.log ?? '').slice(0, 200))} (${(w.log ?? '').length} chars)`,
+            );
           if (policy === 'always') continue; // containers are checked below: none may remain
           if (w.log === undefined) {
             if (mine.length > 0) problems.push(`${where}: skipped, yet ${mine.length} container(s) exist`);
@@ -159,23 +176,37 @@ test('20 SIGKILLs of the service mid-run: every run completes as its containers 
       }
       for (const runId of cancelledRuns) {
         cancels++;
-        const run = await until(`trial ${trial}: cancelled run ${runId} to complete`, async () => {
-          const r = await c('GET', `/api/pipelines/${pipelineId}/runs/${runId}`);
-          return r.json?.state === 'complete' ? r.json : undefined;
-        }, 60_000);
+        const run = await waitFor(
+          `trial ${trial}: cancelled run ${runId} to complete`,
+          async () => {
+            const r = await c('GET', `/api/pipelines/${pipelineId}/runs/${runId}`);
+            return r.json?.state === 'complete' ? r.json : undefined;
+          },
+          { timeoutMs: 60_000 },
+        );
         if (run.status !== 'cancelled') problems.push(`trial ${trial} run ${runId}: status ${run.status} after a cancel, expected cancelled`);
-        const tasks = (await c('GET', `/api/pipelines/${pipelineId}/runs/${runId}/tasks`)).json.items as Array<{ taskId: string; state: string; status: string }>;
-        for (const t of tasks) if (t.state !== 'complete' || !['cancelled', 'skipped', 'successful'].includes(t.status)) problems.push(`trial ${trial} cancelled run ${runId} task ${t.taskId}: ${t.state}/${t.status}`);
+        const tasks = (await c('GET', `/api/pipelines/${pipelineId}/runs/${runId}/tasks`)).json.items as Array<{
+          taskId: string;
+          state: string;
+          status: string;
+        }>;
+        for (const t of tasks)
+          if (t.state !== 'complete' || !['cancelled', 'skipped', 'successful'].includes(t.status))
+            problems.push(`trial ${trial} cancelled run ${runId} task ${t.taskId}: ${t.state}/${t.status}`);
         const running = containersWithLabel('gofer.run', String(runId)).filter((x) => x.labels['gofer.pipeline'] === pipelineId && x.state === 'running');
         orphans += running.length;
         for (const ctr of running) problems.push(`trial ${trial} cancelled run ${runId}: container ${ctr.name} still running`);
       }
       if (policy === 'always') {
         // Gofer removes each container once it has seen its end and its whole log.
-        const left = await until(`trial ${trial}: Gofer to remove the finished containers`, async () => {
-          const now = containersWithLabel('gofer.pipeline', pipelineId);
-          return now.length === 0 ? [] : Date.now() - settleStart > 20_000 ? now : undefined;
-        }, 30_000);
+        const left = await waitFor(
+          `trial ${trial}: Gofer to remove the finished containers`,
+          async () => {
+            const now = containersWithLabel('gofer.pipeline', pipelineId);
+            return now.length === 0 ? [] : Date.now() - settleStart > 20_000 ? now : undefined;
+          },
+          { timeoutMs: 30_000 },
+        );
         orphans += left.length;
         for (const ctr of left) problems.push(`trial ${trial}: container ${ctr.name} (${ctr.state}) left behind`);
         if (left.length > 0) removeContainersWithLabel('gofer.pipeline', pipelineId);
@@ -185,7 +216,8 @@ test('20 SIGKILLs of the service mid-run: every run completes as its containers 
       // Containers that no task record references (started by a dead core, never adopted).
       const referenced = new Set<string>();
       for (const runId of [...runs.map((r) => r.runId), ...cancelledRuns]) {
-        for (const t of (await c('GET', `/api/pipelines/${pipelineId}/runs/${runId}/tasks`)).json.items as Array<{ schedulerId?: string }>) if (t.schedulerId) referenced.add(t.schedulerId);
+        for (const t of (await c('GET', `/api/pipelines/${pipelineId}/runs/${runId}/tasks`)).json.items as Array<{ schedulerId?: string }>)
+          if (t.schedulerId) referenced.add(t.schedulerId);
       }
       for (const ctr of containersWithLabel('gofer.pipeline', pipelineId)) {
         if (!referenced.has(ctr.name) && !referenced.has(ctr.id)) {
@@ -201,7 +233,9 @@ test('20 SIGKILLs of the service mid-run: every run completes as its containers 
     const ids = listed.map((r) => r.runId).sort((x, y) => x - y);
     const lost = started.filter((s) => !ids.includes(s.runId)).length;
     const duplicated = ids.length - new Set(ids).size + Math.max(0, ids.length - started.length);
-    figure(`crash recovery: ${completedTrials}/${TRIALS} SIGKILL trials (${started.length} runs of 7 Docker tasks, ${doubleKills} killed again while recovering, ${cancels} cancelled just before the kill, seed ${seed}), ${checkedContainers} kept containers' exit codes matched (${reaped} reaped at a restart), ${lost} lost, ${duplicated} duplicated, ${orphans} orphans, ${problems.length} mismatches`);
+    figure(
+      `crash recovery: ${completedTrials}/${TRIALS} SIGKILL trials (${started.length} runs of 7 Docker tasks, ${doubleKills} killed again while recovering, ${cancels} cancelled just before the kill, seed ${seed}), ${checkedContainers} kept containers' exit codes matched (${reaped} reaped at a restart), ${lost} lost, ${duplicated} duplicated, ${orphans} orphans, ${problems.length} mismatches`,
+    );
     // The itemised problems first: they say which run, task and container went wrong.
     assert.equal(problems, [], `seed ${seed}:\n${problems.join('\n')}`);
     assert.is(lost, 0, 'no run lost');

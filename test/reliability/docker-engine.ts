@@ -7,6 +7,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, openSync, readFileSync, writeFileSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
+import { waitFor } from '../helpers/wait-for.js';
 
 const STATE_DIR = process.env.GOFER_DOCKER_STATE ?? '/tmp/gofer-docker';
 const PID_FILE = join(STATE_DIR, 'dockerd.pid');
@@ -29,7 +30,8 @@ function argvOf(pid: number): string[] {
 
 /** Finds the engine started by scripts/docker-up.sh (PID file, process alive and really dockerd). */
 export function restartableEngine(): RestartableEngine {
-  if (!existsSync(PID_FILE)) return { ok: false, reason: `no ${PID_FILE}: the engine was not started by scripts/docker-up.sh, and this test restarts only that one` };
+  if (!existsSync(PID_FILE))
+    return { ok: false, reason: `no ${PID_FILE}: the engine was not started by scripts/docker-up.sh, and this test restarts only that one` };
   const pid = Number(readFileSync(PID_FILE, 'utf8').trim());
   if (!Number.isInteger(pid) || pid <= 1 || !alive(pid)) return { ok: false, reason: `${PID_FILE} holds ${pid}, which is not a running process` };
   const argv = argvOf(pid);
@@ -47,18 +49,10 @@ export function engineAnswers(): boolean {
   }
 }
 
-async function poll(what: string, check: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 /** SIGTERM to the engine's PID, then waits for it to exit (containers are stopped by it). */
 export async function stopEngine(engine: { pid: number }): Promise<void> {
   process.kill(engine.pid, 'SIGTERM');
-  await poll(`dockerd ${engine.pid} to exit`, () => !alive(engine.pid), 60_000);
+  await waitFor(`dockerd ${engine.pid} to exit`, () => !alive(engine.pid), { timeoutMs: 60_000, intervalMs: 100 });
 }
 
 /** Starts the engine with `argv` (detached, output appended to its log), records the PID, waits until it answers. */
@@ -69,7 +63,7 @@ export async function startEngine(argv: string[]): Promise<number> {
   child.unref();
   const pid = child.pid!;
   writeFileSync(PID_FILE, `${pid}\n`);
-  await poll('the restarted engine to answer `docker version`', engineAnswers, 60_000);
+  await waitFor('the restarted engine to answer `docker version`', engineAnswers, { timeoutMs: 60_000, intervalMs: 100 });
   return pid;
 }
 
@@ -80,7 +74,7 @@ export async function restoreEngine(argv: string[]): Promise<void> {
   if (Number.isInteger(recorded) && alive(recorded)) {
     // Starting up or shutting down: give it time before starting another.
     try {
-      await poll('the engine to answer', engineAnswers, 30_000);
+      await waitFor('the engine to answer', engineAnswers, { timeoutMs: 30_000, intervalMs: 100 });
       return;
     } catch {
       if (alive(recorded)) await stopEngine({ pid: recorded });

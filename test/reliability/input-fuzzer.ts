@@ -26,9 +26,39 @@ export class Draw {
   /** Short strings that tend to break things: unicode, control characters, lone surrogates. */
   nastyString(): string {
     return this.pick([
-      '', ' ', 'a', 'ok_id', 'x'.repeat(33), 'ab', '../../etc/passwd', 'a/b', 'a~b', 'ünïcödé', '名前タスク', '🚀🚀🚀', 'مرحبا', '\u202eevil',
-      '\u0000nul', 'line\nbreak', '\t', '\ud800', '\udfff', '"quoted"', "'; DROP TABLE runs; --", '${HOME}', 'pipeline_secret{{NOPE}}',
-      'global_secret{{', '__proto__', 'constructor', 'prototype', 'toString', '-1', '1e999', 'NaN', 'null', 'true',
+      '',
+      ' ',
+      'a',
+      'ok_id',
+      'x'.repeat(33),
+      'ab',
+      '../../etc/passwd',
+      'a/b',
+      'a~b',
+      'ünïcödé',
+      '名前タスク',
+      '🚀🚀🚀',
+      'مرحبا',
+      '\u202eevil',
+      '\u0000nul',
+      'line\nbreak',
+      '\t',
+      '\ud800',
+      '\udfff',
+      '"quoted"',
+      "'; DROP TABLE runs; --",
+      '${HOME}',
+      'pipeline_secret{{NOPE}}',
+      'global_secret{{',
+      '__proto__',
+      'constructor',
+      'prototype',
+      'toString',
+      '-1',
+      '1e999',
+      'NaN',
+      'null',
+      'true',
     ]);
   }
 
@@ -41,13 +71,20 @@ export class Draw {
   value(depth = 3): Json {
     const kind = this.int(0, depth > 0 ? 8 : 5);
     switch (kind) {
-      case 0: return null;
-      case 1: return this.chance(0.5);
-      case 2: return this.pick([0, -1, 1, 3.5, -0, 2 ** 53, -(2 ** 63), 1e308, 65536, 32, 33]);
-      case 3: return this.nastyString();
-      case 4: return this.chance(0.05) ? this.hugeString() : `s${this.int(0, 999)}`;
-      case 5: return this.pick([[], {}]);
-      case 6: return Array.from({ length: this.int(0, 4) }, () => this.value(depth - 1));
+      case 0:
+        return null;
+      case 1:
+        return this.chance(0.5);
+      case 2:
+        return this.pick([0, -1, 1, 3.5, -0, 2 ** 53, -(2 ** 63), 1e308, 65536, 32, 33]);
+      case 3:
+        return this.nastyString();
+      case 4:
+        return this.chance(0.05) ? this.hugeString() : `s${this.int(0, 999)}`;
+      case 5:
+        return this.pick([[], {}]);
+      case 6:
+        return Array.from({ length: this.int(0, 4) }, () => this.value(depth - 1));
       default: {
         const o: Record<string, Json> = {};
         for (let i = this.int(0, 4); i > 0; i--) o[this.nastyString() || `k${i}`] = this.value(depth - 1);
@@ -74,7 +111,14 @@ export function baseConfig(id = 'fuzz_base'): Record<string, Json> {
     tasks: [
       { id: 'first', image: TEST_IMAGE, description: 'd', command: ['echo', 'hi'], variables: { LEVEL: 'info' }, timeoutMs: 5000 },
       { id: 'second', image: TEST_IMAGE, entrypoint: ['sh', '-c'], command: ['echo ok'], dependsOn: { first: 'success' }, secrets: { TOKEN: 'loc/token' } },
-      { id: 'third', image: TEST_IMAGE, dependsOn: { first: 'any', second: 'failure' }, alwaysPull: false, injectApiToken: true, registryAuth: { user: 'u', pass: 'p' } },
+      {
+        id: 'third',
+        image: TEST_IMAGE,
+        dependsOn: { first: 'any', second: 'failure' },
+        alwaysPull: false,
+        injectApiToken: true,
+        registryAuth: { user: 'u', pass: 'p' },
+      },
     ],
   };
 }
@@ -91,7 +135,7 @@ function paths(v: Json, prefix: Array<string | number> = [], out: Array<Array<st
 
 function parentOf(root: Json, path: Array<string | number>): { parent: Json[] | Record<string, Json>; key: string | number } | undefined {
   if (path.length === 0) return undefined;
-  let parent = root as Json;
+  let parent = root;
   for (const k of path.slice(0, -1)) parent = (parent as Record<string | number, Json>)[k]!;
   return { parent: parent as Json[] | Record<string, Json>, key: path[path.length - 1]! };
 }
@@ -107,13 +151,34 @@ export function mutateConfig(d: Draw, allowCircular = false): { name: string; co
     const path = d.pick(all);
     const at = parentOf(config, path);
     const kind = d.int(0, 11);
-    const set = (v: Json) => { if (at) Object.defineProperty(at.parent, at.key, { value: v, enumerable: true, writable: true, configurable: true }); };
+    const set = (v: Json) => {
+      if (at) Object.defineProperty(at.parent, at.key, { value: v, enumerable: true, writable: true, configurable: true });
+    };
     switch (kind) {
-      case 0: names.push(`wrong type at /${path.join('/')}`); if (at) set(d.value(1)); else result = d.value(2); break;
-      case 1: names.push(`missing /${path.join('/')}`); if (at) { if (Array.isArray(at.parent)) at.parent.splice(at.key as number, 1); else delete at.parent[at.key as string]; } break;
-      case 2: names.push(`huge string at /${path.join('/')}`); set(d.hugeString()); break;
-      case 3: names.push(`deep nesting at /${path.join('/')}`); set(d.deep(d.pick([10, 100, 500, 1500]))); break;
-      case 4: names.push(`unicode at /${path.join('/')}`); set(d.nastyString()); break;
+      case 0:
+        names.push(`wrong type at /${path.join('/')}`);
+        if (at) set(d.value(1));
+        else result = d.value(2);
+        break;
+      case 1:
+        names.push(`missing /${path.join('/')}`);
+        if (at) {
+          if (Array.isArray(at.parent)) at.parent.splice(at.key as number, 1);
+          else delete at.parent[at.key as string];
+        }
+        break;
+      case 2:
+        names.push(`huge string at /${path.join('/')}`);
+        set(d.hugeString());
+        break;
+      case 3:
+        names.push(`deep nesting at /${path.join('/')}`);
+        set(d.deep(d.pick([10, 100, 500, 1500])));
+        break;
+      case 4:
+        names.push(`unicode at /${path.join('/')}`);
+        set(d.nastyString());
+        break;
       case 5: {
         names.push('dependency cycle');
         const tasks = (config as { tasks?: Json }).tasks;
@@ -122,16 +187,45 @@ export function mutateConfig(d: Draw, allowCircular = false): { name: string; co
         }
         break;
       }
-      case 6: names.push('unknown key'); if (at && typeof at.parent === 'object') { const target = (at.parent as Record<string | number, Json>)[at.key]; if (target && typeof target === 'object' && !Array.isArray(target)) target[d.nastyString() || 'extra'] = d.value(1); } break;
-      case 7: names.push('many tasks'); (config as Record<string, Json>).tasks = Array.from({ length: d.pick([0, 1, 500, 2000]) }, (_, i) => ({ id: `t_${i}`, image: TEST_IMAGE, dependsOn: i > 0 && d.chance(0.5) ? { [`t_${d.int(0, 2000)}`]: 'any' } : {} })); break;
-      case 8: names.push('duplicate task ids'); { const tasks = (config as { tasks?: Json }).tasks; if (Array.isArray(tasks) && tasks[0]) tasks.push(structuredClone(tasks[0])); } break;
-      case 9: names.push(`number edge at /${path.join('/')}`); set(d.pick([-1, 0.5, 1e308, -(2 ** 63), 2 ** 53 + 1])); break;
-      case 10: names.push('prototype keys'); { const tasks = (config as { tasks?: Json }).tasks; if (Array.isArray(tasks) && tasks[1] && typeof tasks[1] === 'object') Object.assign(tasks[1] as object, JSON.parse('{"__proto__":{"polluted":true},"dependsOn":{"constructor":"any","__proto__":"success"}}')); } break;
+      case 6:
+        names.push('unknown key');
+        if (at && typeof at.parent === 'object') {
+          const target = (at.parent as Record<string | number, Json>)[at.key];
+          if (target && typeof target === 'object' && !Array.isArray(target)) target[d.nastyString() || 'extra'] = d.value(1);
+        }
+        break;
+      case 7:
+        names.push('many tasks');
+        (config as Record<string, Json>).tasks = Array.from({ length: d.pick([0, 1, 500, 2000]) }, (_, i) => ({
+          id: `t_${i}`,
+          image: TEST_IMAGE,
+          dependsOn: i > 0 && d.chance(0.5) ? { [`t_${d.int(0, 2000)}`]: 'any' } : {},
+        }));
+        break;
+      case 8:
+        names.push('duplicate task ids');
+        {
+          const tasks = (config as { tasks?: Json }).tasks;
+          if (Array.isArray(tasks) && tasks[0]) tasks.push(structuredClone(tasks[0]));
+        }
+        break;
+      case 9:
+        names.push(`number edge at /${path.join('/')}`);
+        set(d.pick([-1, 0.5, 1e308, -(2 ** 63), 2 ** 53 + 1]));
+        break;
+      case 10:
+        names.push('prototype keys');
+        {
+          const tasks = (config as { tasks?: Json }).tasks;
+          if (Array.isArray(tasks) && tasks[1] && typeof tasks[1] === 'object')
+            Object.assign(tasks[1] as object, JSON.parse('{"__proto__":{"polluted":true},"dependsOn":{"constructor":"any","__proto__":"success"}}'));
+        }
+        break;
       default: {
         if (allowCircular && d.chance(0.5)) {
           names.push('circular object');
           const tasks = (config as { tasks?: Json }).tasks;
-          if (Array.isArray(tasks) && tasks[0] && typeof tasks[0] === 'object') (tasks[0] as Record<string, unknown>).variables = config as unknown as Json;
+          if (Array.isArray(tasks) && tasks[0] && typeof tasks[0] === 'object') (tasks[0] as Record<string, unknown>).variables = config;
         } else {
           names.push('whole config replaced');
           result = d.value(3);

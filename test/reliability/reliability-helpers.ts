@@ -62,14 +62,21 @@ export interface ListedContainer {
 /** Every container (running or not) carrying `label=value`. */
 export function containersWithLabel(label: string, value: string): ListedContainer[] {
   const out = execFileSync('docker', ['ps', '-a', '--no-trunc', '--filter', `label=${label}=${value}`, '--format', '{{json .}}'], { encoding: 'utf8' });
-  return out.split('\n').filter(Boolean).map((line) => {
-    const c = JSON.parse(line) as { ID: string; Names: string; State: string; Labels: string };
-    const labels = Object.fromEntries(c.Labels.split(',').filter(Boolean).map((kv) => {
-      const i = kv.indexOf('=');
-      return [kv.slice(0, i), kv.slice(i + 1)];
-    }));
-    return { id: c.ID, name: c.Names, state: c.State, labels };
-  });
+  return out
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const c = JSON.parse(line) as { ID: string; Names: string; State: string; Labels: string };
+      const labels = Object.fromEntries(
+        c.Labels.split(',')
+          .filter(Boolean)
+          .map((kv) => {
+            const i = kv.indexOf('=');
+            return [kv.slice(0, i), kv.slice(i + 1)];
+          }),
+      );
+      return { id: c.ID, name: c.Names, state: c.State, labels };
+    });
 }
 
 /** Removes every container carrying `label=value` (the test's own label only). */
@@ -86,7 +93,10 @@ export function removeContainersWithLabel(label: string, value: string): void {
 export function containerExit(nameOrId: string): { running: boolean; exitCode: number } | undefined {
   let out: string;
   try {
-    out = execFileSync('docker', ['inspect', '--format', '{{.State.Running}} {{.State.ExitCode}}', nameOrId], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+    out = execFileSync('docker', ['inspect', '--format', '{{.State.Running}} {{.State.ExitCode}}', nameOrId], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }).trim();
   } catch (err) {
     if (/No such (object|container)/i.test(String((err as { stderr?: unknown }).stderr ?? err))) return undefined;
     throw err;

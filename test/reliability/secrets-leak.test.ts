@@ -14,8 +14,9 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { dockerAvailable, TEST_IMAGE } from '../helpers/docker.js';
-import { api, startServiceProcess, until } from '../integration/service-harness.js';
+import { api, startServiceProcess } from '../integration/service-harness.js';
 import { dockerServiceConfig, figure, removeContainersWithLabel } from './reliability-helpers.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const pipelineId = `rel-secrets-${process.pid}`;
 const token = (label: string) => `${label}-${randomBytes(12).toString('hex')}`;
@@ -45,7 +46,7 @@ test('secrets echoed by tasks appear nowhere Gofer writes: logs, events, API, SQ
   const secretsDir = mkdtempSync(join(tmpdir(), 'gofer-rel-secretdir-'));
   writeFileSync(join(secretsDir, 'located'), `${SECRETS.located}\n`);
   writeFileSync(join(secretsDir, 'located_multi'), SECRETS.locatedMulti);
-  const configPath = dockerServiceConfig({}, { secrets: { dir: secretsDir }, removeAfterExit: 'always' });
+  const configPath = dockerServiceConfig({ removeAfterExit: 'always' }, { secrets: { dir: secretsDir } });
   const svc = await startServiceProcess({ scheduler: 'docker', env: { GOFER_CONFIG: configPath, GOFER_LOG_LEVEL: 'debug' }, keepDataDir: true });
   const responses: string[] = [];
   let stdout = ''; // after the "listening" line the harness waited for
@@ -78,8 +79,12 @@ test('secrets echoed by tasks appear nowhere Gofer writes: logs, events, API, SQ
 
     const run = (await call('POST', `/api/pipelines/${pipelineId}/runs`, { variables: { RUNTIME: 'x' } })).json as { runId: number };
     // Follow one task's log live (SSE) while it runs.
-    const followed = fetch(`${svc.url}/api/pipelines/${pipelineId}/runs/${run.runId}/tasks/echo_all/logs?follow=true`, { headers: { authorization: `Bearer ${svc.token}` } }).then((r) => r.text());
-    await until('the run to complete', async () => (await m('GET', `/api/pipelines/${pipelineId}/runs/${run.runId}`)).json?.state === 'complete', 60_000);
+    const followed = fetch(`${svc.url}/api/pipelines/${pipelineId}/runs/${run.runId}/tasks/echo_all/logs?follow=true`, {
+      headers: { authorization: `Bearer ${svc.token}` },
+    }).then((r) => r.text());
+    await waitFor('the run to complete', async () => (await m('GET', `/api/pipelines/${pipelineId}/runs/${run.runId}`)).json?.state === 'complete', {
+      timeoutMs: 60_000,
+    });
     responses.push(await followed);
 
     const tasksRes = await call('GET', `/api/pipelines/${pipelineId}/runs/${run.runId}/tasks`);
@@ -113,7 +118,9 @@ test('secrets echoed by tasks appear nowhere Gofer writes: logs, events, API, SQ
       scanned += bytes.length;
       for (const needle of needles()) if (bytes.includes(needle)) hits.push(`${where}: contains ${needle.slice(0, 12)}…`);
     }
-    figure(`secrets: ${needles().length} secret values (substituted, multi-line, scheduler-located) scanned in ${haystacks.length} outputs (${(scanned / 1024).toFixed(0)} KiB: logs, events, API responses, SQLite db/wal, service output): ${hits.length} plaintext occurrences`);
+    figure(
+      `secrets: ${needles().length} secret values (substituted, multi-line, scheduler-located) scanned in ${haystacks.length} outputs (${(scanned / 1024).toFixed(0)} KiB: logs, events, API responses, SQLite db/wal, service output): ${hits.length} plaintext occurrences`,
+    );
     assert.equal(hits, []);
   } finally {
     await svc.stop();

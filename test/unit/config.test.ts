@@ -34,6 +34,12 @@ test('choosing the scheduler is one key; environment overrides the file; options
   assert.equal(fromOptions.server.host, '127.0.0.1', 'nested defaults survive a partial override');
 });
 
+test('server.uiDir (GOFER_UI_DIR) is resolved against the config root', () => {
+  const path = configFile({ server: { uiDir: 'ui/dist' } });
+  assert.equal(loadConfig({ configPath: path }, {}).server, { host: '127.0.0.1', port: 8080, uiDir: join(path, '..', 'ui', 'dist') });
+  assert.is(loadConfig({ configPath: path }, { GOFER_UI_DIR: '/srv/gofer-ui' }).server.uiDir, '/srv/gofer-ui');
+});
+
 test('GOFER_CONFIG names the file; useEnv:false ignores the environment', () => {
   const path = configFile({ scheduler: 'docker' });
   assert.equal(loadConfig({}, { GOFER_CONFIG: path }).scheduler, 'docker');

@@ -1,4 +1,4 @@
-/** The error registry: alphabetical, and in step with the README's table (run scripts/errors-table.mjs). */
+/** The error registry: alphabetical, and in step with the table in docs/error-codes.md (run scripts/errors-table.mjs). */
 import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -14,8 +14,8 @@ test('codes are listed once, alphabetically, each with a summary', () => {
   }
 });
 
-test("README's error table lists exactly the registry, in order, with the same summaries", () => {
-  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+test("docs/error-codes.md's table lists exactly the registry, in order, with the same summaries", () => {
+  const readme = readFileSync(new URL('../../docs/error-codes.md', import.meta.url), 'utf8');
   const rows = [...readme.matchAll(/^\| `(ERR_[A-Z0-9_]+)` \| (.*) \|$/gm)].map((m) => [m[1], m[2]]);
   assert.equal(rows, Object.entries(ERROR_CODES), 'run `node scripts/errors-table.mjs` to regenerate the table');
 });

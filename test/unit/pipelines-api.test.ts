@@ -33,9 +33,18 @@ test('each registration is a new version; the first is deployed at once; runs us
     assert.is(run.version, 2);
     await gofer.runs.wait('versions', run.runId);
     assert.is(scheduler.starts[1]!.image, 'image:v2');
-    assert.equal((await gofer.pipelines.versions('versions')).map((v) => [v.version, v.deployed]), [[1, false], [2, true]]);
+    assert.equal(
+      (await gofer.pipelines.versions('versions')).map((v) => [v.version, v.deployed]),
+      [
+        [1, false],
+        [2, true],
+      ],
+    );
     assert.is((await gofer.pipelines.getVersion('versions', 1)).config.name, 'First');
-    assert.equal((await gofer.pipelines.list()).map((p) => p.pipelineId), ['versions']);
+    assert.equal(
+      (await gofer.pipelines.list()).map((p) => p.pipelineId),
+      ['versions'],
+    );
     const types = (await gofer.events.list({ types: ['pipeline.registered', 'pipeline.deployed'] })).map((e) => e.type);
     assert.equal(types, ['pipeline.registered', 'pipeline.deployed', 'pipeline.registered', 'pipeline.deployed']);
   } finally {
@@ -74,7 +83,10 @@ test('unknown pipelines and versions are ERR_NOT_FOUND; invalid configs ERR_PIPE
 
 test('delete removes the pipeline, its runs, logs, objects and secrets', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'gofer-pipelines-test-'));
-  const { gofer } = await goferWithFake({ scheduler: new FakeScheduler({ output: ['out\n'] }), config: { dataDir, secretKey: 'a3f1c2e4b5d6978812ab34cd56ef7890a1b2c3d4e5f60718293a4b5c6d7e8f90' } });
+  const { gofer } = await goferWithFake({
+    scheduler: new FakeScheduler({ output: ['out\n'] }),
+    config: { dataDir, secretKey: 'a3f1c2e4b5d6978812ab34cd56ef7890a1b2c3d4e5f60718293a4b5c6d7e8f90' },
+  });
   try {
     await gofer.pipelines.register(new Pipeline('doomed', 'x').tasks(new Task('aaa', IMG)).build());
     await gofer.runs.wait('doomed', (await gofer.runs.start('doomed')).runId);
@@ -84,7 +96,11 @@ test('delete removes the pipeline, its runs, logs, objects and secrets', async (
     await gofer.pipelines.delete('doomed');
     assert.not.ok(existsSync(join(dataDir, 'logs', 'doomed')));
     assert.equal(await gofer.pipelines.list(), []);
-    for (const call of [() => gofer.runs.get('doomed', 1), () => gofer.objects.get({ pipelineId: 'doomed' }, 'obj'), () => gofer.secrets.list({ pipelineId: 'doomed' })]) {
+    for (const call of [
+      () => gofer.runs.get('doomed', 1),
+      () => gofer.objects.get({ pipelineId: 'doomed' }, 'obj'),
+      () => gofer.secrets.list({ pipelineId: 'doomed' }),
+    ]) {
       try {
         await call();
         assert.unreachable();

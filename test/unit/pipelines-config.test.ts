@@ -21,7 +21,14 @@ test('the SDK builds the config the Go SDK would, validated', () => {
     .parallelism(2)
     .tasks(
       new Task('simple_task', IMG).description('Prints a greeting').command('echo', 'Hello from Gofer!').variable('LOG_LEVEL', 'info').variables({ A: '1' }),
-      new Task('second', IMG).dependsOn('simple_task', RequiredParentStatus.Success).entrypoint('/bin/sh').secret('TOKEN', 'vault/x').injectApiToken().timeoutMs(500).alwaysPull().registryAuth('u', 'p'),
+      new Task('second', IMG)
+        .dependsOn('simple_task', RequiredParentStatus.Success)
+        .entrypoint('/bin/sh')
+        .secret('TOKEN', 'vault/x')
+        .injectApiToken()
+        .timeoutMs(500)
+        .alwaysPull()
+        .registryAuth('u', 'p'),
     )
     .build();
   assert.equal(config, {
@@ -31,15 +38,39 @@ test('the SDK builds the config the Go SDK would, validated', () => {
     parallelism: 2,
     tasks: [
       { id: 'simple_task', image: IMG, description: 'Prints a greeting', command: ['echo', 'Hello from Gofer!'], variables: { LOG_LEVEL: 'info', A: '1' } },
-      { id: 'second', image: IMG, dependsOn: { simple_task: 'success' }, entrypoint: ['/bin/sh'], secrets: { TOKEN: 'vault/x' }, injectApiToken: true, timeoutMs: 500, alwaysPull: true, registryAuth: { user: 'u', pass: 'p' } },
+      {
+        id: 'second',
+        image: IMG,
+        dependsOn: { simple_task: 'success' },
+        entrypoint: ['/bin/sh'],
+        secrets: { TOKEN: 'vault/x' },
+        injectApiToken: true,
+        timeoutMs: 500,
+        alwaysPull: true,
+        registryAuth: { user: 'u', pass: 'p' },
+      },
     ],
   });
-  assert.equal(JSON.parse(JSON.stringify(new Pipeline('hello', 'x').tasks(new Task('abc', IMG)))), { id: 'hello', name: 'x', tasks: [{ id: 'abc', image: IMG }] });
+  assert.equal(JSON.parse(JSON.stringify(new Pipeline('hello', 'x').tasks(new Task('abc', IMG)))), {
+    id: 'hello',
+    name: 'x',
+    tasks: [{ id: 'abc', image: IMG }],
+  });
 });
 
 test('bad ids: too short, too long, bad characters, each with its path', () => {
-  const problems = problemsOf({ id: 'ab', name: 'x', tasks: [{ id: 'x'.repeat(33), image: IMG }, { id: 'bad id!', image: IMG }] });
-  assert.equal(problems.map((p) => p.path), ['/id', '/tasks/0/id', '/tasks/1/id']);
+  const problems = problemsOf({
+    id: 'ab',
+    name: 'x',
+    tasks: [
+      { id: 'x'.repeat(33), image: IMG },
+      { id: 'bad id!', image: IMG },
+    ],
+  });
+  assert.equal(
+    problems.map((p) => p.path),
+    ['/id', '/tasks/0/id', '/tasks/1/id'],
+  );
   assert.match(problems[0]!.message, /3-32/);
 });
 
@@ -59,7 +90,10 @@ test('duplicate task ids, unknown dependencies, self-dependency and cycles: all 
   assert.match(byPath['/tasks/3/id']!, /duplicate task id "aaa"/);
   assert.match(byPath['/tasks/4/dependsOn/nope']!, /unknown task "nope"/);
   assert.match(byPath['/tasks/4/dependsOn/ddd']!, /depends on itself/);
-  assert.ok(problems.some((p) => /dependency cycle: .*aaa.*ccc|dependency cycle: .*ccc.*aaa/.test(p.message)), 'the cycle is reported');
+  assert.ok(
+    problems.some((p) => /dependency cycle: .*aaa.*ccc|dependency cycle: .*ccc.*aaa/.test(p.message)),
+    'the cycle is reported',
+  );
   assert.is(problems.length, 4);
 });
 
@@ -79,7 +113,10 @@ test('schema problems: missing keys, wrong types, unknown keys, bad dependsOn va
 });
 
 test('a pipeline without tasks and a non-object are refused', () => {
-  assert.equal(problemsOf({ id: 'empty', name: 'x', tasks: [] }).map((p) => p.path), ['/tasks']);
+  assert.equal(
+    problemsOf({ id: 'empty', name: 'x', tasks: [] }).map((p) => p.path),
+    ['/tasks'],
+  );
   assert.ok(pipelineConfigProblems('nope').length > 0);
 });
 
@@ -89,7 +126,11 @@ test('the SDK build() throws ERR_PIPELINE_INVALID with every problem', () => {
     assert.unreachable();
   } catch (err) {
     assert.ok(isGoferError(err, 'ERR_PIPELINE_INVALID'));
-    assert.equal((err as unknown as { details: { problems: Array<{ path: string }> } }).details.problems.map((p) => p.path).sort(), ['/id', '/name', '/tasks/0/dependsOn/zzz']);
+    assert.equal((err as unknown as { details: { problems: Array<{ path: string }> } }).details.problems.map((p) => p.path).sort(), [
+      '/id',
+      '/name',
+      '/tasks/0/dependsOn/zzz',
+    ]);
     assert.match((err as Error).message, /\/tasks\/0\/dependsOn\/zzz/);
   }
 });

@@ -5,8 +5,9 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { GoferAggregateError, isGoferError, type ErrorCode } from '@gofer/core';
+import { type GoferAggregateError, isGoferError, type ErrorCode, type SchedulerDefinition } from '@gofer/core';
 import { rejectionOf, startWithFixtures } from '../helpers/fixtures.ts';
+import { waitFor } from '../helpers/wait-for.js';
 
 test('a valid scheduler is created with schema defaults applied and becomes active', async () => {
   const gofer = await startWithFixtures(['valid-scheduler']);
@@ -29,14 +30,81 @@ test('a valid extension is created and closed before the scheduler', async () =>
 });
 
 // One row per broken fixture: configured by name, it must stop start-up with this code.
-const BROKEN: Array<{ dir: string; name: string; pkg: string; code: ErrorCode; stage: 'import' | 'create'; config?: Record<string, unknown>; mentions?: RegExp }> = [
-  { dir: 'throws-on-import', stage: 'import', name: 'fixture-throws', pkg: 'gofer-fixture-throws-on-import', code: 'ERR_PLUGIN_IMPORT_FAILED', mentions: /fixture exploded at import time/ },
-  { dir: 'missing-dependency', stage: 'import', name: 'fixture-missing-dep', pkg: 'gofer-fixture-missing-dependency', code: 'ERR_PLUGIN_DEPENDENCY_MISSING', mentions: /gofer-fixture-package-that-is-not-installed/ },
-  { dir: 'wrong-shape', stage: 'import', name: 'fixture-wrong-shape', pkg: 'gofer-fixture-wrong-shape', code: 'ERR_PLUGIN_INVALID_SHAPE', mentions: /defineScheduler/ },
-  { dir: 'bad-settings', stage: 'create', name: 'fixture-bad-settings', pkg: 'gofer-fixture-bad-settings', code: 'ERR_PLUGIN_SETTINGS_INVALID', config: { schedulers: { 'fixture-bad-settings': { retries: -1 } } }, mentions: /\/schedulers\/fixture-bad-settings: missing required key "socketPath"[\s\S]*\/schedulers\/fixture-bad-settings\/retries: must be >= 0/ },
-  { dir: 'slow-create', stage: 'create', name: 'fixture-slow', pkg: 'gofer-fixture-slow-create', code: 'ERR_PLUGIN_CREATE_TIMEOUT', config: { pluginTimeoutMs: 100 }, mentions: /within 100 ms/ },
-  { dir: 'create-throws', stage: 'create', name: 'fixture-create-throws', pkg: 'gofer-fixture-create-throws', code: 'ERR_PLUGIN_CREATE_FAILED', mentions: /cannot reach the fixture engine/ },
-  { dir: 'wrong-api-version', stage: 'import', name: 'fixture-future', pkg: 'gofer-fixture-wrong-api-version', code: 'ERR_PLUGIN_API_VERSION', mentions: /version 99.*supports 1/ },
+const BROKEN: Array<{
+  dir: string;
+  name: string;
+  pkg: string;
+  code: ErrorCode;
+  stage: 'import' | 'create';
+  config?: Record<string, unknown>;
+  mentions?: RegExp;
+}> = [
+  {
+    dir: 'throws-on-import',
+    stage: 'import',
+    name: 'fixture-throws',
+    pkg: 'gofer-fixture-throws-on-import',
+    code: 'ERR_PLUGIN_IMPORT_FAILED',
+    mentions: /fixture exploded at import time/,
+  },
+  {
+    dir: 'missing-dependency',
+    stage: 'import',
+    name: 'fixture-missing-dep',
+    pkg: 'gofer-fixture-missing-dependency',
+    code: 'ERR_PLUGIN_DEPENDENCY_MISSING',
+    mentions: /gofer-fixture-package-that-is-not-installed/,
+  },
+  {
+    dir: 'wrong-shape',
+    stage: 'import',
+    name: 'fixture-wrong-shape',
+    pkg: 'gofer-fixture-wrong-shape',
+    code: 'ERR_PLUGIN_INVALID_SHAPE',
+    mentions: /defineScheduler/,
+  },
+  {
+    dir: 'bad-settings',
+    stage: 'create',
+    name: 'fixture-bad-settings',
+    pkg: 'gofer-fixture-bad-settings',
+    code: 'ERR_PLUGIN_SETTINGS_INVALID',
+    config: { schedulers: { 'fixture-bad-settings': { retries: -1 } } },
+    mentions: /\/schedulers\/fixture-bad-settings: missing required key "socketPath"[\s\S]*\/schedulers\/fixture-bad-settings\/retries: must be >= 0/,
+  },
+  {
+    dir: 'slow-create',
+    stage: 'create',
+    name: 'fixture-slow',
+    pkg: 'gofer-fixture-slow-create',
+    code: 'ERR_PLUGIN_CREATE_TIMEOUT',
+    config: { pluginTimeoutMs: 100 },
+    mentions: /within 100 ms/,
+  },
+  {
+    dir: 'create-throws',
+    stage: 'create',
+    name: 'fixture-create-throws',
+    pkg: 'gofer-fixture-create-throws',
+    code: 'ERR_PLUGIN_CREATE_FAILED',
+    mentions: /cannot reach the fixture engine/,
+  },
+  {
+    dir: 'wrong-api-version',
+    stage: 'import',
+    name: 'fixture-future',
+    pkg: 'gofer-fixture-wrong-api-version',
+    code: 'ERR_PLUGIN_API_VERSION',
+    mentions: /version 99.*supports 1/,
+  },
+  {
+    dir: 'api-version-mismatch',
+    stage: 'import',
+    name: 'fixture-api-mismatch',
+    pkg: 'gofer-fixture-api-version-mismatch',
+    code: 'ERR_PLUGIN_API_VERSION',
+    mentions: /"gofer\.apiVersion": 1 but its entry's definition says apiVersion 2[\s\S]*Fix: make them agree/,
+  },
 ];
 
 for (const row of BROKEN) {
@@ -44,7 +112,10 @@ for (const row of BROKEN) {
     const err = await rejectionOf(startWithFixtures([row.dir], { scheduler: row.name, ...row.config }));
     assert.ok(isGoferError(err, 'ERR_PLUGIN_STARTUP'), `expected ERR_PLUGIN_STARTUP, got ${String(err)}`);
     const inner = (err as GoferAggregateError).errors;
-    assert.equal(inner.map((e) => e.code), [row.code]);
+    assert.equal(
+      inner.map((e) => e.code),
+      [row.code],
+    );
     assert.match(inner[0]!.message, row.pkg);
     assert.match((err as Error).message, row.pkg, 'the aggregate message names the package too');
     if (row.mentions) assert.match(inner[0]!.message, row.mentions);
@@ -91,7 +162,10 @@ test('subscribing to an extension that failed to load: ERR_EXTENSION_UNAVAILABLE
 
 test('the same extension, configured by name, stops start-up', async () => {
   const err = await rejectionOf(startWithFixtures(['valid-scheduler', 'extension-create-throws'], { extensions: { 'fixture-broken-ext': {} } }));
-  assert.equal((err as GoferAggregateError).errors.map((e) => e.code), ['ERR_PLUGIN_CREATE_FAILED']);
+  assert.equal(
+    (err as GoferAggregateError).errors.map((e) => e.code),
+    ['ERR_PLUGIN_CREATE_FAILED'],
+  );
 });
 
 test('an extension disabled in the config is loaded but not created', async () => {
@@ -150,15 +224,18 @@ test('a package named in "plugins" that is not installed: ERR_PLUGIN_NOT_INSTALL
 test('a slow create that finishes after the time limit has its late instance closed', async () => {
   (globalThis as { __goferLateClosed?: boolean }).__goferLateClosed = false;
   await rejectionOf(startWithFixtures(['slow-create'], { scheduler: 'fixture-slow', pluginTimeoutMs: 50 }));
-  const deadline = Date.now() + 5000;
-  while (!(globalThis as { __goferLateClosed?: boolean }).__goferLateClosed && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  assert.ok((globalThis as { __goferLateClosed?: boolean }).__goferLateClosed, 'the late instance was closed');
+  await waitFor('the late instance to be closed', () => (globalThis as { __goferLateClosed?: boolean }).__goferLateClosed, { timeoutMs: 5000 });
 });
 
 test('plugins handed in by the host count as configured and take part in duplicate checks', async () => {
-  const { default: definition } = (await import('../fixtures/plugins/valid-scheduler/index.js')) as { default: import('@gofer/core').SchedulerDefinition };
+  const { default: definition } = (await import(new URL('../fixtures/plugins/valid-scheduler/index.js', import.meta.url).href)) as {
+    default: SchedulerDefinition;
+  };
   const err = await rejectionOf(startWithFixtures(['valid-scheduler'], {}, { plugins: [definition] }));
-  assert.equal((err as GoferAggregateError).errors.map((e) => e.code), ['ERR_PLUGIN_DUPLICATE', 'ERR_PLUGIN_DUPLICATE']);
+  assert.equal(
+    (err as GoferAggregateError).errors.map((e) => e.code),
+    ['ERR_PLUGIN_DUPLICATE', 'ERR_PLUGIN_DUPLICATE'],
+  );
   assert.match((err as Error).message, '(host)');
 });
 

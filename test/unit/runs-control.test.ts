@@ -1,4 +1,4 @@
-/** DESIGN §6: cancel, task timeout, parallelism (per pipeline and global, no deadlock at 1). */
+/** Run control (docs/pipelines-and-runs.md): cancel, task timeout, parallelism (per pipeline and global, no deadlock at 1). */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Pipeline, Task } from '@gofer/core';
@@ -14,11 +14,14 @@ test('cancel stops running containers with the stop timeout and cancels waiting 
   try {
     await gofer.pipelines.register(new Pipeline('cancel-me', 'x').tasks(new Task('slow', IMG), new Task('later', IMG).dependsOn('slow', 'any')).build());
     const run = await gofer.runs.start('cancel-me');
-    await waitFor(() => scheduler.starts.length === 1, 'slow to start');
+    await waitFor('slow to start', () => scheduler.starts.length === 1);
     await gofer.runs.cancel('cancel-me', run.runId);
     const done = await gofer.runs.wait('cancel-me', run.runId);
     assert.is(done.status, 'cancelled');
-    assert.equal(scheduler.stops.map((s) => s.timeoutMs), [1234]);
+    assert.equal(
+      scheduler.stops.map((s) => s.timeoutMs),
+      [1234],
+    );
     const tasks = Object.fromEntries((await gofer.tasks.list('cancel-me', run.runId)).map((t) => [t.taskId, t]));
     assert.is(tasks.slow!.status, 'cancelled');
     assert.is(tasks.slow!.statusReason!.reason, 'cancelled');
@@ -35,7 +38,7 @@ test('a container that ignores the graceful stop is still cancelled after the st
   try {
     await gofer.pipelines.register(new Pipeline('cancel-force', 'x').tasks(new Task('stubborn', IMG)).build());
     const run = await gofer.runs.start('cancel-force');
-    await waitFor(() => scheduler.starts.length === 1);
+    await waitFor('scheduler.starts.length === 1', () => scheduler.starts.length === 1);
     await gofer.runs.cancel('cancel-force', run.runId);
     assert.is((await gofer.runs.wait('cancel-force', run.runId)).status, 'cancelled');
   } finally {
@@ -63,7 +66,9 @@ test('pipeline parallelism 1: runs wait pending and all complete, in order (no d
   const scheduler = new FakeScheduler({ delayMs: 5 });
   const { gofer } = await goferWithFake({ scheduler });
   try {
-    await gofer.pipelines.register(new Pipeline('one-at-a-time', 'x').parallelism(1).tasks(new Task('aaa', IMG), new Task('bbb', IMG).dependsOn('aaa')).build());
+    await gofer.pipelines.register(
+      new Pipeline('one-at-a-time', 'x').parallelism(1).tasks(new Task('aaa', IMG), new Task('bbb', IMG).dependsOn('aaa')).build(),
+    );
     let running = 0;
     let maxRunning = 0;
     gofer.events.on((e) => {
@@ -110,7 +115,7 @@ test('cancelling a pending run completes it cancelled without starting anything'
   try {
     await gofer.pipelines.register(new Pipeline('pending-cancel', 'x').parallelism(1).tasks(new Task('blocker', IMG)).build());
     const first = await gofer.runs.start('pending-cancel');
-    await waitFor(() => scheduler.starts.length === 1, 'the first run to start');
+    await waitFor('the first run to start', () => scheduler.starts.length === 1);
     const second = await gofer.runs.start('pending-cancel');
     assert.is((await gofer.runs.get('pending-cancel', second.runId)).state, 'pending');
     const cancelled = await gofer.runs.cancel('pending-cancel', second.runId);
@@ -148,7 +153,7 @@ test('a vanished container ends the task unknown/orphaned', async () => {
   try {
     await gofer.pipelines.register(new Pipeline('vanish', 'x').tasks(new Task('ghost', IMG)).build());
     const run = await gofer.runs.start('vanish');
-    await waitFor(() => scheduler.containers.size === 1);
+    await waitFor('scheduler.containers.size === 1', () => scheduler.containers.size === 1);
     scheduler.vanish([...scheduler.containers.keys()][0]!);
     assert.is((await gofer.runs.wait('vanish', run.runId)).status, 'failed');
     const task = await gofer.tasks.get('vanish', run.runId, 'ghost');
@@ -164,7 +169,7 @@ test('closing Gofer rejects pending waits with ERR_GOFER_CLOSED and leaves the r
   const { gofer } = await goferWithFake({ scheduler });
   await gofer.pipelines.register(new Pipeline('close-wait', 'x').tasks(new Task('forever', IMG)).build());
   const run = await gofer.runs.start('close-wait');
-  await waitFor(() => scheduler.starts.length === 1);
+  await waitFor('scheduler.starts.length === 1', () => scheduler.starts.length === 1);
   const waiting = gofer.runs.wait('close-wait', run.runId).then(
     () => 'resolved',
     (err: { code?: string }) => err.code,

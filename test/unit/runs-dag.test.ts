@@ -1,4 +1,4 @@
-/** DESIGN §6 DAG rules, one test per rule, on the fake scheduler. */
+/** The DAG rules of docs/pipelines-and-runs.md ("What happens when a run starts"), one test per rule, on the fake scheduler. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Pipeline, Task, RequiredParentStatus } from '@gofer/core';
@@ -48,16 +48,26 @@ test('a run goes pending -> running -> complete and succeeds when every task exi
 
 test('a child with dependsOn success starts only after its parent succeeded', async () => {
   const scheduler = new FakeScheduler().script('parent', { delayMs: 20 });
-  const { tasks } = await runOnce(new Pipeline('dag-success', 'x').tasks(new Task('parent', IMG), new Task('child', IMG).dependsOn('parent', RequiredParentStatus.Success)), scheduler);
+  const { tasks } = await runOnce(
+    new Pipeline('dag-success', 'x').tasks(new Task('parent', IMG), new Task('child', IMG).dependsOn('parent', RequiredParentStatus.Success)),
+    scheduler,
+  );
   assert.is(tasks.child!.status, 'successful');
   assert.ok(tasks.child!.started! >= tasks.parent!.ended!, 'child started after the parent ended');
-  assert.equal(scheduler.starts.map((s) => s.labels['gofer.task']), ['parent', 'child']);
+  assert.equal(
+    scheduler.starts.map((s) => s.labels['gofer.task']),
+    ['parent', 'child'],
+  );
 });
 
 test('a failed parent skips a success child, and the skip cascades to its children', async () => {
   const scheduler = new FakeScheduler().script('parent', { exitCode: 3 });
   const { run, tasks } = await runOnce(
-    new Pipeline('dag-skip', 'x').tasks(new Task('parent', IMG), new Task('child', IMG).dependsOn('parent', 'success'), new Task('grandchild', IMG).dependsOn('child', 'success')),
+    new Pipeline('dag-skip', 'x').tasks(
+      new Task('parent', IMG),
+      new Task('child', IMG).dependsOn('parent', 'success'),
+      new Task('grandchild', IMG).dependsOn('child', 'success'),
+    ),
     scheduler,
   );
   assert.is(tasks.parent!.status, 'failed');

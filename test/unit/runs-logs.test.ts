@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Pipeline, Task } from '@gofer/core';
-import { SecretMasker } from '../../core/src/runs/secret-masker.js';
+import { SecretMasker } from '../../core/src/api/secret-masker.js';
 import { FakeScheduler } from '../helpers/fake-scheduler.js';
 import { goferWithFake } from '../helpers/gofer-with-fake.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -60,7 +60,9 @@ test('task output is stored per task execution with secrets masked, readable aft
     .script('quiet', {});
   const { gofer } = await goferWithFake({ scheduler, config: { dataDir, secretKey: KEY } });
   try {
-    await gofer.pipelines.register(new Pipeline('logs', 'x').tasks(new Task('talker', IMG).variable('PASS', 'pipeline_secret{{pass}}'), new Task('quiet', IMG)).build());
+    await gofer.pipelines.register(
+      new Pipeline('logs', 'x').tasks(new Task('talker', IMG).variable('PASS', 'pipeline_secret{{pass}}'), new Task('quiet', IMG)).build(),
+    );
     await gofer.secrets.put({ pipelineId: 'logs' }, 'pass', 'hunter2');
     await gofer.runs.wait('logs', (await gofer.runs.start('logs')).runId);
     const log = await collect(gofer.tasks.logs('logs', 1, 'talker'));
@@ -79,16 +81,16 @@ test('follow yields live output while the task runs and ends when it completes',
   try {
     await gofer.pipelines.register(new Pipeline('follow', 'x').tasks(new Task('live', IMG)).build());
     const run = await gofer.runs.start('follow');
-    await waitFor(() => scheduler.containers.size === 1);
+    await waitFor('scheduler.containers.size === 1', () => scheduler.containers.size === 1);
     const container = [...scheduler.containers.values()][0]!;
     const seen: string[] = [];
     const following = (async () => {
       for await (const c of gofer.tasks.logs('follow', run.runId, 'live', { follow: true })) seen.push(Buffer.from(c).toString());
     })();
-    await waitFor(() => seen.join('') === 'first\n', 'first chunk');
+    await waitFor('first chunk', () => seen.join('') === 'first\n');
     container.chunks.push({ stream: 'stdout', data: new TextEncoder().encode('second\n') });
     for (const wake of container.wake) wake();
-    await waitFor(() => seen.join('') === 'first\nsecond\n', 'live chunk');
+    await waitFor('live chunk', () => seen.join('') === 'first\nsecond\n');
     scheduler.finish(container.schedulerId, 0);
     await following;
     assert.is(seen.join(''), 'first\nsecond\n');

@@ -1,5 +1,5 @@
 /**
- * Recovery (DESIGN §6) on the fake scheduler: a core closes (or dies) mid-run, a new one on the
+ * Recovery (docs/pipelines-and-runs.md, "Storage and crash recovery") on the fake scheduler: a core closes (or dies) mid-run, a new one on the
  * same data directory re-attaches running containers (no new start), starts what had not
  * started, and marks vanished containers unknown/orphaned.
  */
@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Pipeline, Task } from '@gofer/core';
-import { DATABASE } from '../../core/src/kernel/tokens.js';
+import { DATABASE } from '../../core/src/stores/database.js';
+import { openSqlite } from '../../core/src/stores/sqlite-drivers.js';
 import { FakeScheduler } from '../helpers/fake-scheduler.js';
 import { goferWithFake } from '../helpers/gofer-with-fake.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -27,14 +28,14 @@ test('a running container is re-attached (not recreated), its logs reread, and t
     let { gofer } = await goferWithFake({ scheduler, config: { dataDir } });
     await gofer.pipelines.register(pipeline('resume'));
     const run = await gofer.runs.start('resume');
-    await waitFor(async () => (await gofer.tasks.get('resume', run.runId, 'first')).state === 'running', 'first running');
+    await waitFor('first running', async () => (await gofer.tasks.get('resume', run.runId, 'first')).state === 'running');
     await gofer.close();
-    const stored = new (await import('better-sqlite3')).default(join(dataDir, 'gofer.db'), { readonly: true });
+    const stored = openSqlite(join(dataDir, 'gofer.db'), { readOnly: true });
     assert.is((stored.prepare('SELECT state FROM runs').get() as { state: string }).state, 'running', 'the state is kept across a close');
     stored.close();
     const startsBefore = scheduler.starts.length;
     ({ gofer } = await goferWithFake({ scheduler, config: { dataDir } }));
-    await waitFor(() => scheduler.containers.size === 1);
+    await waitFor('scheduler.containers.size === 1', () => scheduler.containers.size === 1);
     scheduler.finish([...scheduler.containers.keys()][0]!, 0);
     const done = await gofer.runs.wait('resume', run.runId);
     assert.is(done.status, 'successful');
@@ -55,7 +56,10 @@ test('a container that vanished while Gofer was down ends unknown/orphaned; depe
     let { gofer } = await goferWithFake({ scheduler, config: { dataDir } });
     await gofer.pipelines.register(pipeline('orphan'));
     const run = await gofer.runs.start('orphan');
-    await waitFor(async () => (await gofer.tasks.get('orphan', run.runId, 'first')).state === 'running');
+    await waitFor(
+      "(await gofer.tasks.get('orphan', run.runId, 'first')).state === 'running'",
+      async () => (await gofer.tasks.get('orphan', run.runId, 'first')).state === 'running',
+    );
     await gofer.close();
     scheduler.vanish([...scheduler.containers.keys()][0]!);
     ({ gofer } = await goferWithFake({ scheduler, config: { dataDir } }));
@@ -75,15 +79,21 @@ test('a task being started when the core died is found by its labels and re-atta
   const dataDir = mkdtempSync(join(tmpdir(), 'gofer-recovery-test-'));
   const scheduler = new FakeScheduler().script('first', { hang: true });
   try {
-    let { gofer } = await goferWithFake({ scheduler, config: { dataDir } });
+    let { gofer, container } = await goferWithFake({ scheduler, config: { dataDir } });
     await gofer.pipelines.register(pipeline('starting'));
     const run = await gofer.runs.start('starting');
-    await waitFor(async () => (await gofer.tasks.get('starting', run.runId, 'first')).state === 'running');
+    await waitFor(
+      "(await gofer.tasks.get('starting', run.runId, 'first')).state === 'running'",
+      async () => (await gofer.tasks.get('starting', run.runId, 'first')).state === 'running',
+    );
     // Simulate a crash between startContainer and recording its scheduler id.
-    gofer.container.resolve(DATABASE).prepare("UPDATE task_executions SET state = 'waiting', scheduler_id = NULL WHERE task_id = 'first'").run();
+    container.resolve(DATABASE).prepare("UPDATE task_executions SET state = 'waiting', scheduler_id = NULL WHERE task_id = 'first'").run();
     await gofer.close();
     ({ gofer } = await goferWithFake({ scheduler, config: { dataDir } }));
-    await waitFor(async () => (await gofer.tasks.get('starting', run.runId, 'first')).state === 'running');
+    await waitFor(
+      "(await gofer.tasks.get('starting', run.runId, 'first')).state === 'running'",
+      async () => (await gofer.tasks.get('starting', run.runId, 'first')).state === 'running',
+    );
     scheduler.finish([...scheduler.containers.keys()][0]!, 0);
     assert.is((await gofer.runs.wait('starting', run.runId)).status, 'successful');
     assert.is(scheduler.startsOf('first').length, 1, 'not started twice');
@@ -97,11 +107,14 @@ test('a leftover that was created but never started is replaced by starting the 
   const dataDir = mkdtempSync(join(tmpdir(), 'gofer-recovery-test-'));
   const scheduler = new FakeScheduler().script('first', { hang: true });
   try {
-    let { gofer } = await goferWithFake({ scheduler, config: { dataDir } });
+    let { gofer, container } = await goferWithFake({ scheduler, config: { dataDir } });
     await gofer.pipelines.register(pipeline('created'));
     const run = await gofer.runs.start('created');
-    await waitFor(async () => (await gofer.tasks.get('created', run.runId, 'first')).state === 'running');
-    gofer.container.resolve(DATABASE).prepare("UPDATE task_executions SET state = 'waiting', scheduler_id = NULL WHERE task_id = 'first'").run();
+    await waitFor(
+      "(await gofer.tasks.get('created', run.runId, 'first')).state === 'running'",
+      async () => (await gofer.tasks.get('created', run.runId, 'first')).state === 'running',
+    );
+    container.resolve(DATABASE).prepare("UPDATE task_executions SET state = 'waiting', scheduler_id = NULL WHERE task_id = 'first'").run();
     await gofer.close();
     // The engine had created the container when the core died, but never started it.
     const leftover = [...scheduler.containers.values()][0]!;
@@ -122,13 +135,16 @@ test('a never-started leftover of a run cancelled before the crash is removed, n
   const dataDir = mkdtempSync(join(tmpdir(), 'gofer-recovery-test-'));
   const scheduler = new FakeScheduler().script('first', { hang: true });
   try {
-    let { gofer } = await goferWithFake({ scheduler, config: { dataDir } });
+    let { gofer, container } = await goferWithFake({ scheduler, config: { dataDir } });
     await gofer.pipelines.register(pipeline('cancelled-leftover'));
     const run = await gofer.runs.start('cancelled-leftover');
-    await waitFor(async () => (await gofer.tasks.get('cancelled-leftover', run.runId, 'first')).state === 'running');
+    await waitFor(
+      "(await gofer.tasks.get('cancelled-leftover', run.runId, 'first')).state === 'running'",
+      async () => (await gofer.tasks.get('cancelled-leftover', run.runId, 'first')).state === 'running',
+    );
     // The core died after the engine created the container and after the cancel was stored,
     // but before the scheduler id was recorded and before the container was stopped.
-    const db = gofer.container.resolve(DATABASE);
+    const db = container.resolve(DATABASE);
     db.prepare("UPDATE task_executions SET state = 'waiting', scheduler_id = NULL WHERE task_id = 'first'").run();
     db.prepare("UPDATE runs SET cancel_requested = 1 WHERE pipeline_id = 'cancelled-leftover'").run();
     await gofer.close();
@@ -153,7 +169,7 @@ test('pending runs and not-yet-started tasks are started after a restart', async
     await gofer.pipelines.register(pipeline('queued'));
     const a = await gofer.runs.start('queued');
     const b = await gofer.runs.start('queued');
-    await waitFor(() => scheduler.starts.length === 1);
+    await waitFor('scheduler.starts.length === 1', () => scheduler.starts.length === 1);
     assert.is((await gofer.runs.get('queued', b.runId)).state, 'pending');
     await gofer.close();
     scheduler.script('first', {});

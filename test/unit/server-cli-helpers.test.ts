@@ -2,6 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseFrame, resolveBaseUrl } from '../../core/src/cli/api-client.js';
+import { variableSource } from '../../core/src/cli/commands/task.js';
 import { collectKeyValue, durationMs, positiveInt } from '../../core/src/cli/context.js';
 import { paint, table, useColour } from '../../core/src/cli/output.js';
 
@@ -30,8 +31,26 @@ test('argument parsers refuse what they cannot read', () => {
   assert.throws(() => durationMs('soon'));
 });
 
+test("task get's SOURCE column says where a hidden value came from", () => {
+  assert.is(variableSource({ key: 'A', value: 'x', source: 'run_options' }), 'run_options');
+  const substituted = { key: 'DSN', value: 'u:********@h/app', source: 'pipeline_config' as const };
+  const from = [
+    { store: 'pipeline_secret' as const, key: 'db_pass' },
+    { store: 'pipeline_object' as const, key: 'db' },
+  ];
+  assert.is(variableSource({ ...substituted, valueFrom: from }), 'pipeline_config (pipeline_secret{{db_pass}}, pipeline_object{{db}})');
+  assert.is(variableSource({ key: 'TOKEN', value: '********', source: 'scheduler_secret', location: 'registry/token' }), 'scheduler_secret (registry/token)');
+});
+
 test('tables align columns, ignoring colour codes; colours follow TTY and NO_COLOR', () => {
-  const out = table(['A', 'LONGER'], [[paint('red', 'x', true), 'y'], ['wide-cell', 'z']]);
+  const out = table(
+    ['A', 'LONGER'],
+    [
+      [paint('red', 'x', true), 'y'],
+      ['wide-cell', 'z'],
+    ],
+  );
+  // eslint-disable-next-line no-control-regex -- ANSI colour escapes
   const lines = out.replace(/\u001b\[[0-9;]*m/g, '').split('\n');
   assert.equal(lines, ['A          LONGER', 'x          y', 'wide-cell  z']);
   const tty = { isTTY: true } as NodeJS.WriteStream;

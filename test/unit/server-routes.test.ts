@@ -1,15 +1,15 @@
-/** The route table, router, error mapping and token store, without a process. */
+/** The route table, the OpenAPI document built from it, error mapping and token store, without a process. */
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
-import BetterSqlite3 from 'better-sqlite3';
+import { openSqlite } from '../../core/src/stores/sqlite-drivers.js';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ERROR_CODES, GoferError } from '../../core/src/api/index.js';
 import { TokenStore } from '../../core/src/auth/token-store.js';
 import { errorResponse, STATUS_BY_CODE } from '../../core/src/server/http-status.js';
-import { openApiDocument } from '../../core/src/server/openapi.js';
-import { Router } from '../../core/src/server/router.js';
-import { buildRoutes } from '../../core/src/server/routes/index.js';
+import { openApiDocument } from '../../core/src/server/openapi-document.js';
+import { errorStatusesOf } from '../../core/src/server/route-schema.js';
+import { buildRoutes, routeTableRows } from '../../core/src/server/routes/index.js';
 
 test('every route declares each {param} of its path, and operation ids are unique', () => {
   const routes = buildRoutes();
@@ -22,25 +22,23 @@ test('every route declares each {param} of its path, and operation ids are uniqu
   }
 });
 
-test('the README lists every route', () => {
-  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-  for (const r of buildRoutes()) assert.ok(readme.includes(`| \`${r.method} ${r.path}\` |`), `README route table lacks ${r.method} ${r.path}`);
+test('every protected route says which tokens may call it; public ones say nothing', () => {
+  for (const r of buildRoutes()) {
+    if (r.public) assert.is(r.access, undefined, r.operationId);
+    else assert.ok(r.access === 'any' || r.access === 'namespace' || r.access === 'management', `${r.operationId} declares its access`);
+  }
 });
 
-test('the router prefers literal segments and tells a wrong method from a missing path', () => {
-  const router = new Router(buildRoutes());
-  const boot = router.match('POST', '/api/tokens/bootstrap');
-  assert.ok(boot && boot !== 'method-not-allowed');
-  assert.is(boot.route.operationId, 'bootstrapToken');
-  const task = router.match('GET', '/api/pipelines/p1/runs/3/tasks/t%20x');
-  assert.ok(task && task !== 'method-not-allowed');
-  assert.equal(task.params, { pipelineId: 'p1', runId: '3', taskId: 't x' });
-  assert.is(router.match('PATCH', '/api/pipelines'), 'method-not-allowed');
-  assert.is(router.match('GET', '/api/nothing/here'), undefined);
+test('docs/service.md lists every route with the tokens it takes, as the route table says', () => {
+  const doc = readFileSync(new URL('../../docs/service.md', import.meta.url), 'utf8');
+  const table = doc.slice(doc.indexOf('<!-- routes:start -->'), doc.indexOf('<!-- routes:end -->'));
+  const rows = table.split('\n').filter((line) => line.startsWith('| `'));
+  assert.equal(rows, routeTableRows(), 'regenerate with: node --conditions=gofer-source --import tsx scripts/routes-table.mjs');
 });
 
-test('error codes map to HTTP statuses through one table; foreign errors are 500 ERR_INTERNAL', () => {
-  for (const code of Object.keys(STATUS_BY_CODE)) assert.ok(code in ERROR_CODES, code);
+test('error codes map to HTTP statuses through one total table; foreign errors are 500 ERR_INTERNAL', () => {
+  assert.equal(Object.keys(STATUS_BY_CODE).sort(), Object.keys(ERROR_CODES).sort(), 'every code has a status');
+  for (const status of Object.values(STATUS_BY_CODE)) assert.ok(status >= 400 && status < 600, String(status));
   assert.is(errorResponse(new GoferError('ERR_NOT_FOUND', 'x')).status, 404);
   assert.is(errorResponse(new GoferError('ERR_UNAUTHENTICATED', 'x')).status, 401);
   assert.is(errorResponse(new GoferError('ERR_FORBIDDEN', 'x')).status, 403);
@@ -49,20 +47,40 @@ test('error codes map to HTTP statuses through one table; foreign errors are 500
   assert.equal([foreign.status, foreign.body.error.code], [500, 'ERR_INTERNAL']);
 });
 
-test('the OpenAPI document lists every route with 401/403 on protected ones', () => {
+test('openApiDocument() builds the document without a database or a socket: every route, each error status with its codes', async () => {
   const routes = buildRoutes();
-  const doc = openApiDocument(routes) as { paths: Record<string, Record<string, { responses: Record<string, unknown>; security?: unknown[] }>> };
+  type Op = { operationId: string; responses: Record<string, { description: string }>; security?: unknown[]; requestBody?: { required: boolean } };
+  const doc = (await openApiDocument()) as { openapi: string; info: { version: string }; paths: Record<string, Record<string, Op>> };
+  assert.is(doc.openapi, '3.1.0');
+  const pkg = JSON.parse(readFileSync(new URL('../../core/package.json', import.meta.url), 'utf8')) as { version: string };
+  assert.is(doc.info.version, pkg.version);
+  const documented = Object.values(doc.paths).flatMap((ms) => Object.values(ms).map((o) => o.operationId));
+  assert.equal(documented.sort(), routes.map((r) => r.operationId).sort(), 'exactly the route table: no 405 or UI routes');
   for (const r of routes) {
     const op = doc.paths[r.path]?.[r.method.toLowerCase()];
     assert.ok(op, `${r.method} ${r.path} documented`);
-    if (r.public) assert.equal(op!.security, []);
-    else assert.ok(op!.responses['401'] && op!.responses['403'], `${r.operationId} documents 401 and 403`);
+    if (r.public) assert.equal(op.security, []);
+    else assert.ok(op.responses['401'], `${r.operationId} documents 401`);
+    assert.is(
+      op.responses['403'] !== undefined,
+      (r.access === 'namespace' && !r.path.includes('{pipelineId}')) || r.access === 'management',
+      `${r.operationId} documents 403 exactly when a token can be refused (a pipeline it may not see answers 404)`,
+    );
+    for (const [status, codes] of errorStatusesOf(r)) {
+      const response = op.responses[String(status)];
+      assert.ok(response, `${r.operationId} documents ${status}`);
+      for (const code of codes) assert.match(response.description, code, `${r.operationId} ${status} names ${code}`);
+    }
   }
+  assert.is(doc.paths['/api/secrets/{key}']!.put!.responses['503']?.description.includes('ERR_SECRET_KEY_INVALID'), true, 'the secret PUT 503 is documented');
+  assert.is(doc.paths['/api/pipelines/{pipelineId}/runs']!.post!.requestBody?.required, false, 'startRun takes no body at all');
+  assert.is(doc.paths['/api/pipelines/{pipelineId}/deploy']!.post!.requestBody?.required, false);
+  assert.is(doc.paths['/api/namespaces']!.post!.requestBody?.required, true);
 });
 
 test('tokens are stored as hashes; bootstrap only while none exist; expiry and revocation', () => {
   let now = 1_000;
-  const db = new BetterSqlite3(':memory:');
+  const db = openSqlite(':memory:');
   const store = new TokenStore(db, () => now);
   const boot = store.bootstrap();
   assert.is(boot.token.kind, 'management');

@@ -12,7 +12,7 @@ const KEY = 'a3f1c2e4b5d6978812ab34cd56ef7890a1b2c3d4e5f60718293a4b5c6d7e8f90';
 test('secrets are encrypted at rest: the database files never contain the plaintext', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'gofer-secrets-test-'));
   try {
-    let { gofer } = await goferWithFake({ config: { dataDir, secretKey: KEY } });
+    let { gofer, container } = await goferWithFake({ config: { dataDir, secretKey: KEY } });
     await gofer.pipelines.register(new Pipeline('sec', 'x').tasks(new Task('aaa', 'img')).build());
     const plaintext = 'correct-horse-battery-staple-0123456789';
     await gofer.secrets.put({ pipelineId: 'sec' }, 'db_pass', plaintext);
@@ -23,13 +23,13 @@ test('secrets are encrypted at rest: the database files never contain the plaint
     for (const file of readdirSync(dataDir).filter((f) => f.startsWith('gofer.db'))) {
       assert.not.ok(readFileSync(join(dataDir, file)).includes(plaintext), `${file} holds the plaintext`);
     }
-    ({ gofer } = await goferWithFake({ config: { dataDir, secretKey: KEY } }));
-    const { SECRET_STORE } = await import('../../core/src/kernel/tokens.js');
-    assert.is(gofer.container.resolve(SECRET_STORE).get('sec', 'db_pass'), plaintext, 'decrypts after a restart');
+    ({ gofer, container } = await goferWithFake({ config: { dataDir, secretKey: KEY } }));
+    const { SECRET_STORE } = await import('../../core/src/stores/secret-store.js');
+    assert.is(container.resolve(SECRET_STORE).get('sec', 'db_pass'), plaintext, 'decrypts after a restart');
     await gofer.close();
     // Another key cannot decrypt.
-    ({ gofer } = await goferWithFake({ config: { dataDir, secretKey: 'b'.repeat(2) + KEY.slice(2) } }));
-    assert.throws(() => gofer.container.resolve(SECRET_STORE).get('sec', 'db_pass'), /cannot be decrypted/);
+    ({ gofer, container } = await goferWithFake({ config: { dataDir, secretKey: 'b'.repeat(2) + KEY.slice(2) } }));
+    assert.throws(() => container.resolve(SECRET_STORE).get('sec', 'db_pass'), /cannot be decrypted/);
     await gofer.close();
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
@@ -78,7 +78,10 @@ test('pipeline objects are capped: the oldest is evicted with an object.evicted 
     await gofer.objects.put({ pipelineId: 'objs' }, 'one', enc.encode('1b'));
     await gofer.objects.put({ pipelineId: 'objs' }, 'three', enc.encode('3'));
     assert.equal(await gofer.objects.list({ pipelineId: 'objs' }), ['one', 'three']);
-    assert.equal((await gofer.events.list({ types: ['object.evicted'] })).map((e) => e.payload), [{ pipelineId: 'objs', key: 'two' }]);
+    assert.equal(
+      (await gofer.events.list({ types: ['object.evicted'] })).map((e) => e.payload),
+      [{ pipelineId: 'objs', key: 'two' }],
+    );
     assert.is(new TextDecoder().decode(await gofer.objects.get({ pipelineId: 'objs' }, 'one')), '1b');
     await gofer.objects.delete({ pipelineId: 'objs' }, 'one');
     try {

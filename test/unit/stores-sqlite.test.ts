@@ -6,7 +6,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { applyMigrations, schemaVersion } from '../../core/src/stores/migrations.js';
 import { openDatabase } from '../../core/src/stores/open-database.js';
-import { DATABASE, PLUGIN_STATE } from '../../core/src/kernel/tokens.js';
+import { DATABASE } from '../../core/src/stores/database.js';
+import { PLUGIN_STATE } from '../../core/src/stores/plugin-state-store.js';
 import { Pipeline, Task } from '@gofer/core';
 import { goferWithFake } from '../helpers/gofer-with-fake.js';
 
@@ -43,16 +44,16 @@ test('a module applies its own versioned migrations once, in order, and only the
 test('createGofer registers DATABASE with the core schema; plugin state persists across restarts', async () => {
   const dataDir = tempDir();
   try {
-    let { gofer } = await goferWithFake({ config: { dataDir } });
-    const db = gofer.container.resolve(DATABASE);
-    assert.is(schemaVersion(db, 'core'), 1);
-    const state = gofer.container.resolve(PLUGIN_STATE)('extension', 'cron');
+    let { gofer, container } = await goferWithFake({ config: { dataDir } });
+    const db = container.resolve(DATABASE);
+    assert.is(schemaVersion(db, 'core'), 2); // 2: retention (runs.logs_removed, events by age)
+    const state = container.resolve(PLUGIN_STATE)('extension', 'cron');
     await state.set('last', '42');
     assert.is(await state.get('last'), '42');
-    assert.is(await gofer.container.resolve(PLUGIN_STATE)('extension', 'other').get('last'), undefined, 'private per plugin');
+    assert.is(await container.resolve(PLUGIN_STATE)('extension', 'other').get('last'), undefined, 'private per plugin');
     await gofer.close();
-    ({ gofer } = await goferWithFake({ config: { dataDir } }));
-    const again = gofer.container.resolve(PLUGIN_STATE)('extension', 'cron');
+    ({ gofer, container } = await goferWithFake({ config: { dataDir } }));
+    const again = container.resolve(PLUGIN_STATE)('extension', 'cron');
     assert.is(await again.get('last'), '42');
     await again.delete('last');
     assert.is(await again.get('last'), undefined);
@@ -73,10 +74,19 @@ test('events are persisted with increasing ids and survive a restart; list filte
     assert.ok(all.every((e, i) => i === 0 || e.id > all[i - 1]!.id));
     await gofer.close();
     ({ gofer } = await goferWithFake({ config: { dataDir } }));
-    assert.equal((await gofer.events.list()).map((e) => e.id), all.map((e) => e.id));
+    assert.equal(
+      (await gofer.events.list()).map((e) => e.id),
+      all.map((e) => e.id),
+    );
     const completed = await gofer.events.list({ types: ['run.completed'] });
-    assert.equal(completed.map((e) => e.payload), [{ pipelineId: 'evts', runId: 1, status: 'successful' }]);
-    assert.equal((await gofer.events.list({ after: all[2]!.id, limit: 2 })).map((e) => e.id), [all[3]!.id, all[4]!.id]);
+    assert.equal(
+      completed.map((e) => e.payload),
+      [{ pipelineId: 'evts', runId: 1, status: 'successful' }],
+    );
+    assert.equal(
+      (await gofer.events.list({ after: all[2]!.id, limit: 2 })).map((e) => e.id),
+      [all[3]!.id, all[4]!.id],
+    );
     await gofer.close();
   } finally {
     rmSync(dataDir, { recursive: true, force: true });

@@ -7,16 +7,21 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ContainerStatus, LogChunk, Scheduler } from '@gofer/core/api';
 import { createLogger } from '../../core/src/kernel/logger.js';
-import { TaskWatcher, type TaskOutcome } from '../../core/src/runs/task-watcher.js';
+import { LogWriteFailedError, type LogWriter } from '../../core/src/logs/log-store.js';
+import { TaskWatcher, type TaskOutcome } from '../../core/src/tasks/task-watcher.js';
 
 /** A scheduler whose container has already ended; getState answers per `answers`, in order. */
 function schedulerWith(answers: Array<'hang' | 'fail' | ContainerStatus>): Scheduler & { stateCalls: number } {
   const s = {
     stateCalls: 0,
-    async startContainer() { throw new Error('not used'); },
+    async startContainer() {
+      throw new Error('not used');
+    },
     async stopContainer() {},
     async getLogs(): Promise<AsyncIterable<LogChunk>> {
-      return (async function* () { yield { stream: 'stdout' as const, data: Buffer.from('done\n') }; })();
+      return (async function* () {
+        yield { stream: 'stdout' as const, data: Buffer.from('done\n') };
+      })();
     },
     getState(): Promise<ContainerStatus> {
       const answer = answers[Math.min(s.stateCalls++, answers.length - 1)]!;
@@ -25,10 +30,10 @@ function schedulerWith(answers: Array<'hang' | 'fail' | ContainerStatus>): Sched
       return Promise.resolve(answer);
     },
   };
-  return s as unknown as Scheduler & { stateCalls: number };
+  return s;
 }
 
-function watch(scheduler: Scheduler): Promise<TaskOutcome | undefined> {
+function watch(scheduler: Scheduler, writer: LogWriter = { write() {}, close() {} }): Promise<TaskOutcome | undefined> {
   return new TaskWatcher({
     scheduler,
     schedulerId: 'c1',
@@ -36,7 +41,7 @@ function watch(scheduler: Scheduler): Promise<TaskOutcome | undefined> {
     stopTimeoutMs: 1000,
     timeoutMs: 0,
     startedAt: Date.now(),
-    openWriter: () => ({ write() {}, close() {} }),
+    openWriter: () => writer,
     secretValues: [],
     reattach: false,
     logger: createLogger('silent'),
@@ -70,6 +75,30 @@ test('failures then an answer: the answer wins', async () => {
   const scheduler = schedulerWith(['fail', 'hang', 'fail', { state: 'exited', exitCode: 0 }]);
   const outcome = await orHang(watch(scheduler));
   assert.is(outcome?.status, 'successful');
+});
+
+test('the log cannot be written (disk full): the container is stopped, the task fails with log_write_failed', async () => {
+  const scheduler = schedulerWith([{ state: 'exited', exitCode: 137 }]);
+  let stops = 0;
+  scheduler.stopContainer = async () => {
+    stops++;
+  };
+  let closed = false;
+  const writer: LogWriter = {
+    write() {
+      throw new LogWriteFailedError('writing the task output failed (ENOSPC: no space left on device)');
+    },
+    close() {
+      closed = true;
+    },
+  };
+  const outcome = await orHang(watch(scheduler, writer));
+  assert.is(outcome?.status, 'failed');
+  assert.is(outcome?.reason?.reason, 'log_write_failed');
+  assert.match(outcome!.reason!.description, 'ENOSPC');
+  assert.is(outcome?.logsComplete, false, 'the container is kept: the engine still has the output');
+  assert.is(stops, 1, 'the container was stopped');
+  assert.ok(closed, 'the writer was closed');
 });
 
 test.run();

@@ -3,26 +3,30 @@
  * of {@link ERROR_CODES}. Codes are permanent: scripts, HTTP clients and plugin authors may
  * branch on them. Messages say what went wrong and what to do about it.
  *
- * The registry is kept in alphabetical order and mirrored by the table in README.md; a test
+ * The registry is kept in alphabetical order and mirrored by the table in docs/error-codes.md; a test
  * keeps the two in step.
  */
 
-/** Every error code Gofer can raise, alphabetical, with a one-line summary for the README. */
+/** Every error code Gofer can raise, alphabetical, with a one-line summary for docs/error-codes.md. */
 export const ERROR_CODES = {
   ERR_CONFIG_INVALID: 'The configuration file or an environment override does not match the config schema.',
   ERR_CONFIG_NOT_FOUND: 'A configuration file was named (flag or GOFER_CONFIG) but does not exist.',
   ERR_CONFLICT: 'The request conflicts with the current state (a bootstrap token while tokens exist, a namespace that exists).',
+  ERR_DATA_DIR: 'The data directory cannot be used (a file where the directory should be, no permission, a read-only disk); the message names the path.',
+  ERR_DATA_DIR_LOCKED: 'Another Gofer process (or instance in this process) is using the data directory; the message names its pid and port.',
   ERR_EXTENSION_UNAVAILABLE: 'The extension named by a subscription is not loaded, or its process is down.',
   ERR_FORBIDDEN: 'The API token is valid but may not act on this namespace or route.',
   ERR_GOFER_CLOSED: 'The Gofer instance was closed; create a new one.',
   ERR_INTERNAL: 'An unexpected failure inside Gofer; the cause is attached.',
   ERR_INVALID_ARGUMENT: 'An argument to an API call is malformed; the message names the field.',
+  ERR_METHOD_NOT_ALLOWED: 'The HTTP route exists but not with this method (a webhook takes POST only); the Allow header lists the methods it takes.',
   ERR_NOT_FOUND: 'The pipeline, run, task, secret, object, subscription or token does not exist.',
   ERR_NO_SUCH_CONTAINER: 'The scheduler has no container with that scheduler id.',
   ERR_NO_SUCH_IMAGE: 'The image does not exist locally and could not be pulled.',
+  ERR_PAYLOAD_TOO_LARGE: "The HTTP request body is larger than the service (or the webhook's configured limit) accepts.",
   ERR_PIPELINE_DISABLED: 'The pipeline is disabled; enable it before starting runs.',
   ERR_PIPELINE_INVALID: 'The pipeline config failed validation; every problem is listed with its JSON path.',
-  ERR_PLUGIN_API_VERSION: 'The plugin targets a plugin API version this core does not support.',
+  ERR_PLUGIN_API_VERSION: 'The plugin targets a plugin API version this core does not support, or its definition and manifest disagree.',
   ERR_PLUGIN_CREATE_FAILED: "The plugin's create() threw or rejected.",
   ERR_PLUGIN_CREATE_TIMEOUT: "The plugin's create() did not finish within the plugin time limit.",
   ERR_PLUGIN_DEPENDENCY_MISSING: 'The plugin imports a package that is not installed.',
@@ -33,14 +37,35 @@ export const ERROR_CODES = {
   ERR_PLUGIN_NOT_INSTALLED: 'A plugin named in the config is not installed or not found.',
   ERR_PLUGIN_SETTINGS_INVALID: "The plugin's settings do not match its settings schema.",
   ERR_PLUGIN_STARTUP: 'One or more configured plugins failed to load; every failure is listed.',
+  ERR_PORT_IN_USE: "The HTTP API's host and port are taken by another process (or cannot be bound); nothing was resumed.",
   ERR_REGISTRY_AUTH: 'The image registry refused the credentials.',
   ERR_SCHEDULER_UNAVAILABLE: 'The scheduler (for example the Docker engine) cannot be reached.',
   ERR_SECRET_KEY_INVALID: 'The secret store key is missing or too weak.',
+  ERR_SQLITE_DRIVER_UNAVAILABLE: 'No SQLite driver runs on this Node.js (Node 20 without a working better-sqlite3, or a bad GOFER_SQLITE_DRIVER).',
+  ERR_TRIGGER_PAUSED: 'The subscription is disabled or the triggers of its pipeline or instance are paused; the fire was recorded as skipped.',
   ERR_UNAUTHENTICATED: 'The request has no API token, or the token is unknown, revoked or expired.',
+  ERR_WEBHOOK_SIGNATURE: "A webhook delivery's signature header is missing or does not match the body signed with the subscription's secret.",
 } as const;
 
 /** A permanent error code: one of the keys of {@link ERROR_CODES}. */
 export type ErrorCode = keyof typeof ERROR_CODES;
+
+/**
+ * One problem found by validation: where (a JSON pointer into the value that was checked, such as
+ * `/tasks/1/dependsOn/build`, or `body/config/id` for an HTTP request part) and what is wrong.
+ * Errors that report several problems at once (`ERR_PIPELINE_INVALID`, `ERR_CONFIG_INVALID`,
+ * `ERR_PLUGIN_SETTINGS_INVALID`, `ERR_INVALID_ARGUMENT` of a request or a subscription) carry
+ * them as `details.problems: ValidationProblem[]`.
+ */
+export interface ValidationProblem {
+  path: string;
+  message: string;
+}
+
+/** The problems as message lines: `/tasks/1/id: must be a string`. */
+export function problemLines(problems: readonly ValidationProblem[]): string[] {
+  return problems.map((p) => `${p.path}: ${p.message}`);
+}
 
 const BRAND = Symbol.for('gofer.error');
 

@@ -1,4 +1,7 @@
 /** Typed events: every state change Gofer makes is published and persisted as one. */
+import type { ErrorCode } from './errors.js';
+import type { PluginKind } from './plugin.js';
+import type { RunStatus, TaskExecutionReason, TaskExecutionStatus } from './runs.js';
 
 /** Event names and their payloads. Names are `<noun>.<past-tense verb>`. */
 export interface GoferEventMap {
@@ -9,17 +12,33 @@ export interface GoferEventMap {
   'pipeline.deleted': { pipelineId: string };
   'run.created': { pipelineId: string; runId: number };
   'run.started': { pipelineId: string; runId: number };
-  'run.completed': { pipelineId: string; runId: number; status: string };
+  'run.completed': { pipelineId: string; runId: number; status: RunStatus };
   'run.cancel_requested': { pipelineId: string; runId: number };
   'task.created': { pipelineId: string; runId: number; taskId: string };
   'task.started': { pipelineId: string; runId: number; taskId: string; schedulerId: string };
-  'task.completed': { pipelineId: string; runId: number; taskId: string; status: string; reason?: string; exitCode?: number };
+  'task.completed': { pipelineId: string; runId: number; taskId: string; status: TaskExecutionStatus; reason?: TaskExecutionReason; exitCode?: number };
   'object.evicted': { pipelineId: string; key: string };
   'subscription.created': { subscriptionId: string; pipelineId: string; extension: string };
   'subscription.deleted': { subscriptionId: string };
+  /** `reason` says in words why the extension refused it (or why it could not be resolved). */
   'subscription.failed': { subscriptionId: string; reason: string };
+  'subscription.enabled': { subscriptionId: string; pipelineId: string };
+  'subscription.disabled': { subscriptionId: string; pipelineId: string };
+  /** Every trigger of the instance (no `pipelineId`) or of one pipeline was paused. */
+  'triggers.paused': { pipelineId?: string; reason?: string };
+  'triggers.resumed': { pipelineId?: string };
+  /** An extension asked for a run while its subscription was disabled or its triggers paused. */
+  'trigger.skipped': {
+    subscriptionId: string;
+    pipelineId: string;
+    extension: string;
+    cause: 'subscription_disabled' | 'pipeline_paused' | 'instance_paused';
+    /** The reason the extension gave for the run it asked for ("cron 0 3 * * * fired for ..."). */
+    reason: string;
+    eventId?: string;
+  };
   'extension.crashed': { extension: string; exitCode: number | null; restartInMs: number };
-  'plugin.failed': { kind: string; name: string; code: string; message: string };
+  'plugin.failed': { kind: PluginKind; name: string; code: ErrorCode; message: string };
 }
 
 export type GoferEventType = keyof GoferEventMap;

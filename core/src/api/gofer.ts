@@ -2,6 +2,7 @@
  * The typed API a host application drives. The CLI and the HTTP API are thin clients of it.
  * Made by `createGofer(options)`.
  */
+import type { GoferConfig, GoferConfigFile } from './config.js';
 import type { ErrorCode } from './errors.js';
 import type { GoferEvent, GoferEventType } from './events.js';
 import type { ExtensionDefinition } from './extension.js';
@@ -17,8 +18,8 @@ export type PluginDefinition = SchedulerDefinition<any> | ExtensionDefinition<an
 export interface GoferOptions {
   /** Path of `gofer.config.json`; default `$GOFER_CONFIG`, else `./gofer.config.json` when present. */
   configPath?: string;
-  /** Config values that win over the file and the environment. */
-  config?: Partial<GoferConfigInput>;
+  /** Config values that win over the file and the environment (nested objects are merged). */
+  config?: GoferConfigFile;
   /** Plugins handed in by the host (discovery source 1); they count as configured. */
   plugins?: PluginDefinition[];
   /** Where log lines go; default: a logger writing to stderr at `logLevel`. */
@@ -26,48 +27,6 @@ export interface GoferOptions {
   /** Read `GOFER_*` environment overrides (default true). */
   useEnv?: boolean;
 }
-
-/** The config file's shape (see README "Configuration"). Every key is optional. */
-export interface GoferConfigInput {
-  /** Folder whose node_modules is scanned for plugins; default: the config file's folder or cwd. */
-  root: string;
-  /** Where SQLite, task logs and plugin data live; `:memory:` keeps everything in memory. */
-  dataDir: string;
-  /** The scheduler plugin's name; default "process". */
-  scheduler: string;
-  /** Settings per scheduler plugin name; naming one makes it configured (it must load). */
-  schedulers: Record<string, Record<string, unknown>>;
-  /** Settings per extension name; `false` disables a discovered extension. */
-  extensions: Record<string, Record<string, unknown> | false>;
-  /** npm packages that must load (discovery source 2). */
-  plugins: string[];
-  /** Folders holding plugin packages (discovery source 4). */
-  pluginDirs: string[];
-  /** Scan `<root>/node_modules` for packages with a `gofer` manifest (source 3); default true. */
-  discover: boolean;
-  /** Time limit for each plugin's `create` and `close`; default 10000. */
-  pluginTimeoutMs: number;
-  /** Runs running at once over all pipelines; 0 = unlimited (default). */
-  parallelism: number;
-  /** Default grace period before a stopped container is killed; default 10000. */
-  stopTimeoutMs: number;
-  /** Remove orphan containers of this instance at start-up; default true. */
-  reapOrphans: boolean;
-  /** Secret store key: 32 bytes as 64 hex chars or base64; `GOFER_SECRET_KEY`. */
-  secretKey: string;
-  /** Keep task logs for this many most recent runs per pipeline; default 20. */
-  logRetentionRuns: number;
-  /** Pipeline objects kept per pipeline (oldest evicted); default 50. */
-  pipelineObjectLimit: number;
-  /** Run objects expire after this many newer runs; default 20. */
-  runObjectExpiry: number;
-  /** HTTP API. */
-  server: { host: string; port: number };
-  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
-}
-
-/** The resolved, frozen config. */
-export type GoferConfig = Readonly<GoferConfigInput>;
 
 /** A plugin as the registry sees it: loaded, active, or failed with a reason. */
 export interface PluginInfo {
@@ -104,7 +63,10 @@ export interface PipelinesApi {
   getVersion(pipelineId: string, version?: number): Promise<PipelineVersion>;
   enable(pipelineId: string): Promise<PipelineInfo>;
   disable(pipelineId: string): Promise<PipelineInfo>;
-  /** Deletes the pipeline, its versions, runs, logs and objects. */
+  /**
+   * Deletes the pipeline, its versions, runs, logs and objects, cancelling its unfinished runs first.
+   * ERR_CONFLICT (the pipeline is kept) when a run is still unfinished and could not be waited for.
+   */
   delete(pipelineId: string): Promise<void>;
 }
 
@@ -175,6 +137,11 @@ export interface SubscriptionInfo {
   /** `active`: the extension accepted it; `error`: it refused, see `statusReason`. */
   status: 'active' | 'error';
   statusReason?: string;
+  /**
+   * False after `subscriptions.disable`: the extension keeps watching, but every run it asks for is
+   * refused (ERR_TRIGGER_PAUSED) and recorded as a `trigger.skipped` event.
+   */
+  enabled: boolean;
   created: number;
   modified: number;
 }
@@ -199,6 +166,34 @@ export interface SubscriptionsApi {
   get(subscriptionId: string): Promise<SubscriptionInfo>;
   /** Unsubscribes and removes it. */
   delete(subscriptionId: string): Promise<void>;
+  /** Lets the subscription start runs again (`subscription.enabled`). Idempotent. */
+  enable(subscriptionId: string): Promise<SubscriptionInfo>;
+  /** Stops the subscription from starting runs; its fires are recorded as skipped (`subscription.disabled`). Idempotent. */
+  disable(subscriptionId: string): Promise<SubscriptionInfo>;
+}
+
+/** Which triggers are paused: every one of the instance, and those of single pipelines. */
+export interface TriggerPauses {
+  /** Set while every trigger of the instance is paused. */
+  instance?: TriggerPause;
+  /** Pipelines whose triggers are paused, by pipeline id. */
+  pipelines: Array<TriggerPause & { pipelineId: string }>;
+}
+
+export interface TriggerPause {
+  /** When the pause began (ms since the epoch). */
+  since: number;
+  reason?: string;
+}
+
+/** One line an extension logged (its own lines, or its process's for out-of-process extensions). */
+export interface ExtensionLogLine {
+  /** Increases by one per line across all extensions since Gofer started: pass it as `after` to read on. */
+  seq: number;
+  at: number;
+  level: 'debug' | 'info' | 'warn' | 'error';
+  message: string;
+  fields: Record<string, unknown>;
 }
 
 /** A loaded (or failed) extension and how it is doing. */
@@ -216,15 +211,30 @@ export interface ExtensionInfo {
     restarts: number;
     lastExitCode?: number | null;
   };
-  subscriptions: { active: number; error: number };
+  subscriptions: { active: number; error: number; disabled: number };
   /** The JSON Schema a subscription's settings must match, when the extension has one. */
   subscriptionSchema?: Record<string, unknown>;
+  /** True for a listener: it takes no subscriptions (see `defineListener`). */
+  listener?: boolean;
 }
 
 export interface ExtensionsApi {
   /** Every extension found, including disabled and failed ones. */
   list(): Promise<ExtensionInfo[]>;
   get(name: string): Promise<ExtensionInfo>;
+  /**
+   * Pauses every trigger of the instance, or of one pipeline: runs extensions ask for are refused
+   * (ERR_TRIGGER_PAUSED) and recorded as `trigger.skipped` events until `resumeTriggers`. Stored,
+   * so a pause holds across restarts. Idempotent (the first reason and time are kept).
+   */
+  pauseTriggers(opts?: { pipelineId?: string; reason?: string }): Promise<TriggerPauses>;
+  resumeTriggers(opts?: { pipelineId?: string }): Promise<TriggerPauses>;
+  triggerPauses(): Promise<TriggerPauses>;
+  /**
+   * The extension's most recent log lines, oldest first (the last 1000 per extension are kept, in
+   * memory, since Gofer started). `after` returns only lines with a greater `seq`.
+   */
+  logs(name: string, opts?: { after?: number; limit?: number; level?: ExtensionLogLine['level'] }): Promise<ExtensionLogLine[]>;
 }
 
 /** What `reapOrphans` did. */

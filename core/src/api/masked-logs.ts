@@ -4,7 +4,7 @@
  * it returns, or a task that prints one would write it into Gofer's logs.
  */
 import type { LogChunk } from './scheduler.js';
-import { SecretMasker } from '../runs/secret-masker.js';
+import { SecretMasker } from './secret-masker.js';
 
 /** `source` with every occurrence of `values` replaced by the mask, per stream. */
 export function maskedLogs(source: AsyncIterable<LogChunk>, values: readonly string[]): AsyncIterable<LogChunk> {

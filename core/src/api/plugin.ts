@@ -2,12 +2,17 @@
  * What every plugin shares: the manifest in its package.json, the definition its entry exports,
  * and the plain context `create` receives. Plugin authors never see the DI container.
  */
+import type { Static, TSchema } from 'typebox';
 import type { GoferEvent } from './events.js';
 
 /** The plugin API versions this core can load. A plugin declaring another one is refused. */
 export const SUPPORTED_API_VERSIONS: readonly number[] = Object.freeze([1]);
 
-/** The plugin API version this core implements; use it as a plugin's `apiVersion`. */
+/**
+ * The newest plugin API version this core implements. A plugin does not use it as its own
+ * `apiVersion`: it writes the version it was written against as a literal (`apiVersion: 1`), so
+ * that a core which no longer supports that version can tell.
+ */
 export const GOFER_API_VERSION = 1;
 
 /** Marks objects made by `defineScheduler`/`defineExtension`; a global symbol, so copies agree. */
@@ -24,7 +29,7 @@ export interface PluginManifest {
   kind: PluginKind;
   /** Unique per kind; what the config uses to name the plugin (`"scheduler": "docker"`). */
   name: string;
-  /** An integer; see {@link SUPPORTED_API_VERSIONS}. */
+  /** An integer; see {@link SUPPORTED_API_VERSIONS}. Must equal the definition's `apiVersion`. */
   apiVersion: number;
   /** Module whose default export is the definition, e.g. `"./dist/index.js"`. */
   entry?: string;
@@ -38,6 +43,19 @@ export interface PluginManifest {
 
 /** A JSON Schema (draft-07 or 2019-09 as understood by ajv). Kept loose on purpose. */
 export type JsonSchema = Record<string, unknown>;
+
+/**
+ * A plugin's settings schema: a TypeBox schema (`Type.Object({...})`, re-exported here), or
+ * any JSON Schema object. Either way the core validates with ajv, every problem at once.
+ */
+export type SettingsSchema = TSchema;
+
+/**
+ * The settings type a schema describes, as `create` receives it: inferred from a TypeBox
+ * schema (or a JSON Schema literal), `Record<string, unknown>` for a loosely typed one. A key
+ * with a `default` that is not `Type.Optional` is always present: ajv fills defaults in first.
+ */
+export type SettingsOf<Schema extends TSchema> = unknown extends Static<Schema> ? Record<string, unknown> : Static<Schema>;
 
 /** Structured log fields. */
 export type LogFields = Record<string, unknown>;
@@ -84,13 +102,18 @@ export interface PluginDefinitionBase<Kind extends PluginKind, Settings, Instanc
   readonly kind: Kind;
   /** Must equal the manifest's `name` when loaded from a package. */
   readonly name: string;
-  /** The plugin API version the plugin was written against. */
+  /**
+   * The plugin API version the plugin was written against, as a literal (`apiVersion: 1`), and
+   * the same as the manifest's `gofer.apiVersion`. The loader refuses a version this core does
+   * not support, and a definition that disagrees with its manifest.
+   */
   readonly apiVersion: number;
   /**
-   * JSON Schema for the plugin's settings. Settings are validated (with defaults applied)
-   * before `create` is called; a mismatch stops start-up for a configured plugin.
+   * Schema of the plugin's settings (TypeBox, or a plain JSON Schema object). Settings are
+   * validated (with defaults applied) before `create` is called; a mismatch stops start-up for
+   * a configured plugin.
    */
-  readonly settingsSchema?: JsonSchema;
+  readonly settingsSchema?: SettingsSchema;
   /**
    * Makes the instance. Called once per Gofer instance, within the plugin time limit
    * (`pluginTimeoutMs`, 10 s by default).

@@ -33,22 +33,34 @@ export interface Run {
 
 export type TaskExecutionState = 'processing' | 'waiting' | 'running' | 'complete';
 export type TaskExecutionStatus = 'unknown' | 'successful' | 'failed' | 'cancelled' | 'skipped';
-export type TaskExecutionReason =
-  | 'abnormal_exit'
-  | 'scheduler_error'
-  | 'failed_precondition'
-  | 'cancelled'
-  | 'orphaned'
-  | 'timeout';
+export type TaskExecutionReason = 'abnormal_exit' | 'scheduler_error' | 'failed_precondition' | 'cancelled' | 'orphaned' | 'timeout' | 'log_write_failed';
 
-/** Where a task's variable came from, most important first. */
-export type VariableSource = 'pipeline_config' | 'run_options' | 'system';
+/**
+ * Where a task's variable came from. The first three are merged by the core, most important
+ * first; `scheduler_secret` is a task `secrets` entry the scheduler resolves itself, which wins
+ * over a variable of the same key.
+ */
+export type VariableSource = 'pipeline_config' | 'run_options' | 'system' | 'scheduler_secret';
 
-/** One variable a task saw, with its source. Values of substituted secrets are masked. */
+/** A store a substitution reads from: `pipeline_secret{{KEY}}` and the others. */
+export type SubstitutionStore = 'pipeline_secret' | 'global_secret' | 'pipeline_object' | 'run_object';
+
+/**
+ * One environment variable a task received, with where it came from. Values Gofer keeps secret
+ * are shown as `********`: substituted secrets, the API token, and every `scheduler_secret`
+ * (whose value Gofer never sees).
+ */
 export interface TaskVariable {
   key: string;
   value: string;
   source: VariableSource;
+  /**
+   * Set when substitutions filled (part of) the value: each store and key, in the order they
+   * appear (`[{ store: 'pipeline_secret', key: 'db_pass' }]` for `pipeline_secret{{db_pass}}`).
+   */
+  valueFrom?: Array<{ store: SubstitutionStore; key: string }>;
+  /** `scheduler_secret` only: the location the scheduler resolves the value from. */
+  location?: string;
 }
 
 export interface TaskExecution {
@@ -62,7 +74,7 @@ export interface TaskExecution {
   exitCode?: number;
   /** The scheduler's handle, once started. */
   schedulerId?: string;
-  /** The final variables, each with its source (set when the task starts). */
+  /** Every environment variable the task receives, each with its source (set when the task starts). */
   variables: TaskVariable[];
   created: number;
   started?: number;

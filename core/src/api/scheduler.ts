@@ -3,7 +3,7 @@
  * interface (start, stop, state, logs). Implementations live in their own packages
  * (`plugins/scheduler-*`) and are made with {@link defineScheduler}.
  */
-import type { PluginDefinitionBase } from './plugin.js';
+import type { PluginDefinitionBase, SettingsOf, SettingsSchema } from './plugin.js';
 import { PLUGIN_BRAND } from './plugin.js';
 
 /** What the core asks a scheduler to run for one task execution. */
@@ -15,11 +15,16 @@ export interface StartContainerRequest {
   id: string;
   /** The image reference exactly as the pipeline config gave it. */
   image: string;
-  /** Every environment variable the container must see, already merged and substituted. */
+  /**
+   * Every environment variable the container must see, already merged and substituted. Values
+   * the core substituted from its secret store are in here in clear; the core masks them in the
+   * output it stores (see {@link Scheduler} on masking).
+   */
   variables: Record<string, string>;
   /**
    * `ENV_NAME -> location`: secrets that live in the orchestrator. The scheduler resolves the
-   * location with its own secret mechanism; Gofer never reads the values.
+   * location with its own secret mechanism; Gofer never reads the values. A key here wins over
+   * the same key in `variables`: the container gets the secret.
    */
   secrets: Record<string, string>;
   /** Credentials for the image registry, when the image is private. */
@@ -38,6 +43,13 @@ export interface StartContainerRequest {
 export interface StartContainerResponse {
   /** The scheduler's own handle for the container, used in every later call. */
   schedulerId: string;
+  /**
+   * Optional: the environment keys that carry the request's `secrets` in the container, as
+   * `ENV_NAME -> location`, when they are not the `secrets` keys themselves (a scheduler that
+   * hands secrets over as files may set `DB_PASSWORD_FILE` instead of `DB_PASSWORD`). The core
+   * lists these keys on the task. Never values. Absent: the `secrets` keys, as given.
+   */
+  secretEnv?: Record<string, string>;
 }
 
 /** A request to stop a container: graceful first, forced once `timeoutMs` passes. */
@@ -65,6 +77,12 @@ export interface ContainerStatus {
   state: ContainerState;
   /** Set when the state is `exited` (and `cancelled` when the engine reports one). */
   exitCode?: number;
+  /**
+   * Optional: why the container ended this way, in words, when the exit code alone does not say
+   * (for example "the swarm node running it went down"). The core puts it in the task's
+   * status reason.
+   */
+  reason?: string;
 }
 
 /** One piece of a container's output, in the order it was produced on its stream. */
@@ -74,9 +92,32 @@ export interface LogChunk {
 }
 
 /**
- * A container orchestrator. All methods may be called concurrently for different containers.
- * Errors are {@link GoferError}s with the codes `ERR_NO_SUCH_CONTAINER`, `ERR_NO_SUCH_IMAGE`,
- * `ERR_REGISTRY_AUTH` or `ERR_SCHEDULER_UNAVAILABLE`; translate engine errors at this boundary.
+ * A container orchestrator.
+ *
+ * **Calls.** For one container the core calls `startContainer`, then `getLogs` (read to its
+ * end) and `getState` (again, with backoff, until the container is no longer running);
+ * `stopContainer` at any time while it runs; `removeContainer` last. After a restart of the core
+ * a new instance gets `getState` and `getLogs` for containers an earlier one started. All
+ * methods may be called concurrently for different containers.
+ *
+ * **Errors** are {@link GoferError}s with the codes `ERR_NO_SUCH_CONTAINER`,
+ * `ERR_NO_SUCH_IMAGE`, `ERR_REGISTRY_AUTH` or `ERR_SCHEDULER_UNAVAILABLE` (plus
+ * `ERR_INVALID_ARGUMENT` / `ERR_NOT_FOUND` for a request that cannot run); translate engine
+ * errors at this boundary.
+ *
+ * **Masking: two kinds of secrets, two owners.** Values the core substituted into `variables`
+ * (`pipeline_secret{{...}}`, `global_secret{{...}}`, `GOFER_API_TOKEN`) are masked by the core in
+ * the output it stores and streams: the scheduler does nothing for them. Values the scheduler
+ * resolves itself from `secrets` never reach the core, so the scheduler masks them in what
+ * `getLogs` yields (`maskedLogs` from this API), also for a new instance after a restart
+ * (resolve the locations again, or read the values back from the container). A scheduler whose
+ * secrets only the container can read (Docker Swarm secrets) cannot mask them, and says so in
+ * its docs.
+ *
+ * **Keep the process alive while tasks run.** The promises and iterables a scheduler returns
+ * for a running task must be backed by live handles (a socket, a timer, a child process): a
+ * scheduler that `unref()`s what a running task depends on lets Node.js exit silently in the
+ * middle of a run once nothing else is pending. `unref()` only work nobody waits for.
  */
 export interface Scheduler {
   /**
@@ -102,30 +143,58 @@ export interface Scheduler {
    * so that the core can find containers no unfinished task owns.
    */
   listContainers?(req: { labels: Record<string, string> }): Promise<Array<{ schedulerId: string; labels: Record<string, string> }>>;
-  /** Optional: removes a container and everything the scheduler keeps for it. */
+  /**
+   * Optional: removes a container and everything the scheduler keeps for it (records, files,
+   * buffers), killing it first if it still runs (no grace period).
+   *
+   * The core calls it once it has read the task's final state **and** its logs to the end and
+   * recorded both, as its `removeAfterExit` says; the orphan reaper calls it for containers of
+   * finished tasks that a core killed in between left behind, and recovery for a leftover that
+   * was created but never started. A scheduler never removes a finished container on its own:
+   * it cannot know when the core is done reading.
+   *
+   * Afterwards `getState`, `getLogs` and `stopContainer` reject with `ERR_NO_SUCH_CONTAINER`
+   * (for this instance and a new one), and `listContainers` no longer lists it. Idempotent: a
+   * container that is already gone, or never existed, is not an error. Without this method
+   * finished containers are left to the operator, and there is nothing to reap.
+   */
   removeContainer?(req: ContainerRef): Promise<void>;
+  /**
+   * Optional: resolves once the scheduler can start containers (the Docker engine answers a
+   * ping), rejects with `ERR_SCHEDULER_UNAVAILABLE` saying what to fix when it cannot. The core
+   * calls it once at start-up, after `create` and before any unfinished run resumes, unless the
+   * config's `checkScheduler` is false; a rejection stops start-up. Bounded by the plugin time
+   * limit; it must not start or change anything.
+   */
+  checkReady?(): Promise<void>;
   /** Releases connections and timers. Called once, after every run has stopped using it. */
   close?(): Promise<void>;
 }
 
 /** A scheduler plugin: made by {@link defineScheduler}, the default export of its entry. */
-export interface SchedulerDefinition<Settings = Record<string, unknown>>
-  extends PluginDefinitionBase<'scheduler', Settings, Scheduler> {}
+export interface SchedulerDefinition<Settings = Record<string, unknown>> extends PluginDefinitionBase<'scheduler', Settings, Scheduler> {}
+
+/** What {@link defineScheduler} takes: the definition without the fields it adds. */
+export type SchedulerDefinitionInput<Settings> = Omit<SchedulerDefinition<Settings>, 'kind' | typeof PLUGIN_BRAND>;
 
 /**
  * Declares a scheduler plugin. The result is a plain, branded object: export it as the
- * default export of the module named by the package's `gofer.entry`.
+ * default export of the module named by the package's `gofer.entry`. The settings type
+ * `create` receives is inferred from `settingsSchema`:
  *
  * ```ts
  * export default defineScheduler({
  *   name: 'docker', apiVersion: 1,
- *   settingsSchema: { type: 'object', properties: { socketPath: { type: 'string' } } },
- *   create: (ctx, settings) => new DockerScheduler(ctx, settings),
+ *   settingsSchema: Type.Object({ socketPath: Type.Optional(Type.String()) }, { additionalProperties: false }),
+ *   create: (ctx, settings) => new DockerScheduler(ctx, settings), // settings: { socketPath?: string }
  * });
  * ```
  */
-export function defineScheduler<Settings = Record<string, unknown>>(
-  definition: Omit<SchedulerDefinition<Settings>, 'kind' | typeof PLUGIN_BRAND>,
-): SchedulerDefinition<Settings> {
+export function defineScheduler<const Schema extends SettingsSchema>(
+  definition: Omit<SchedulerDefinitionInput<SettingsOf<Schema>>, 'settingsSchema'> & { readonly settingsSchema: Schema },
+): SchedulerDefinition<SettingsOf<Schema>>;
+/** Declares a scheduler plugin whose settings type is given (or that takes no settings). */
+export function defineScheduler<Settings = Record<string, unknown>>(definition: SchedulerDefinitionInput<Settings>): SchedulerDefinition<Settings>;
+export function defineScheduler<Settings>(definition: SchedulerDefinitionInput<Settings>): SchedulerDefinition<Settings> {
   return Object.freeze({ ...definition, kind: 'scheduler' as const, [PLUGIN_BRAND]: true as const });
 }

@@ -6,36 +6,33 @@
  */
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
-import type { JsonSchema } from './plugin.js';
+import { Type, type Static } from 'typebox';
 import { GoferError } from './errors.js';
 
-/** Where task secrets (`ENV -> location`) are read from. */
-export type SecretSourceSettings =
-  /** `<dir>/<location>` is a file holding the value (one trailing newline is dropped). */
-  | { dir: string }
-  /** A file of `KEY=VALUE` lines; `location` names the key. */
-  | { envFile: string };
-
-/** JSON Schema of {@link SecretSourceSettings}, for a plugin's `settingsSchema`. */
-export const SECRET_SOURCE_SCHEMA: JsonSchema = {
-  oneOf: [
-    { type: 'object', additionalProperties: false, required: ['dir'], properties: { dir: { type: 'string', minLength: 1 } } },
-    { type: 'object', additionalProperties: false, required: ['envFile'], properties: { envFile: { type: 'string', minLength: 1 } } },
+/** Schema of {@link SecretSourceSettings}, for a plugin's `settingsSchema`. */
+export const SECRET_SOURCE_SCHEMA = Type.Union(
+  [
+    /** `<dir>/<location>` is a file holding the value (one trailing newline is dropped). */
+    Type.Object({ dir: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
+    /** A file of `KEY=VALUE` lines; `location` names the key. */
+    Type.Object({ envFile: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
   ],
-  description: 'Where secrets are read: { "dir": "/path" } (one file per location) or { "envFile": "/path" } (KEY=VALUE lines).',
-};
+  { description: 'Where secrets are read: { "dir": "/path" } (one file per location) or { "envFile": "/path" } (KEY=VALUE lines).' },
+);
+
+/** Where task secrets (`ENV -> location`) are read from. */
+export type SecretSourceSettings = Static<typeof SECRET_SOURCE_SCHEMA>;
 
 /** Reads every secret of one task; fails with ERR_NOT_FOUND naming the first missing location. */
-export async function resolveSecrets(
-  secrets: Record<string, string>,
-  source: SecretSourceSettings | undefined,
-): Promise<Record<string, string>> {
+export async function resolveSecrets(secrets: Record<string, string>, source: SecretSourceSettings | undefined): Promise<Record<string, string>> {
   const entries = Object.entries(secrets);
   if (entries.length === 0) return {};
   if (!source) {
-    throw new GoferError('ERR_NOT_FOUND',
+    throw new GoferError(
+      'ERR_NOT_FOUND',
       `The task asks for secrets (${entries.map(([env]) => env).join(', ')}) but the scheduler has no secrets source: set "secrets": { "dir": "/path" } or { "envFile": "/path" } in its settings.`,
-      { details: { secrets: entries.map(([env]) => env) } });
+      { details: { secrets: entries.map(([env]) => env) } },
+    );
   }
   if ('dir' in source) return readFromDir(entries, source.dir);
   return readFromEnvFile(entries, source.envFile);
@@ -47,13 +44,19 @@ async function readFromDir(entries: Array<[string, string]>, dir: string): Promi
     const path = resolve(dir, location);
     const rel = relative(resolve(dir), path);
     if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
-      throw new GoferError('ERR_INVALID_ARGUMENT', `Secret location "${location}" (for ${env}) must name a file inside the secrets directory ${dir}.`, { details: { env, location } });
+      throw new GoferError('ERR_INVALID_ARGUMENT', `Secret location "${location}" (for ${env}) must name a file inside the secrets directory ${dir}.`, {
+        details: { env, location },
+      });
     }
     let value: string;
     try {
       value = await readFile(path, 'utf8');
     } catch (cause) {
-      throw new GoferError('ERR_NOT_FOUND', `Secret "${location}" (for ${env}) is not in the secrets directory: ${path} cannot be read. Create the file or fix the task's secret location.`, { cause, details: { env, location } });
+      throw new GoferError(
+        'ERR_NOT_FOUND',
+        `Secret "${location}" (for ${env}) is not in the secrets directory: ${path} cannot be read. Create the file or fix the task's secret location.`,
+        { cause, details: { env, location } },
+      );
     }
     out[env] = value.endsWith('\n') ? value.slice(0, value.endsWith('\r\n') ? -2 : -1) : value;
   }
@@ -72,7 +75,11 @@ async function readFromEnvFile(entries: Array<[string, string]>, file: string): 
   for (const [env, location] of entries) {
     const value = values.get(location);
     if (value === undefined) {
-      throw new GoferError('ERR_NOT_FOUND', `Secret "${location}" (for ${env}) is not in the secrets env-file ${file}. Add a line ${location}=... or fix the task's secret location.`, { details: { env, location } });
+      throw new GoferError(
+        'ERR_NOT_FOUND',
+        `Secret "${location}" (for ${env}) is not in the secrets env-file ${file}. Add a line ${location}=... or fix the task's secret location.`,
+        { details: { env, location } },
+      );
     }
     out[env] = value;
   }
@@ -87,7 +94,10 @@ export function parseEnvFile(text: string): Map<string, string> {
     if (line === '' || line.startsWith('#')) continue;
     const eq = line.indexOf('=');
     if (eq <= 0) continue;
-    const key = line.slice(0, eq).replace(/^export\s+/, '').trim();
+    const key = line
+      .slice(0, eq)
+      .replace(/^export\s+/, '')
+      .trim();
     let value = line.slice(eq + 1);
     if (value.length >= 2 && (value[0] === '"' || value[0] === "'") && value.endsWith(value[0])) value = value.slice(1, -1);
     values.set(key, value);

@@ -4,9 +4,12 @@
  * for every plugin; a plugin may call it too when it is used without the core (tests, a host
  * constructing its scheduler class directly), so both follow the same rules.
  */
-import { describeAjvErrors, validatorFor } from '../plugins/ajv.js';
-import { GoferError } from './errors.js';
-import type { JsonSchema } from './plugin.js';
+import { describeAjvErrors, validatorFor } from './ajv.js';
+import { GoferError, problemLines } from './errors.js';
+import type { SettingsSchema } from './plugin.js';
+
+/** TypeBox, for settings schemas whose TypeScript type is inferred (`Static<typeof schema>`). */
+export { Type, type Static, type TSchema } from 'typebox';
 
 export interface SettingsContext {
   /** What the settings belong to, for the message: `scheduler "docker" (package "...")`. */
@@ -23,7 +26,7 @@ export interface SettingsContext {
  * Returns a copy of `input` with the schema's defaults applied (the input is not changed).
  * Throws ERR_PLUGIN_SETTINGS_INVALID listing every problem. Without a schema, any object passes.
  */
-export function resolvePluginSettings<T = Record<string, unknown>>(schema: JsonSchema | undefined, input: unknown, context: SettingsContext): T {
+export function resolvePluginSettings<T = Record<string, unknown>>(schema: SettingsSchema | undefined, input: unknown, context: SettingsContext): T {
   const settings: unknown = structuredClone(input ?? {});
   if (!schema) return settings as T;
   const validate = validatorFor(schema);
@@ -31,7 +34,7 @@ export function resolvePluginSettings<T = Record<string, unknown>>(schema: JsonS
     const problems = describeAjvErrors(validate.errors, context.configKey);
     throw new GoferError(
       'ERR_PLUGIN_SETTINGS_INVALID',
-      `Settings for ${context.subject} are invalid:\n  ${problems.join('\n  ')}\nFix: ${context.fix ?? `correct ${context.configKey} in gofer.config.json`}.`,
+      `Settings for ${context.subject} are invalid:\n  ${problemLines(problems).join('\n  ')}\nFix: ${context.fix ?? `correct ${context.configKey} in gofer.config.json`}.`,
       { details: { ...context.details, problems } },
     );
   }

@@ -2,7 +2,7 @@
  * API tokens and namespaces, kept in Gofer's SQLite database (module "auth"). Secrets are
  * returned once, at creation, and stored only as hashes.
  */
-import type { Database } from 'better-sqlite3';
+import type { SqliteDatabase } from '../stores/sqlite-database.js';
 import { randomUUID } from 'node:crypto';
 import { GoferError } from '../api/index.js';
 import { applyMigrations } from '../stores/migrations.js';
@@ -68,7 +68,10 @@ function toToken(row: TokenRow): ApiToken {
 }
 
 export class TokenStore {
-  constructor(private readonly db: Database, private readonly now: () => number = Date.now) {
+  constructor(
+    private readonly db: SqliteDatabase,
+    private readonly now: () => number = Date.now,
+  ) {
     applyMigrations(db, 'auth', AUTH_MIGRATIONS);
   }
 
@@ -76,7 +79,10 @@ export class TokenStore {
   create(req: CreateTokenRequest): NewApiToken {
     const namespaces = req.kind === 'management' ? [] : [...new Set(req.namespaces ?? [])];
     if (req.kind === 'client') {
-      if (namespaces.length === 0) throw new GoferError('ERR_INVALID_ARGUMENT', 'A client token needs at least one namespace: pass namespaces (for example ["default"]).', { details: { field: 'namespaces' } });
+      if (namespaces.length === 0)
+        throw new GoferError('ERR_INVALID_ARGUMENT', 'A client token needs at least one namespace: pass namespaces (for example ["default"]).', {
+          details: { field: 'namespaces' },
+        });
       for (const ns of namespaces) this.getNamespace(ns);
     }
     const secret = newTokenSecret();
@@ -90,17 +96,27 @@ export class TokenStore {
       created,
       expires: req.expiresInMs ? created + req.expiresInMs : null,
     };
-    this.db.prepare('INSERT INTO auth_tokens (token_id, hash, kind, namespaces, description, created, expires) VALUES (@token_id, @hash, @kind, @namespaces, @description, @created, @expires)').run(row);
+    this.db
+      .prepare(
+        'INSERT INTO auth_tokens (token_id, hash, kind, namespaces, description, created, expires) VALUES (@token_id, @hash, @kind, @namespaces, @description, @created, @expires)',
+      )
+      .run(row);
     return { token: toToken(row), secret };
   }
 
   /** Creates the first management token; refused (ERR_CONFLICT) once any token exists. */
   bootstrap(): NewApiToken {
-    return this.db.transaction(() => {
-      const { n } = this.db.prepare('SELECT COUNT(*) AS n FROM auth_tokens').get() as { n: number };
-      if (n > 0) throw new GoferError('ERR_CONFLICT', 'Tokens already exist, so a bootstrap token cannot be made. Ask an operator with a management token to create one (gofer token create).');
-      return this.create({ kind: 'management', description: 'bootstrap' });
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        const { n } = this.db.prepare('SELECT COUNT(*) AS n FROM auth_tokens').get() as { n: number };
+        if (n > 0)
+          throw new GoferError(
+            'ERR_CONFLICT',
+            'Tokens already exist, so a bootstrap token cannot be made. Ask an operator with a management token to create one (gofer token create).',
+          );
+        return this.create({ kind: 'management', description: 'bootstrap' });
+      })
+      .immediate();
   }
 
   /** The token a secret belongs to, when it exists and has not expired. */
@@ -133,8 +149,12 @@ export class TokenStore {
   }
 
   getNamespace(namespaceId: string): Namespace {
-    const row = this.db.prepare('SELECT namespace_id AS namespaceId, description, created FROM auth_namespaces WHERE namespace_id = ?').get(namespaceId) as Namespace | undefined;
-    if (!row) throw new GoferError('ERR_NOT_FOUND', `No namespace "${namespaceId}". Create it with: gofer namespace create ${namespaceId}`, { details: { namespaceId } });
+    const row = this.db.prepare('SELECT namespace_id AS namespaceId, description, created FROM auth_namespaces WHERE namespace_id = ?').get(namespaceId) as
+      Namespace | undefined;
+    if (!row)
+      throw new GoferError('ERR_NOT_FOUND', `No namespace "${namespaceId}". Create it with: gofer namespace create ${namespaceId}`, {
+        details: { namespaceId },
+      });
     return row;
   }
 
@@ -143,7 +163,8 @@ export class TokenStore {
     try {
       this.db.prepare('INSERT INTO auth_namespaces (namespace_id, description, created) VALUES (@namespaceId, @description, @created)').run(ns);
     } catch (cause) {
-      if ((cause as { code?: string }).code?.startsWith('SQLITE_CONSTRAINT')) throw new GoferError('ERR_CONFLICT', `The namespace "${namespaceId}" already exists.`, { cause, details: { namespaceId } });
+      if ((cause as { code?: string }).code?.startsWith('SQLITE_CONSTRAINT'))
+        throw new GoferError('ERR_CONFLICT', `The namespace "${namespaceId}" already exists.`, { cause, details: { namespaceId } });
       throw cause;
     }
     return ns;

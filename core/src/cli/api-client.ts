@@ -19,7 +19,9 @@ export function resolveBaseUrl(host: string | undefined, env: NodeJS.ProcessEnv 
   try {
     url = new URL(withScheme);
   } catch (cause) {
-    throw new GoferError('ERR_INVALID_ARGUMENT', `"${raw}" is not a service address: give --host (or GOFER_HOST) as http://HOST:PORT or HOST[:PORT].`, { cause });
+    throw new GoferError('ERR_INVALID_ARGUMENT', `"${raw}" is not a service address: give --host (or GOFER_HOST) as http://HOST:PORT or HOST[:PORT].`, {
+      cause,
+    });
   }
   if (!url.port && !/^https?:\/\/[^/]*:\d+/.test(withScheme)) url.port = env.GOFER_PORT || '8080';
   return url.origin;
@@ -39,14 +41,22 @@ export class ApiClient {
     return { ...(this.opts.token ? { authorization: `Bearer ${this.opts.token}` } : {}), ...extra };
   }
 
-  private async fetch(method: string, path: string, init: { body?: string | Uint8Array; headers?: Record<string, string>; signal?: AbortSignal } = {}): Promise<Response> {
+  private async fetch(
+    method: string,
+    path: string,
+    init: { body?: string | Uint8Array; headers?: Record<string, string>; signal?: AbortSignal } = {},
+  ): Promise<Response> {
     const url = `${this.opts.baseUrl}${path}`;
     let res: Response;
     try {
       res = await fetch(url, { method, headers: this.headers(init.headers), body: init.body ?? null, signal: init.signal ?? null });
     } catch (cause) {
       if (isGoferError(cause) || (cause as Error).name === 'AbortError') throw cause;
-      throw new GoferError('ERR_INTERNAL', `Cannot reach the Gofer service at ${this.opts.baseUrl}: ${((cause as Error).cause as Error | undefined)?.message ?? (cause as Error).message}. Is it running (gofer service start)? Set --host or GOFER_HOST.`, { cause });
+      throw new GoferError(
+        'ERR_INTERNAL',
+        `Cannot reach the Gofer service at ${this.opts.baseUrl}: ${((cause as Error).cause as Error | undefined)?.message ?? (cause as Error).message}. Is it running (gofer service start)? Set --host or GOFER_HOST.`,
+        { cause },
+      );
     }
     if (res.ok) return res;
     const text = await res.text();
@@ -57,7 +67,9 @@ export class ApiClient {
       // Not JSON: reported with the status below.
     }
     const code = (parsed.error?.code ?? 'ERR_INTERNAL') as ErrorCode;
-    throw new GoferError(code, parsed.error?.message ?? `HTTP ${res.status} from ${method} ${path}: ${text.slice(0, 200)}`, { details: { status: res.status, ...(parsed.error?.details ?? {}) } });
+    throw new GoferError(code, parsed.error?.message ?? `HTTP ${res.status} from ${method} ${path}: ${text.slice(0, 200)}`, {
+      details: { status: res.status, ...(parsed.error?.details ?? {}) },
+    });
   }
 
   /** A JSON request; resolves with the parsed body (undefined for 204). */

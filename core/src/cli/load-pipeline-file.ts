@@ -1,7 +1,9 @@
 /**
  * Reads a pipeline file for `gofer pipeline create`: JSON, a JavaScript module, or a
- * TypeScript module written with the SDK (loaded through tsx when it is installed). A module's
- * default export is a `Pipeline` builder or a plain config.
+ * TypeScript module written with the SDK. A TypeScript module is loaded by Node itself where it
+ * strips types (Node 22.18+ and 24: `process.features.typescript`), else, or when it uses syntax
+ * stripping cannot handle (an `enum`, an import of `./x.js` meaning `./x.ts`), through tsx when it
+ * is installed. A module's default export is a `Pipeline` builder or a plain config.
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -15,17 +17,46 @@ interface Buildable {
 function configOf(exported: unknown, path: string): unknown {
   if (exported && typeof (exported as Buildable).toJSON === 'function') return (exported as Buildable).toJSON();
   if (exported && typeof exported === 'object') return exported;
-  throw new GoferError('ERR_INVALID_ARGUMENT', `${path} has no default export holding a pipeline: export default new Pipeline(...).tasks(...)`, { details: { path } });
+  throw new GoferError('ERR_INVALID_ARGUMENT', `${path} has no default export holding a pipeline: export default new Pipeline(...).tasks(...)`, {
+    details: { path },
+  });
+}
+
+/**
+ * Errors Node raises while parsing or linking a TypeScript module, before any of its code ran, for
+ * what type stripping cannot do: tsx can load such a module, and nothing ran twice.
+ */
+const STRIPPING_CANNOT = new Set([
+  'ERR_UNSUPPORTED_TYPESCRIPT_SYNTAX',
+  'ERR_UNSUPPORTED_NODE_MODULES_TYPE_STRIPPING',
+  'ERR_UNKNOWN_FILE_EXTENSION',
+  'ERR_MODULE_NOT_FOUND',
+]);
+
+/** Loads a TypeScript module: Node's own type stripping where it has it, else tsx. */
+export async function importTypeScript(url: string, path: string): Promise<Record<string, unknown>> {
+  if ((process.features as { typescript?: string | false }).typescript) {
+    try {
+      return (await import(url)) as Record<string, unknown>;
+    } catch (err) {
+      if (!STRIPPING_CANNOT.has((err as { code?: string }).code ?? '')) throw err;
+    }
+  }
+  return importWithTsx(url, path);
 }
 
 /** Loads a TypeScript module with tsx's loader API; a clear error when tsx is not installed. */
-async function importTypeScript(url: string, path: string): Promise<Record<string, unknown>> {
+async function importWithTsx(url: string, path: string): Promise<Record<string, unknown>> {
   const specifier = 'tsx/esm/api';
   let tsx: { tsImport: (url: string, parent: string) => Promise<Record<string, unknown>> };
   try {
     tsx = (await import(specifier)) as typeof tsx;
   } catch (cause) {
-    throw new GoferError('ERR_INVALID_ARGUMENT', `Loading a TypeScript pipeline (${path}) needs the "tsx" package: npm install --save-dev tsx, or compile the file to .js / write JSON.`, { cause, details: { path } });
+    throw new GoferError(
+      'ERR_INVALID_ARGUMENT',
+      `Loading a TypeScript pipeline (${path}) needs the "tsx" package: npm install --save-dev tsx, or compile the file to .js / write JSON.`,
+      { cause, details: { path } },
+    );
   }
   return tsx.tsImport(url, import.meta.url);
 }

@@ -25,7 +25,8 @@ async function main(argv: string[]): Promise<void> {
     const colour = useColour(process.stderr);
     if (err instanceof CommanderError) {
       const ok = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help';
-      if (!ok && err.code === 'commander.invalidArgument' && !err.message.startsWith('error:')) process.stderr.write(`${paint('red', 'error', colour)}: ${err.message}\n`);
+      if (!ok && err.code === 'commander.invalidArgument' && !err.message.startsWith('error:'))
+        process.stderr.write(`${paint('red', 'error', colour)}: ${err.message}\n`);
       process.exitCode = ok ? EXIT_CODES.ok : EXIT_CODES.usage;
       return;
     }

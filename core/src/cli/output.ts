@@ -29,6 +29,7 @@ export function statusStyle(status: string): Style {
   return 'grey';
 }
 
+// eslint-disable-next-line no-control-regex -- ANSI colour escapes
 const stripAnsi = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, '');
 
 /** An aligned table: a header row, then one row per item. Empty lists print "(none)". */
@@ -39,7 +40,7 @@ export function table(headers: string[], rows: string[][]): string {
   return [paint('bold', line(headers)), ...rows.map(line)].join('\n');
 }
 
-/** `HH:MM:SS` local time, or "-" when absent. */
+/** `YYYY-MM-DD HH:MM:SS` in UTC, or "-" when absent. */
 export function time(ms: number | undefined): string {
   if (!ms) return '-';
   return new Date(ms).toISOString().replace('T', ' ').slice(0, 19);

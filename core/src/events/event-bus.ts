@@ -1,32 +1,39 @@
 /**
- * The in-process event bus: every state change is published here as a typed event.
- * `persist` (set by the stores) assigns the id and stores the event before listeners see it;
- * `deliver` decides when listeners are called (default: at once, synchronously).
+ * The in-process event bus: every state change is published here as a typed event. The event
+ * log assigns the id and stores the event before listeners see it; listeners are called at
+ * once, synchronously (the publisher's transaction commits within the turn; `events.follow()`,
+ * which feeds remote clients, yields only committed events).
  */
 import type { GoferEvent, GoferEventMap, GoferEventType } from '../api/index.js';
+import { injectable, token } from '../kernel/di.js';
+import { EVENT_STORE } from './event-store.js';
+
+/** Where published events are persisted: returns the event's id. */
+export interface EventLog {
+  append(event: Omit<GoferEvent, 'id'>): number;
+}
 
 /** A function that hears every event. */
 export type EventListener = (event: GoferEvent) => void;
 
-/** Publishes typed events (register: EVENT_BUS); plugins see it through `ctx.events`. */
+/** Publishes typed events; plugins see it through `ctx.events`. */
+@injectable(EVENT_STORE)
 export class EventBus {
   /** Each listener with the id of the last event published before it subscribed. */
   private readonly listeners = new Map<EventListener, number>();
   private nextId = 1;
   private lastId = 0;
 
-  constructor(
-    private readonly persist?: (event: Omit<GoferEvent, 'id'>) => number,
-    private readonly deliver: (fn: () => void) => void = (fn) => fn(),
-  ) {}
+  /** Without a log, ids are counted in memory. */
+  constructor(private readonly log?: EventLog) {}
 
   /** Stores the event (when persisted) and hands it to the listeners; returns it with its id. */
   publish<K extends GoferEventType>(type: K, payload: GoferEventMap[K]): GoferEvent {
     const draft = { type, at: Date.now(), payload } as Omit<GoferEvent, 'id'>;
-    const id = this.persist ? this.persist(draft) : this.nextId++;
+    const id = this.log ? this.log.append(draft) : this.nextId++;
     const event = { ...draft, id } as GoferEvent;
     this.lastId = id;
-    if (this.listeners.size > 0) this.deliver(() => this.emit(event));
+    if (this.listeners.size > 0) this.emit(event);
     return event;
   }
 
@@ -48,3 +55,5 @@ export class EventBus {
     return () => void this.listeners.delete(listener);
   }
 }
+
+export const EVENT_BUS = token<EventBus>('gofer.event-bus');

@@ -1,7 +1,8 @@
 /** The persisted event log: every published event is a row with an increasing id. */
-import type { Database } from 'better-sqlite3';
 import type { EventQuery, GoferEvent } from '../api/index.js';
-import type { GroupCommit } from '../stores/group-commit.js';
+import { injectable, token } from '../kernel/di.js';
+import { DATABASE, type SqliteDatabase } from '../stores/database.js';
+import { GROUP_COMMIT, type GroupCommit } from '../stores/group-commit.js';
 
 interface EventRow {
   id: number;
@@ -10,19 +11,23 @@ interface EventRow {
   payload: string;
 }
 
-/** The events table: append and list (register: EVENT_STORE). */
+/** The events table: append and list. */
+@injectable(DATABASE, GROUP_COMMIT)
 export class EventStore {
   private readonly insert;
   private readonly selectAfter;
 
-  constructor(db: Database, private readonly group?: GroupCommit) {
+  constructor(
+    db: SqliteDatabase,
+    private readonly group: GroupCommit,
+  ) {
     this.insert = db.prepare<[string, number, string]>('INSERT INTO events (type, at, payload) VALUES (?, ?, ?)');
     this.selectAfter = db.prepare<[number, number], EventRow>('SELECT id, type, at, payload FROM events WHERE id > ? ORDER BY id LIMIT ?');
   }
 
   /** Stores an event and returns its id. */
   append(event: Omit<GoferEvent, 'id'>): number {
-    this.group?.begin();
+    this.group.begin();
     return Number(this.insert.run(event.type, event.at, JSON.stringify(event.payload)).lastInsertRowid);
   }
 
@@ -38,10 +43,12 @@ export class EventStore {
       for (const row of rows) {
         after = row.id;
         if (types && !types.has(row.type)) continue;
-        out.push({ id: row.id, type: row.type, at: row.at, payload: JSON.parse(row.payload) } as GoferEvent);
+        out.push({ id: row.id, type: row.type, at: row.at, payload: JSON.parse(row.payload) as GoferEvent['payload'] } as GoferEvent);
         if (out.length >= limit) return out;
       }
       if (!types || rows.length === 0) return out;
     }
   }
 }
+
+export const EVENT_STORE = token<EventStore>('gofer.event-store');

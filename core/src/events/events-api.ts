@@ -1,18 +1,24 @@
 /** The events area of the Gofer API: stored events, live events, and both with follow. */
-import { inject, injectable } from 'tsyringe';
 import type { EventQuery, EventsApi, GoferEvent } from '../api/index.js';
-import { EVENT_BUS, EVENT_STORE, GROUP_COMMIT } from '../kernel/tokens.js';
-import type { GroupCommit } from '../stores/group-commit.js';
-import type { EventBus } from './event-bus.js';
-import type { EventStore } from './event-store.js';
+import { injectable, token } from '../kernel/di.js';
+import { GROUP_COMMIT, type GroupCommit } from '../stores/group-commit.js';
+import { EVENT_BUS, type EventBus } from './event-bus.js';
+import { EVENT_STORE, type EventStore } from './event-store.js';
 
-/** The events area of the Gofer API (EVENTS_API). */
-@injectable()
+/**
+ * Live events a follower may have waiting before it reads them. Past this, the waiting ones are
+ * dropped and the follower reads them back from the store (they are all stored): a follower that
+ * reads nothing (a stalled SSE client) costs at most this many events, not every event since.
+ */
+export const MAX_QUEUED_EVENTS = 1000;
+
+/** The events area of the Gofer API. */
+@injectable(EVENT_BUS, EVENT_STORE, GROUP_COMMIT)
 export class EventsService implements EventsApi {
   constructor(
-    @inject(EVENT_BUS) private readonly bus: EventBus,
-    @inject(EVENT_STORE) private readonly store: EventStore,
-    @inject(GROUP_COMMIT) private readonly group: GroupCommit,
+    private readonly bus: EventBus,
+    private readonly store: EventStore,
+    private readonly group: GroupCommit,
   ) {}
 
   async list(query?: EventQuery): Promise<GoferEvent[]> {
@@ -32,17 +38,21 @@ export class EventsService implements EventsApi {
   async *follow(query: EventQuery & { signal?: AbortSignal } = {}): AsyncIterable<GoferEvent> {
     const { signal } = query;
     const types = query.types && query.types.length > 0 ? new Set<string>(query.types) : undefined;
-    const queue: GoferEvent[] = [];
+    let queue: GoferEvent[] = [];
+    let overflowed = false;
     let wake: (() => void) | undefined;
     const unsubscribe = this.bus.subscribe((event) => {
       if (types && !types.has(event.type)) return;
-      queue.push(event);
+      if (queue.length >= MAX_QUEUED_EVENTS) {
+        queue = [];
+        overflowed = true;
+      } else if (!overflowed) queue.push(event);
       wake?.();
     });
     const onAbort = () => wake?.();
     signal?.addEventListener('abort', onAbort);
-    try {
-      let last = query.after ?? 0;
+    let last = query.after ?? 0;
+    const stored = async function* (this: EventsService): AsyncGenerator<GoferEvent> {
       for (;;) {
         await this.group.durable();
         const page = this.store.list({ ...(types ? { types: query.types } : {}), after: last, limit: 1000 });
@@ -51,9 +61,20 @@ export class EventsService implements EventsApi {
           last = event.id;
           yield event;
         }
-        if (page.length < 1000) break;
+        if (page.length < 1000) return;
       }
+    }.bind(this);
+    try {
+      yield* stored();
       while (!signal?.aborted) {
+        if (overflowed) {
+          // Events were dropped while this follower did not read: read them back from the store.
+          // New ones queue again meanwhile; those already read are skipped by id below.
+          overflowed = false;
+          queue = [];
+          yield* stored();
+          continue;
+        }
         if (queue.length > 0) await this.group.durable();
         const event = queue.shift();
         if (event) {
@@ -73,3 +94,5 @@ export class EventsService implements EventsApi {
     }
   }
 }
+
+export const EVENTS_API = token<EventsApi>('gofer.api.events');

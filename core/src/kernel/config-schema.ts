@@ -1,43 +1,5 @@
-/** JSON Schema of `gofer.config.json`, with the defaults every key takes. */
-import type { JsonSchema } from '../api/index.js';
-
-export const CONFIG_SCHEMA: JsonSchema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    $schema: { type: 'string' },
-    root: { type: 'string', minLength: 1 },
-    dataDir: { type: 'string', minLength: 1, default: '.gofer' },
-    scheduler: { type: 'string', minLength: 1, default: 'process' },
-    schedulers: { type: 'object', additionalProperties: { type: 'object' }, default: {} },
-    extensions: {
-      type: 'object',
-      additionalProperties: { anyOf: [{ type: 'object' }, { const: false }] },
-      default: {},
-    },
-    plugins: { type: 'array', items: { type: 'string', minLength: 1 }, default: [] },
-    pluginDirs: { type: 'array', items: { type: 'string', minLength: 1 }, default: [] },
-    discover: { type: 'boolean', default: true },
-    pluginTimeoutMs: { type: 'integer', minimum: 1, default: 10_000 },
-    parallelism: { type: 'integer', minimum: 0, default: 0 },
-    stopTimeoutMs: { type: 'integer', minimum: 0, default: 10_000 },
-    reapOrphans: { type: 'boolean', default: true },
-    secretKey: { type: 'string', default: '' },
-    logRetentionRuns: { type: 'integer', minimum: 1, default: 20 },
-    pipelineObjectLimit: { type: 'integer', minimum: 1, default: 50 },
-    runObjectExpiry: { type: 'integer', minimum: 1, default: 20 },
-    server: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        host: { type: 'string', minLength: 1, default: '127.0.0.1' },
-        port: { type: 'integer', minimum: 0, maximum: 65535, default: 8080 },
-      },
-      default: {},
-    },
-    logLevel: { enum: ['debug', 'info', 'warn', 'error', 'silent'], default: 'info' },
-  },
-};
+/** The config's schema (one source, in the public API) and the environment overrides of its keys. */
+export { CONFIG_SCHEMA } from '../api/index.js';
 
 /**
  * Environment variables that override config keys, and how to parse them. `GOFER_CONFIG`
@@ -51,8 +13,15 @@ export const ENV_OVERRIDES: ReadonlyArray<{ env: string; path: string[]; parse: 
   { env: 'GOFER_DISCOVER', path: ['discover'], parse: (v) => v !== '0' && v !== 'false' },
   { env: 'GOFER_PARALLELISM', path: ['parallelism'], parse: Number },
   { env: 'GOFER_STOP_TIMEOUT_MS', path: ['stopTimeoutMs'], parse: Number },
+  { env: 'GOFER_REMOVE_AFTER_EXIT', path: ['removeAfterExit'], parse: String },
+  { env: 'GOFER_LOG_RETENTION_RUNS', path: ['logRetentionRuns'], parse: Number },
+  { env: 'GOFER_LOG_DISK_RESERVE_MB', path: ['logDiskReserveMb'], parse: Number },
+  { env: 'GOFER_EVENT_RETENTION_DAYS', path: ['eventRetentionDays'], parse: Number },
+  { env: 'GOFER_EVENT_RETENTION_COUNT', path: ['eventRetentionCount'], parse: Number },
+  { env: 'GOFER_CHECK_SCHEDULER', path: ['checkScheduler'], parse: (v) => v !== '0' && v !== 'false' },
   { env: 'GOFER_SECRET_KEY', path: ['secretKey'], parse: String },
   { env: 'GOFER_HOST', path: ['server', 'host'], parse: String },
   { env: 'GOFER_PORT', path: ['server', 'port'], parse: Number },
+  { env: 'GOFER_UI_DIR', path: ['server', 'uiDir'], parse: String },
   { env: 'GOFER_LOG_LEVEL', path: ['logLevel'], parse: String },
 ];

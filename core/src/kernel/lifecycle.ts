@@ -19,7 +19,10 @@ export class Lifecycle {
   private readonly closers: Closer[] = [];
   private closing: Promise<void> | undefined;
 
-  constructor(private readonly logger: Logger, private readonly timeoutMs = 10_000) {}
+  constructor(
+    private readonly logger: Logger,
+    private readonly timeoutMs = 10_000,
+  ) {}
 
   get closed(): boolean {
     return this.closing !== undefined;

@@ -46,5 +46,8 @@ export function createLogger(level: LogLevel = 'info', sink: LogSink = stderrSin
 /** A logger that keeps entries in memory: for tests. */
 export function memoryLogger(level: LogLevel = 'debug'): Logger & { entries: LogEntry[] } {
   const entries: LogEntry[] = [];
-  return Object.assign(createLogger(level, (e) => entries.push(e)), { entries });
+  return Object.assign(
+    createLogger(level, (e) => entries.push(e)),
+    { entries },
+  );
 }

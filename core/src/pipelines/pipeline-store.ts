@@ -1,8 +1,7 @@
-/** Pipelines and their versions in SQLite. Synchronous: better-sqlite3 is, and callers batch. */
-import type { Database } from 'better-sqlite3';
-import { inject, injectable } from 'tsyringe';
+/** Pipelines and their versions in SQLite. Synchronous: the SQLite drivers are, and callers batch. */
 import { GoferError, type PipelineConfig, type PipelineInfo, type PipelineVersion } from '../api/index.js';
-import { DATABASE } from '../kernel/tokens.js';
+import { injectable, token } from '../kernel/di.js';
+import { DATABASE, type SqliteDatabase } from '../stores/database.js';
 
 interface PipelineRow {
   pipeline_id: string;
@@ -30,15 +29,15 @@ function toInfo(row: PipelineRow): PipelineInfo {
   };
 }
 
-/** Pipelines and versions in SQLite (register: PIPELINE_STORE). */
-@injectable()
+/** Pipelines and versions in SQLite. */
+@injectable(DATABASE)
 export class PipelineStore {
   /** Parsed configs by `pipeline/version`: versions never change once stored. */
   private readonly configs = new Map<string, PipelineConfig>();
   private readonly selectOne;
   private readonly selectConfig;
 
-  constructor(@inject(DATABASE) private readonly db: Database) {
+  constructor(private readonly db: SqliteDatabase) {
     this.selectOne = db.prepare<[string], PipelineRow>('SELECT * FROM pipelines WHERE pipeline_id = ?');
     this.selectConfig = db.prepare<[string, number], { config: string }>('SELECT config FROM pipeline_versions WHERE pipeline_id = ? AND version = ?');
   }
@@ -49,15 +48,21 @@ export class PipelineStore {
     return this.db.transaction((): PipelineVersion => {
       const existing = this.selectOne.get(config.id);
       if (existing && existing.namespace !== namespace) {
-        throw new GoferError('ERR_INVALID_ARGUMENT', `Pipeline "${config.id}" already exists in namespace "${existing.namespace}".`, { details: { field: 'namespace' } });
+        throw new GoferError('ERR_INVALID_ARGUMENT', `Pipeline "${config.id}" already exists in namespace "${existing.namespace}".`, {
+          details: { field: 'namespace' },
+        });
       }
       const version = (existing?.latest_version ?? 0) + 1;
-      this.db.prepare('INSERT INTO pipeline_versions (pipeline_id, version, config, created) VALUES (?, ?, ?, ?)').run(config.id, version, JSON.stringify(config), now);
+      this.db
+        .prepare('INSERT INTO pipeline_versions (pipeline_id, version, config, created) VALUES (?, ?, ?, ?)')
+        .run(config.id, version, JSON.stringify(config), now);
       if (existing) {
         this.db.prepare('UPDATE pipelines SET latest_version = ?, modified = ? WHERE pipeline_id = ?').run(version, now, config.id);
       } else {
         this.db
-          .prepare("INSERT INTO pipelines (pipeline_id, namespace, name, description, state, live_version, latest_version, created, modified) VALUES (?, ?, ?, ?, 'active', ?, ?, ?, ?)")
+          .prepare(
+            "INSERT INTO pipelines (pipeline_id, namespace, name, description, state, live_version, latest_version, created, modified) VALUES (?, ?, ?, ?, 'active', ?, ?, ?, ?)",
+          )
           .run(config.id, namespace, config.name, config.description ?? '', version, version, now, now);
       }
       const info = this.get(config.id);
@@ -68,35 +73,52 @@ export class PipelineStore {
   /** Makes `version` live (name and description follow the live version). */
   deploy(pipelineId: string, version: number): PipelineInfo {
     const config = this.config(pipelineId, version);
-    this.db.prepare('UPDATE pipelines SET live_version = ?, name = ?, description = ?, modified = ? WHERE pipeline_id = ?').run(version, config.name, config.description ?? '', Date.now(), pipelineId);
+    this.db
+      .prepare('UPDATE pipelines SET live_version = ?, name = ?, description = ?, modified = ? WHERE pipeline_id = ?')
+      .run(version, config.name, config.description ?? '', Date.now(), pipelineId);
     return this.get(pipelineId);
   }
 
   get(pipelineId: string): PipelineInfo {
     const row = this.selectOne.get(pipelineId);
-    if (!row) throw new GoferError('ERR_NOT_FOUND', `There is no pipeline "${pipelineId}". List pipelines with \`gofer pipeline list\`.`, { details: { pipelineId } });
+    if (!row) throw noSuchPipeline(pipelineId);
     return toInfo(row);
   }
 
   list(namespace?: string): PipelineInfo[] {
-    const rows = namespace === undefined
-      ? (this.db.prepare('SELECT * FROM pipelines ORDER BY pipeline_id').all() as PipelineRow[])
-      : (this.db.prepare('SELECT * FROM pipelines WHERE namespace = ? ORDER BY pipeline_id').all(namespace) as PipelineRow[]);
+    const rows =
+      namespace === undefined
+        ? (this.db.prepare('SELECT * FROM pipelines ORDER BY pipeline_id').all() as PipelineRow[])
+        : (this.db.prepare('SELECT * FROM pipelines WHERE namespace = ? ORDER BY pipeline_id').all(namespace) as PipelineRow[]);
     return rows.map(toInfo);
   }
 
   versions(pipelineId: string): PipelineVersion[] {
     const info = this.get(pipelineId);
-    const rows = this.db.prepare('SELECT version, config, created FROM pipeline_versions WHERE pipeline_id = ? ORDER BY version').all(pipelineId) as Array<{ version: number; config: string; created: number }>;
-    return rows.map((r) => ({ pipelineId, version: r.version, config: JSON.parse(r.config) as PipelineConfig, created: r.created, deployed: r.version === info.liveVersion }));
+    const rows = this.db.prepare('SELECT version, config, created FROM pipeline_versions WHERE pipeline_id = ? ORDER BY version').all(pipelineId) as Array<{
+      version: number;
+      config: string;
+      created: number;
+    }>;
+    return rows.map((r) => ({
+      pipelineId,
+      version: r.version,
+      config: JSON.parse(r.config) as PipelineConfig,
+      created: r.created,
+      deployed: r.version === info.liveVersion,
+    }));
   }
 
   /** One version (default: the live one). */
   version(pipelineId: string, version?: number): PipelineVersion {
     const info = this.get(pipelineId);
     const v = version ?? info.liveVersion;
-    const row = this.db.prepare('SELECT created FROM pipeline_versions WHERE pipeline_id = ? AND version = ?').get(pipelineId, v) as { created: number } | undefined;
-    if (!row) throw new GoferError('ERR_NOT_FOUND', `Pipeline "${pipelineId}" has no version ${v} (latest: ${info.latestVersion}).`, { details: { pipelineId, version: v } });
+    const row = this.db.prepare('SELECT created FROM pipeline_versions WHERE pipeline_id = ? AND version = ?').get(pipelineId, v) as
+      { created: number } | undefined;
+    if (!row)
+      throw new GoferError('ERR_NOT_FOUND', `Pipeline "${pipelineId}" has no version ${v} (latest: ${info.latestVersion}).`, {
+        details: { pipelineId, version: v },
+      });
     return { pipelineId, version: v, config: this.config(pipelineId, v), created: row.created, deployed: v === info.liveVersion };
   }
 
@@ -126,3 +148,13 @@ export class PipelineStore {
     for (const key of this.configs.keys()) if (key.startsWith(`${pipelineId}/`)) this.configs.delete(key);
   }
 }
+
+/**
+ * The answer for a pipeline that does not exist. The HTTP API gives exactly this one for a
+ * pipeline the caller's token may not see, so a client token cannot tell the two apart.
+ */
+export function noSuchPipeline(pipelineId: string): GoferError {
+  return new GoferError('ERR_NOT_FOUND', `There is no pipeline "${pipelineId}". List pipelines with \`gofer pipeline list\`.`, { details: { pipelineId } });
+}
+
+export const PIPELINE_STORE = token<PipelineStore>('gofer.pipeline-store');

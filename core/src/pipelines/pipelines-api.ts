@@ -1,34 +1,41 @@
 /** The pipelines area of the Gofer API: register, deploy, list, enable/disable, delete. */
-import { inject, injectable } from 'tsyringe';
-import { GoferError, type PipelineConfig, type PipelineInfo, type PipelinesApi, type PipelineVersion } from '../api/index.js';
-import type { EventBus } from '../events/event-bus.js';
-import { EVENT_BUS, GROUP_COMMIT, LOG_STORE, OBJECT_STORE, ORCHESTRATOR, PIPELINE_STORE, RUN_STORE, RUN_TOKENS, SECRET_STORE } from '../kernel/tokens.js';
-import type { LogStore } from '../runs/log-store.js';
-import type { Orchestrator } from '../runs/orchestrator.js';
-import type { RunStore } from '../runs/run-store.js';
-import type { RunTokens } from '../runs/run-tokens.js';
-import type { GroupCommit } from '../stores/group-commit.js';
-import type { ObjectStore } from '../stores/object-store.js';
-import type { SecretStore } from '../stores/secret-store.js';
-import type { PipelineStore } from './pipeline-store.js';
+import type { PipelineConfig, PipelineInfo, PipelinesApi, PipelineVersion } from '../api/index.js';
+import { EVENT_BUS, type EventBus } from '../events/event-bus.js';
+import { injectable, token } from '../kernel/di.js';
+import { LOG_STORE, type LogStore } from '../logs/log-store.js';
+import { OBJECT_STORE, type ObjectStore } from '../objects/object-store.js';
+import { GROUP_COMMIT, type GroupCommit } from '../stores/group-commit.js';
+import { SECRET_STORE, type SecretStore } from '../stores/secret-store.js';
+import { PIPELINE_STORE, type PipelineStore } from './pipeline-store.js';
 import { validatePipelineConfig } from './validate-config.js';
 
 /** The namespace pipelines go to when none is given. */
 export const DEFAULT_NAMESPACE = 'default';
 
-/** The pipelines area of the Gofer API (PIPELINES_API). */
-@injectable()
+/**
+ * What deleting a pipeline needs from the runs module. Runs sit above pipelines (a run uses its
+ * pipeline's config), so the runs module implements this and registers it under PIPELINE_RUNS.
+ */
+export interface PipelineRuns {
+  /** Cancels the pipeline's unfinished runs and resolves once none is running. */
+  stopAll(pipelineId: string): Promise<void>;
+  /** Removes every run, task execution and run token of the pipeline. */
+  deleteAll(pipelineId: string): void;
+}
+
+export const PIPELINE_RUNS = token<PipelineRuns>('gofer.pipeline-runs');
+
+/** The pipelines area of the Gofer API. */
+@injectable(PIPELINE_STORE, PIPELINE_RUNS, LOG_STORE, OBJECT_STORE, SECRET_STORE, EVENT_BUS, GROUP_COMMIT)
 export class PipelinesService implements PipelinesApi {
   constructor(
-    @inject(PIPELINE_STORE) private readonly store: PipelineStore,
-    @inject(RUN_STORE) private readonly runs: RunStore,
-    @inject(ORCHESTRATOR) private readonly orchestrator: Orchestrator,
-    @inject(LOG_STORE) private readonly logs: LogStore,
-    @inject(OBJECT_STORE) private readonly objects: ObjectStore,
-    @inject(SECRET_STORE) private readonly secrets: SecretStore,
-    @inject(RUN_TOKENS) private readonly tokens: RunTokens,
-    @inject(EVENT_BUS) private readonly bus: EventBus,
-    @inject(GROUP_COMMIT) private readonly group: GroupCommit,
+    private readonly store: PipelineStore,
+    private readonly runs: PipelineRuns,
+    private readonly logs: LogStore,
+    private readonly objects: ObjectStore,
+    private readonly secrets: SecretStore,
+    private readonly bus: EventBus,
+    private readonly group: GroupCommit,
   ) {}
 
   async register(config: PipelineConfig, opts: { namespace?: string } = {}): Promise<PipelineVersion> {
@@ -79,21 +86,22 @@ export class PipelinesService implements PipelinesApi {
 
   /** Cancels the pipeline's unfinished runs, waits for them, then removes everything it owns. */
   async delete(pipelineId: string): Promise<void> {
-    this.store.get(pipelineId);
+    const { state } = this.store.get(pipelineId);
     this.store.setState(pipelineId, 'disabled');
-    const unfinished = this.runs.unfinishedRuns().filter((r) => r.pipelineId === pipelineId);
-    for (const run of unfinished) this.orchestrator.cancel(pipelineId, run.runId);
-    await Promise.all(unfinished.filter((r) => this.orchestrator.isActive(pipelineId, r.runId)).map((r) => this.orchestrator.wait(pipelineId, r.runId)));
-    if (this.runs.unfinishedRuns().some((r) => r.pipelineId === pipelineId)) {
-      throw new GoferError('ERR_INTERNAL', `Pipeline "${pipelineId}" still has unfinished runs; try again.`);
+    try {
+      await this.runs.stopAll(pipelineId);
+    } catch (err) {
+      this.store.setState(pipelineId, state); // not deleted: it stays as it was
+      throw err;
     }
-    this.runs.deletePipeline(pipelineId);
+    this.runs.deleteAll(pipelineId);
     this.objects.deletePipeline(pipelineId);
     this.secrets.deletePipeline(pipelineId);
-    this.tokens.deletePipeline(pipelineId);
     this.store.delete(pipelineId);
     this.logs.deletePipeline(pipelineId);
     this.bus.publish('pipeline.deleted', { pipelineId });
     await this.group.durable();
   }
 }
+
+export const PIPELINES_API = token<PipelinesApi>('gofer.api.pipelines');

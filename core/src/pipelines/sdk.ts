@@ -9,7 +9,7 @@
  * ).build();
  * ```
  */
-import { RequiredParentStatus, type PipelineConfig, type TaskConfig } from '../api/index.js';
+import { RequiredParentStatus, type PipelineConfig, type RemoveAfterExit, type TaskConfig } from '../api/index.js';
 import { validatePipelineConfig } from './validate-config.js';
 
 /** Builds one task of a pipeline. Every setter returns the task, for chaining. */
@@ -51,7 +51,7 @@ export class Task {
     return this;
   }
   /** Runs after `taskId`, when it ended as `status` requires (default: success). */
-  dependsOn(taskId: string, status: RequiredParentStatus | `${RequiredParentStatus}` = RequiredParentStatus.Success): this {
+  dependsOn(taskId: string, status: RequiredParentStatus = RequiredParentStatus.Success): this {
     this.config.dependsOn = { ...this.config.dependsOn, [taskId]: status };
     return this;
   }
@@ -68,6 +68,11 @@ export class Task {
   /** Pulls the image even when it is present locally. */
   alwaysPull(always = true): this {
     this.config.alwaysPull = always;
+    return this;
+  }
+  /** When the core removes this task's container after it ends (default: the config's `removeAfterExit`). */
+  removeAfterExit(policy: RemoveAfterExit): this {
+    this.config.removeAfterExit = policy;
     return this;
   }
   /** Credentials for a private registry. */

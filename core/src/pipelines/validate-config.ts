@@ -3,15 +3,12 @@
  * (duplicate task ids, unknown dependencies, self-dependencies, cycles). Every problem is
  * reported at once, each with its JSON path, in one ERR_PIPELINE_INVALID error.
  */
-import { GoferError, type PipelineConfig } from '../api/index.js';
-import { createAjv } from '../plugins/ajv.js';
+import { GoferError, type PipelineConfig, type ValidationProblem } from '../api/index.js';
+import { createAjv } from '../api/ajv.js';
 import { PIPELINE_SCHEMA } from './schema.js';
 
-/** One validation problem: where (a JSON pointer) and what is wrong. */
-export interface ConfigProblem {
-  path: string;
-  message: string;
-}
+/** One validation problem: where (a JSON pointer) and what is wrong; the shape of every `details.problems`. */
+export type ConfigProblem = ValidationProblem;
 
 // Without defaults: a stored config is exactly what the author wrote.
 const validate = (() => {
@@ -42,14 +39,16 @@ function graphProblems(config: PipelineConfig): ConfigProblem[] {
   const firstIndex = new Map<string, number>();
   config.tasks.forEach((task, i) => {
     const earlier = firstIndex.get(task.id);
-    if (earlier !== undefined) problems.push({ path: `/tasks/${i}/id`, message: `duplicate task id "${task.id}" (also /tasks/${earlier}/id); task ids must be unique` });
+    if (earlier !== undefined)
+      problems.push({ path: `/tasks/${i}/id`, message: `duplicate task id "${task.id}" (also /tasks/${earlier}/id); task ids must be unique` });
     else firstIndex.set(task.id, i);
   });
   config.tasks.forEach((task, i) => {
     for (const parent of Object.keys(task.dependsOn ?? {})) {
       const path = `/tasks/${i}/dependsOn/${escapePointer(parent)}`;
       if (parent === task.id) problems.push({ path, message: `task "${task.id}" depends on itself` });
-      else if (!firstIndex.has(parent)) problems.push({ path, message: `depends on unknown task "${parent}"; known tasks: ${[...firstIndex.keys()].join(', ')}` });
+      else if (!firstIndex.has(parent))
+        problems.push({ path, message: `depends on unknown task "${parent}"; known tasks: ${[...firstIndex.keys()].join(', ')}` });
     }
   });
   // Cycles (self-dependencies are reported above): depth-first search with colours; each
@@ -83,7 +82,10 @@ export function pipelineConfigProblems(config: unknown): ConfigProblem[] {
     // Still run the DAG checks when the task list is usable, so the author sees everything.
     const tasks = (config as { tasks?: unknown })?.tasks;
     if (Array.isArray(tasks) && tasks.every((t) => typeof t === 'object' && t !== null && typeof (t as { id?: unknown }).id === 'string')) {
-      const normalised = tasks.map((t: { id: string; dependsOn?: unknown }) => ({ ...t, dependsOn: typeof t.dependsOn === 'object' && t.dependsOn !== null ? t.dependsOn : {} }));
+      const normalised = tasks.map((t: { id: string; dependsOn?: unknown }) => ({
+        ...t,
+        dependsOn: typeof t.dependsOn === 'object' && t.dependsOn !== null ? t.dependsOn : {},
+      }));
       problems.push(...graphProblems({ ...(config as PipelineConfig), tasks: normalised as PipelineConfig['tasks'] }));
     }
     return problems;
@@ -96,7 +98,11 @@ export function validatePipelineConfig(config: unknown): PipelineConfig {
   const problems = pipelineConfigProblems(config);
   if (problems.length > 0) {
     const id = typeof (config as { id?: unknown })?.id === 'string' ? ` "${(config as { id: string }).id}"` : '';
-    throw new GoferError('ERR_PIPELINE_INVALID', `The pipeline config${id} is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n  ${problems.map((p) => `${p.path}: ${p.message}`).join('\n  ')}`, { details: { problems } });
+    throw new GoferError(
+      'ERR_PIPELINE_INVALID',
+      `The pipeline config${id} is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n  ${problems.map((p) => `${p.path}: ${p.message}`).join('\n  ')}`,
+      { details: { problems } },
+    );
   }
   return config as PipelineConfig;
 }

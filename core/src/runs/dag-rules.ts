@@ -1,16 +1,11 @@
-/** The pure rules of DESIGN §6: when a child may start, and how a run's status follows from its tasks. */
-import type { RunStatus, TaskExecutionStatus } from '../api/index.js';
+/** The pure rules of a run's DAG: when a child may start, and how a run's status follows from its tasks. */
+import type { RequiredParentStatus, RunStatus, TaskExecutionStatus } from '../api/index.js';
 
 /** Whether a parent's final status satisfies what the child requires of it (`dependsOn`). */
-export function parentSatisfies(required: string, status: TaskExecutionStatus): boolean {
+export function parentSatisfies(required: RequiredParentStatus, status: TaskExecutionStatus): boolean {
   if (required === 'any') return status === 'successful' || status === 'failed' || status === 'skipped';
   if (required === 'failure') return status === 'failed';
   return status === 'successful';
-}
-
-/** The deterministic scheduler request id of a task execution: `<pipeline>_<run>_<task>`. */
-export function containerRequestId(pipelineId: string, runId: number, taskId: string): string {
-  return `${pipelineId}_${runId}_${taskId}`;
 }
 
 /**
@@ -27,7 +22,10 @@ export function runOutcome(
   }
   const failed = statuses.filter(([, s]) => s === 'failed' || s === 'unknown').map(([id]) => id);
   if (failed.length > 0) {
-    return { status: 'failed', reason: { reason: 'task_failed', description: `task${failed.length === 1 ? '' : 's'} ${failed.map((id) => `"${id}"`).join(', ')} failed` } };
+    return {
+      status: 'failed',
+      reason: { reason: 'task_failed', description: `task${failed.length === 1 ? '' : 's'} ${failed.map((id) => `"${id}"`).join(', ')} failed` },
+    };
   }
   return { status: 'successful' };
 }

@@ -4,15 +4,14 @@
  * cancels, and resumes unfinished runs after a restart. Runs over a limit wait `pending` in
  * FIFO order; a slot is only held while a run is running, so any limit >= 1 makes progress.
  */
-import { inject, injectable } from 'tsyringe';
 import { GoferError, type GoferConfig, type Logger, type RunInitiator } from '../api/index.js';
-import type { EventBus } from '../events/event-bus.js';
-import type { PipelineStore } from '../pipelines/pipeline-store.js';
-import type { ObjectStore } from '../stores/object-store.js';
-import { CONFIG, EVENT_BUS, LOG_STORE, LOGGER, OBJECT_STORE, PIPELINE_STORE, RUN_SCOPES, RUN_STORE } from '../kernel/tokens.js';
-import type { LogStore } from './log-store.js';
+import { EVENT_BUS, type EventBus } from '../events/event-bus.js';
+import { injectable, token } from '../kernel/di.js';
+import { CONFIG, LOGGER } from '../kernel/tokens.js';
+import { OBJECT_STORE, type ObjectStore } from '../objects/object-store.js';
+import { PIPELINE_STORE, type PipelineStore } from '../pipelines/pipeline-store.js';
 import type { RunExecution } from './run-execution.js';
-import type { RunStore, StoredRun } from './run-store.js';
+import { RUN_STORE, type RunStore, type StoredRun } from './run-store.js';
 
 /** One run's scope: its execution, its detach switch, and how to dispose of its child container. */
 export interface RunScope {
@@ -29,6 +28,9 @@ export interface RunScope {
  */
 export type RunScopeFactory = (pipelineId: string, runId: number) => RunScope;
 
+/** Registered by the composition root: it is where child containers are made. */
+export const RUN_SCOPES = token<RunScopeFactory>('gofer.run-scopes');
+
 interface QueuedRun {
   pipelineId: string;
   runId: number;
@@ -38,7 +40,7 @@ interface QueuedRun {
 const key = (pipelineId: string, runId: number) => `${pipelineId}\0${runId}`;
 
 /** The run admission and lifecycle service (one per Gofer instance); see the file comment. */
-@injectable()
+@injectable(CONFIG, LOGGER, RUN_STORE, PIPELINE_STORE, EVENT_BUS, OBJECT_STORE, RUN_SCOPES)
 export class Orchestrator {
   private readonly pending: QueuedRun[] = [];
   private readonly active = new Map<string, { scope: RunScope; finished: Promise<void> }>();
@@ -48,14 +50,13 @@ export class Orchestrator {
   private readonly waiters = new Map<string, Set<(err?: Error) => void>>();
 
   constructor(
-    @inject(CONFIG) private readonly config: GoferConfig,
-    @inject(LOGGER) private readonly logger: Logger,
-    @inject(RUN_STORE) private readonly store: RunStore,
-    @inject(PIPELINE_STORE) private readonly pipelines: PipelineStore,
-    @inject(EVENT_BUS) private readonly bus: EventBus,
-    @inject(OBJECT_STORE) private readonly objects: ObjectStore,
-    @inject(LOG_STORE) private readonly logs: LogStore,
-    @inject(RUN_SCOPES) private readonly scopes: RunScopeFactory,
+    private readonly config: GoferConfig,
+    private readonly logger: Logger,
+    private readonly store: RunStore,
+    private readonly pipelines: PipelineStore,
+    private readonly bus: EventBus,
+    private readonly objects: ObjectStore,
+    private readonly scopes: RunScopeFactory,
   ) {
     this.bus.subscribe((e) => {
       if (e.type !== 'run.completed') return;
@@ -67,13 +68,20 @@ export class Orchestrator {
     });
   }
 
-  /** Creates a run of the pipeline's live version and queues it. */
-  start(pipelineId: string, variables: Record<string, string>, initiator: RunInitiator): StoredRun {
+  /**
+   * Creates a run of the pipeline's live version and queues it. `inCreation` runs inside the
+   * transaction that writes the run (an extension's event id is stored atomically with it).
+   */
+  start(pipelineId: string, variables: Record<string, string>, initiator: RunInitiator, inCreation?: (run: StoredRun) => void): StoredRun {
     if (this.closed) throw new GoferError('ERR_GOFER_CLOSED', 'Gofer is closing; no new runs can start.');
     checkVariables(variables);
     const info = this.pipelines.get(pipelineId);
     if (info.state === 'disabled') {
-      throw new GoferError('ERR_PIPELINE_DISABLED', `Pipeline "${pipelineId}" is disabled; enable it (\`gofer pipeline enable ${pipelineId}\`) before starting runs.`, { details: { pipelineId } });
+      throw new GoferError(
+        'ERR_PIPELINE_DISABLED',
+        `Pipeline "${pipelineId}" is disabled; enable it (\`gofer pipeline enable ${pipelineId}\`) before starting runs.`,
+        { details: { pipelineId } },
+      );
     }
     const config = this.pipelines.config(pipelineId, info.liveVersion);
     const run = this.store.transaction(() => {
@@ -81,11 +89,10 @@ export class Orchestrator {
       this.bus.publish('run.created', { pipelineId, runId: created.runId });
       for (const task of config.tasks) this.bus.publish('task.created', { pipelineId, runId: created.runId, taskId: task.id });
       this.objects.expireRunObjects(pipelineId, created.runId);
+      inCreation?.(created);
       return created;
     });
-    // Log retention: the run that just fell out of the window loses its log files.
-    const expired = run.runId - this.config.logRetentionRuns;
-    if (expired >= 1) this.logs.deleteRun(pipelineId, expired);
+    // Log retention is a sweep as runs end (retention.ts): deleting here missed logs written later.
     this.pending.push({ pipelineId, runId: run.runId, version: run.version });
     this.pump();
     return run;
@@ -103,7 +110,14 @@ export class Orchestrator {
         this.bus.publish('run.cancel_requested', { pipelineId, runId });
         for (const task of this.store.tasks(pipelineId, runId)) {
           if (task.state === 'complete') continue;
-          this.store.taskComplete(pipelineId, runId, task.taskId, 'cancelled', { reason: 'cancelled', description: 'the run was cancelled before it started' }, undefined);
+          this.store.taskComplete(
+            pipelineId,
+            runId,
+            task.taskId,
+            'cancelled',
+            { reason: 'cancelled', description: 'the run was cancelled before it started' },
+            undefined,
+          );
           this.bus.publish('task.completed', { pipelineId, runId, taskId: task.taskId, status: 'cancelled', reason: 'cancelled' });
         }
         this.store.completeRun(pipelineId, runId, 'cancelled', { reason: 'cancelled', description: 'the run was cancelled before it started' });
@@ -168,7 +182,7 @@ export class Orchestrator {
   /** Admits queued runs, oldest first, while the limits allow. */
   private pump(): void {
     if (this.closed) return;
-    for (let i = 0; i < this.pending.length; ) {
+    for (let i = 0; i < this.pending.length;) {
       if (this.config.parallelism > 0 && this.active.size >= this.config.parallelism) return;
       const queued = this.pending[i]!;
       const limit = this.pipelines.config(queued.pipelineId, queued.version).parallelism ?? 0;
@@ -205,7 +219,12 @@ function checkVariables(variables: unknown): asserts variables is Record<string,
     throw new GoferError('ERR_INVALID_ARGUMENT', 'Run variables must be an object of strings.', { details: { field: 'variables' } });
   }
   for (const [k, v] of Object.entries(variables)) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new GoferError('ERR_INVALID_ARGUMENT', `Run variable name ${JSON.stringify(k)} is not a valid environment variable name.`, { details: { field: `variables.${k}` } });
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k))
+      throw new GoferError('ERR_INVALID_ARGUMENT', `Run variable name ${JSON.stringify(k)} is not a valid environment variable name.`, {
+        details: { field: `variables.${k}` },
+      });
     if (typeof v !== 'string') throw new GoferError('ERR_INVALID_ARGUMENT', `Run variable ${k} must be a string.`, { details: { field: `variables.${k}` } });
   }
 }
+
+export const ORCHESTRATOR = token<Orchestrator>('gofer.orchestrator');

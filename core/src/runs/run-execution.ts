@@ -4,9 +4,9 @@
  * run store before the scheduler is asked to act, so a new process can pick the run up.
  *
  * RUN_SIGNAL aborts when Gofer closes: the execution then detaches (stops reading logs and
- * writing state) and leaves containers running; recovery re-attaches them on the next start.
+ * writing state) and leaves containers running; recovery (run-recovery.ts) re-attaches them on
+ * the next start.
  */
-import { inject, injectable } from 'tsyringe';
 import {
   isGoferError,
   type GoferConfig,
@@ -17,25 +17,57 @@ import {
   type TaskExecutionReason,
   type TaskExecutionStatus,
 } from '../api/index.js';
-import type { EventBus } from '../events/event-bus.js';
-import type { PipelineStore } from '../pipelines/pipeline-store.js';
-import type { ObjectStore } from '../stores/object-store.js';
-import type { SecretStore } from '../stores/secret-store.js';
+import { containerLabels, containerRequestId } from '../containers/container-labels.js';
+import { INSTANCE_ID } from '../containers/instance-id.js';
+import { EVENT_BUS, type EventBus } from '../events/event-bus.js';
+import { injectable, token } from '../kernel/di.js';
+import { CONFIG, LOGGER } from '../kernel/tokens.js';
+import { LOG_STORE, type LogStore } from '../logs/log-store.js';
+import { OBJECT_STORE, type ObjectStore } from '../objects/object-store.js';
+import { PIPELINE_STORE, type PipelineStore } from '../pipelines/pipeline-store.js';
+import { SCHEDULER } from '../plugin-host/registry.js';
+import { SECRET_STORE, type SecretStore } from '../stores/secret-store.js';
+import { storeLookup } from '../tasks/substitution.js';
+import { ContainerRemovals, removalWanted } from '../tasks/container-cleanup.js';
+import { TaskWatcher, type TaskOutcome } from '../tasks/task-watcher.js';
 import {
-  CONFIG, EVENT_BUS, LOG_STORE, LOGGER, OBJECT_STORE, PIPELINE_STORE, RUN_ID, RUN_PIPELINE_ID, RUN_SIGNAL, RUN_STORE, RUN_TOKENS,
-  SCHEDULER, SECRET_STORE, INSTANCE_ID,
-} from '../kernel/tokens.js';
-import type { LogStore } from './log-store.js';
-import type { RunStore, StoredTask } from './run-store.js';
-import type { RunTokens } from './run-tokens.js';
-import { INSTANCE_LABEL } from './orphan-reaper.js';
-import { containerRequestId, parentSatisfies, runOutcome } from './dag-rules.js';
-import { TaskWatcher, type TaskOutcome } from './task-watcher.js';
-import { MissingSubstitutionError, mergeVariables, resolveVariables, secretValuesOf, type SubstitutionLookup } from './variables.js';
+  MissingSubstitutionError,
+  mergeVariables,
+  resolveVariables,
+  secretValuesOf,
+  withSchedulerSecrets,
+  type SubstitutionLookup,
+} from '../tasks/variables.js';
+import { parentSatisfies, runOutcome } from './dag-rules.js';
+import { resumeTask, type ResumableRun } from './run-recovery.js';
+import { RUN_STORE, type RunStore } from './run-store.js';
+import { RUN_TOKENS, type RunTokens } from './run-tokens.js';
+
+/** The pipeline of the run a child container belongs to. */
+export const RUN_PIPELINE_ID = token<string>('gofer.run.pipeline-id');
+/** The id of the run a child container belongs to. */
+export const RUN_ID = token<number>('gofer.run.id');
+/** Aborted when the run must detach (Gofer is closing); one AbortController per run. */
+export const RUN_SIGNAL = token<AbortSignal>('gofer.run.signal');
 
 /** Drives one run's DAG; resolved in the run's child container. */
-@injectable()
-export class RunExecution {
+@injectable(
+  RUN_PIPELINE_ID,
+  RUN_ID,
+  RUN_SIGNAL,
+  RUN_STORE,
+  PIPELINE_STORE,
+  SCHEDULER,
+  EVENT_BUS,
+  LOG_STORE,
+  SECRET_STORE,
+  OBJECT_STORE,
+  RUN_TOKENS,
+  CONFIG,
+  LOGGER,
+  INSTANCE_ID,
+)
+export class RunExecution implements ResumableRun {
   private config!: PipelineConfig;
   private runVariables: Record<string, string> = {};
   private readonly tasks = new Map<string, TaskConfig>();
@@ -47,28 +79,32 @@ export class RunExecution {
   private cancelRequested = false;
   /** startContainer calls in flight: on detach, wait for them so their scheduler ids are recorded. */
   private readonly starting = new Set<Promise<unknown>>();
+  private readonly removals: ContainerRemovals;
   private apiToken: string | undefined;
   private resolveDone!: () => void;
   private readonly done = new Promise<void>((resolve) => (this.resolveDone = resolve));
-  private readonly log: Logger;
+  readonly log: Logger;
+  private readonly lookup: SubstitutionLookup;
 
   constructor(
-    @inject(RUN_PIPELINE_ID) private readonly pipelineId: string,
-    @inject(RUN_ID) private readonly runId: number,
-    @inject(RUN_SIGNAL) private readonly signal: AbortSignal,
-    @inject(RUN_STORE) private readonly store: RunStore,
-    @inject(PIPELINE_STORE) private readonly pipelines: PipelineStore,
-    @inject(SCHEDULER) private readonly scheduler: Scheduler,
-    @inject(EVENT_BUS) private readonly bus: EventBus,
-    @inject(LOG_STORE) private readonly logs: LogStore,
-    @inject(SECRET_STORE) private readonly secrets: SecretStore,
-    @inject(OBJECT_STORE) private readonly objects: ObjectStore,
-    @inject(RUN_TOKENS) private readonly tokens: RunTokens,
-    @inject(CONFIG) private readonly goferConfig: GoferConfig,
-    @inject(LOGGER) logger: Logger,
-    @inject(INSTANCE_ID) private readonly instanceId: string,
+    readonly pipelineId: string,
+    readonly runId: number,
+    readonly signal: AbortSignal,
+    private readonly store: RunStore,
+    private readonly pipelines: PipelineStore,
+    readonly scheduler: Scheduler,
+    private readonly bus: EventBus,
+    private readonly logs: LogStore,
+    secrets: SecretStore,
+    objects: ObjectStore,
+    private readonly tokens: RunTokens,
+    private readonly goferConfig: GoferConfig,
+    logger: Logger,
+    private readonly instanceId: string,
   ) {
     this.log = logger.child({ pipeline: pipelineId, run: runId });
+    this.removals = new ContainerRemovals(scheduler, this.log);
+    this.lookup = storeLookup(secrets, objects, pipelineId, runId);
   }
 
   /** Runs (or resumes) the run until it completes, or until Gofer closes (detach). */
@@ -92,10 +128,7 @@ export class RunExecution {
         this.handled.add(row.taskId);
       }
     }
-    for (const row of rows) {
-      if (row.state === 'running' && row.schedulerId) this.resumeRunning(row);
-      else if (row.state === 'waiting') this.resumeStarting(row);
-    }
+    for (const row of rows) resumeTask(this, row);
     this.schedule();
     this.checkDone();
     let onAbort!: () => void;
@@ -110,8 +143,11 @@ export class RunExecution {
     }
     if (this.signal.aborted && this.finished.size < this.tasks.size) {
       await Promise.allSettled([...this.starting]);
+      await this.removals.settled();
       return;
     }
+    // The run ends once its containers are gone (as removeAfterExit says): whoever waits for it may count on that.
+    await this.removals.settled();
     this.finish();
   }
 
@@ -140,14 +176,18 @@ export class RunExecution {
       const unmet = parents.find(([parent, required]) => !parentSatisfies(required, this.finished.get(parent)!));
       if (unmet) {
         const [parent, required] = unmet;
-        this.complete(task.id, 'skipped', { reason: 'failed_precondition', description: `parent "${parent}" ended ${this.finished.get(parent)}, but this task requires ${required}` });
+        this.complete(task.id, 'skipped', {
+          reason: 'failed_precondition',
+          description: `parent "${parent}" ended ${this.finished.get(parent)}, but this task requires ${required}`,
+        });
         continue;
       }
       void this.runTask(task);
     }
   }
 
-  private async runTask(task: TaskConfig): Promise<void> {
+  /** Starts one task: variables, substitutions, the durable record, then the scheduler. */
+  async runTask(task: TaskConfig): Promise<void> {
     try {
       const merged = mergeVariables({
         pipelineId: this.pipelineId,
@@ -167,7 +207,7 @@ export class RunExecution {
         throw err;
       }
       if (this.signal.aborted) return;
-      this.store.taskStarting(this.pipelineId, this.runId, task.id, resolved.stored);
+      this.store.taskStarting(this.pipelineId, this.runId, task.id, withSchedulerSecrets(resolved.stored, task.secrets ?? {}));
       // Recovery relies on this record: make it durable before the scheduler acts.
       await this.store.durable();
       if (this.signal.aborted) return;
@@ -176,6 +216,7 @@ export class RunExecution {
         return;
       }
       let schedulerId: string;
+      let secretEnv: Record<string, string> | undefined;
       try {
         const start = this.scheduler.startContainer({
           id: containerRequestId(this.pipelineId, this.runId, task.id),
@@ -190,80 +231,37 @@ export class RunExecution {
         });
         this.starting.add(start);
         try {
-          ({ schedulerId } = await start);
+          ({ schedulerId, secretEnv } = await start);
         } finally {
           this.starting.delete(start);
         }
       } catch (err) {
         if (this.signal.aborted) return;
         const code = isGoferError(err) ? `${err.code}: ` : '';
-        this.complete(task.id, 'failed', { reason: 'scheduler_error', description: `the scheduler could not start the container: ${code}${(err as Error).message}` });
+        this.complete(task.id, 'failed', {
+          reason: 'scheduler_error',
+          description: `the scheduler could not start the container: ${code}${(err as Error).message}`,
+        });
         return;
       }
       // Recorded even when Gofer is closing: the next start re-attaches by this id.
       const started = Date.now();
       this.store.taskRunning(this.pipelineId, this.runId, task.id, schedulerId, started);
+      // The scheduler said which keys carry the secrets in the container: list those instead.
+      if (secretEnv) this.store.taskVariables(this.pipelineId, this.runId, task.id, withSchedulerSecrets(resolved.stored, secretEnv));
       this.bus.publish('task.started', { pipelineId: this.pipelineId, runId: this.runId, taskId: task.id, schedulerId });
       if (this.signal.aborted) return;
       await this.watch(task, schedulerId, started, resolved.secretValues, false);
     } catch (err) {
       if (this.signal.aborted) return;
       this.log.error('task failed unexpectedly', { task: task.id, error: (err as Error).message });
-      if (!this.finished.has(task.id)) this.complete(task.id, 'failed', { reason: 'scheduler_error', description: `unexpected error: ${(err as Error).message}` });
+      if (!this.finished.has(task.id))
+        this.complete(task.id, 'failed', { reason: 'scheduler_error', description: `unexpected error: ${(err as Error).message}` });
     }
   }
 
-  /** Recovery: the task's container was running when Gofer stopped. */
-  private resumeRunning(row: StoredTask): void {
-    const task = this.tasks.get(row.taskId);
-    if (!task) return;
-    this.handled.add(row.taskId);
-    void this.watch(task, row.schedulerId!, row.started ?? Date.now(), this.secretValuesFor(task), true).catch((err: Error) => {
-      if (!this.signal.aborted && !this.finished.has(task.id)) this.complete(task.id, 'failed', { reason: 'scheduler_error', description: `unexpected error: ${err.message}` });
-    });
-  }
-
-  /**
-   * Recovery: Gofer stopped while starting the task. A container found by its labels that is
-   * running or has finished is adopted; one that never got going (created, not started: the
-   * scheduler reports `unknown`) is removed first, then the task goes through runTask as if new
-   * (the run may meanwhile have been cancelled, or a substitution may fail: then nothing starts,
-   * and the leftover must not outlive its task).
-   */
-  private resumeStarting(row: StoredTask): void {
-    const task = this.tasks.get(row.taskId);
-    if (!task) return;
-    this.handled.add(row.taskId);
-    void (async () => {
-      const found = this.scheduler.listContainers ? await this.scheduler.listContainers({ labels: this.labels(task.id) }).catch(() => []) : [];
-      const existing = found[0];
-      const state = existing ? await this.scheduler.getState({ schedulerId: existing.schedulerId }).catch(() => ({ state: 'unknown' as const })) : undefined;
-      if (existing && state && state.state !== 'unknown') {
-        const started = Date.now();
-        this.store.taskRunning(this.pipelineId, this.runId, task.id, existing.schedulerId, started);
-        this.bus.publish('task.started', { pipelineId: this.pipelineId, runId: this.runId, taskId: task.id, schedulerId: existing.schedulerId });
-        await this.watch(task, existing.schedulerId, started, this.secretValuesFor(task), true);
-      } else {
-        if (existing) await this.discardLeftover(existing.schedulerId);
-        await this.runTask(task);
-      }
-    })().catch((err: Error) => {
-      if (!this.signal.aborted && !this.finished.has(task.id)) this.complete(task.id, 'failed', { reason: 'scheduler_error', description: `unexpected error: ${err.message}` });
-    });
-  }
-
-  /** Removes a container a dead core created but never started. */
-  private async discardLeftover(schedulerId: string): Promise<void> {
-    try {
-      await this.scheduler.removeContainer?.({ schedulerId });
-    } catch (err) {
-      // Starting the task again under the same id replaces it anyway; only a cancelled task
-      // would leave it behind, and the orphan reaper removes it at the next start.
-      this.log.warn('could not remove a container left over from before the restart', { schedulerId, error: (err as Error).message });
-    }
-  }
-
-  private async watch(task: TaskConfig, schedulerId: string, startedAt: number, secretValues: string[], reattach: boolean): Promise<void> {
+  /** Follows a started container to its end and completes the task with its outcome. */
+  async watch(task: TaskConfig, schedulerId: string, startedAt: number, secretValues: string[], reattach: boolean): Promise<void> {
     const watcher = new TaskWatcher({
       scheduler: this.scheduler,
       schedulerId,
@@ -286,6 +284,20 @@ export class RunExecution {
     }
     if (!outcome || this.signal.aborted) return;
     this.complete(task.id, outcome.status, outcome.reason, outcome.exitCode);
+    this.removeContainer(task, schedulerId, outcome);
+  }
+
+  /**
+   * The task's final state is recorded and its output is in the log file: the container has
+   * nothing more to give, so it goes as removeAfterExit says, once the completion is durable.
+   */
+  private removeContainer(task: TaskConfig, schedulerId: string, outcome: TaskOutcome): void {
+    if (!removalWanted(task.removeAfterExit ?? this.goferConfig.removeAfterExit, outcome.status)) return;
+    if (!outcome.logsComplete) {
+      this.log.warn('keeping the container: its output could not be read to the end', { task: task.id, schedulerId });
+      return;
+    }
+    this.removals.remove(schedulerId, () => this.store.durable());
   }
 
   private complete(taskId: string, status: TaskExecutionStatus, reason?: { reason: TaskExecutionReason; description: string }, exitCode?: number): void {
@@ -317,25 +329,36 @@ export class RunExecution {
     this.bus.publish('run.completed', { pipelineId: this.pipelineId, runId: this.runId, status });
   }
 
-  private labels(taskId: string): Record<string, string> {
-    return { 'gofer.pipeline': this.pipelineId, 'gofer.run': String(this.runId), 'gofer.task': taskId, [INSTANCE_LABEL]: this.instanceId };
+  labels(taskId: string): Record<string, string> {
+    return containerLabels(this.pipelineId, this.runId, taskId, this.instanceId);
   }
 
-  private readonly lookup: SubstitutionLookup = (kind, key) => {
-    switch (kind) {
-      case 'pipeline_secret':
-        return this.secrets.get(this.pipelineId, key);
-      case 'global_secret':
-        return this.secrets.get(undefined, key);
-      case 'pipeline_object':
-        return this.objects.read(this.pipelineId, undefined, key)?.toString('utf8');
-      case 'run_object':
-        return this.objects.read(this.pipelineId, this.runId, key)?.toString('utf8');
-    }
-  };
+  /** Claims a task for recovery (the DAG will not start it again); undefined when the config has no such task. */
+  claim(taskId: string): TaskConfig | undefined {
+    const task = this.tasks.get(taskId);
+    if (task) this.handled.add(taskId);
+    return task;
+  }
+
+  /** Records that a container found after a restart is the task's, as if it had just been started. */
+  adopt(taskId: string, schedulerId: string): number {
+    const started = Date.now();
+    this.store.taskRunning(this.pipelineId, this.runId, taskId, schedulerId, started);
+    this.bus.publish('task.started', { pipelineId: this.pipelineId, runId: this.runId, taskId, schedulerId });
+    return started;
+  }
+
+  /** Fails a task on an unexpected error, unless Gofer is closing or the task already ended. */
+  failUnexpectedly(taskId: string, err: Error): void {
+    if (!this.signal.aborted && !this.finished.has(taskId))
+      this.complete(taskId, 'failed', { reason: 'scheduler_error', description: `unexpected error: ${err.message}` });
+  }
 
   /** The secret values to mask for a task resumed after a restart. */
-  private secretValuesFor(task: TaskConfig): string[] {
+  secretValuesFor(task: TaskConfig): string[] {
     return secretValuesOf(mergeVariables({ pipelineId: this.pipelineId, runId: this.runId, task, runVariables: this.runVariables }), this.lookup);
   }
 }
+
+/** A new execution per resolve, made in the run's child container (see RUN_SCOPES). */
+export const RUN_EXECUTION = token<RunExecution>('gofer.run.execution');

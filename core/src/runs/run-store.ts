@@ -3,8 +3,7 @@
  * orchestrator acts on it, which is what crash recovery reads back. Statements are prepared
  * once; the creation of a run and its tasks is one transaction.
  */
-import type { Database, Statement } from 'better-sqlite3';
-import { inject, injectable } from 'tsyringe';
+import type { SqliteStatement } from '../stores/sqlite-database.js';
 import {
   GoferError,
   type Run,
@@ -18,8 +17,9 @@ import {
   type TaskExecutionStatus,
   type TaskVariable,
 } from '../api/index.js';
-import { DATABASE, GROUP_COMMIT } from '../kernel/tokens.js';
-import type { GroupCommit } from '../stores/group-commit.js';
+import { injectable, token } from '../kernel/di.js';
+import { DATABASE, type SqliteDatabase } from '../stores/database.js';
+import { GROUP_COMMIT, type GroupCommit } from '../stores/group-commit.js';
 
 interface RunRow {
   seq: number;
@@ -117,19 +117,23 @@ export function publicTask(task: StoredTask): TaskExecution {
 }
 
 /** Runs and task executions in SQLite (see the file comment). */
-@injectable()
+@injectable(DATABASE, GROUP_COMMIT)
 export class RunStore {
-  private readonly s: Record<string, Statement>;
+  private readonly s: Record<string, SqliteStatement>;
 
   constructor(
-    @inject(DATABASE) private readonly db: Database,
-    @inject(GROUP_COMMIT) private readonly group: GroupCommit,
+    private readonly db: SqliteDatabase,
+    private readonly group: GroupCommit,
   ) {
     const p = (sql: string) => db.prepare(sql);
     this.s = {
       nextRunId: p('UPDATE pipelines SET last_run_id = last_run_id + 1 WHERE pipeline_id = ? RETURNING last_run_id'),
-      insertRun: p("INSERT INTO runs (pipeline_id, run_id, version, state, status, initiator, variables, started) VALUES (?, ?, ?, 'pending', 'unknown', ?, ?, ?) RETURNING seq"),
-      insertTask: p("INSERT INTO task_executions (pipeline_id, run_id, task_id, image, state, status, created) VALUES (?, ?, ?, ?, 'processing', 'unknown', ?)"),
+      insertRun: p(
+        "INSERT INTO runs (pipeline_id, run_id, version, state, status, initiator, variables, started) VALUES (?, ?, ?, 'pending', 'unknown', ?, ?, ?) RETURNING seq",
+      ),
+      insertTask: p(
+        "INSERT INTO task_executions (pipeline_id, run_id, task_id, image, state, status, created) VALUES (?, ?, ?, ?, 'processing', 'unknown', ?)",
+      ),
       getRun: p('SELECT * FROM runs WHERE pipeline_id = ? AND run_id = ?'),
       listRuns: p('SELECT * FROM runs WHERE pipeline_id = ? ORDER BY run_id DESC LIMIT ?'),
       unfinished: p("SELECT * FROM runs WHERE state != 'complete' ORDER BY seq"),
@@ -138,9 +142,14 @@ export class RunStore {
       requestCancel: p('UPDATE runs SET cancel_requested = 1 WHERE pipeline_id = ? AND run_id = ?'),
       tasks: p('SELECT * FROM task_executions WHERE pipeline_id = ? AND run_id = ?'),
       task: p('SELECT * FROM task_executions WHERE pipeline_id = ? AND run_id = ? AND task_id = ?'),
-      taskStarting: p("UPDATE task_executions SET state = 'waiting', variables = ?, start_attempts = start_attempts + 1 WHERE pipeline_id = ? AND run_id = ? AND task_id = ?"),
+      taskStarting: p(
+        "UPDATE task_executions SET state = 'waiting', variables = ?, start_attempts = start_attempts + 1 WHERE pipeline_id = ? AND run_id = ? AND task_id = ?",
+      ),
       taskRunning: p("UPDATE task_executions SET state = 'running', scheduler_id = ?, started = ? WHERE pipeline_id = ? AND run_id = ? AND task_id = ?"),
-      taskComplete: p("UPDATE task_executions SET state = 'complete', status = ?, status_reason = ?, exit_code = ?, ended = ? WHERE pipeline_id = ? AND run_id = ? AND task_id = ?"),
+      taskVariables: p('UPDATE task_executions SET variables = ? WHERE pipeline_id = ? AND run_id = ? AND task_id = ?'),
+      taskComplete: p(
+        "UPDATE task_executions SET state = 'complete', status = ?, status_reason = ?, exit_code = ?, ended = ? WHERE pipeline_id = ? AND run_id = ? AND task_id = ?",
+      ),
     };
   }
 
@@ -194,7 +203,8 @@ export class RunStore {
 
   task(pipelineId: string, runId: number, taskId: string): StoredTask {
     const row = this.s.task!.get(pipelineId, runId, taskId) as TaskRow | undefined;
-    if (!row) throw new GoferError('ERR_NOT_FOUND', `Run ${runId} of pipeline "${pipelineId}" has no task "${taskId}".`, { details: { pipelineId, runId, taskId } });
+    if (!row)
+      throw new GoferError('ERR_NOT_FOUND', `Run ${runId} of pipeline "${pipelineId}" has no task "${taskId}".`, { details: { pipelineId, runId, taskId } });
     return toTask(row);
   }
 
@@ -208,6 +218,12 @@ export class RunStore {
   taskRunning(pipelineId: string, runId: number, taskId: string, schedulerId: string, started: number): void {
     this.group.begin();
     this.s.taskRunning!.run(schedulerId, started, pipelineId, runId, taskId);
+  }
+
+  /** Replaces the variables recorded at taskStarting (the scheduler named other keys for the secrets). */
+  taskVariables(pipelineId: string, runId: number, taskId: string, variables: TaskVariable[]): void {
+    this.group.begin();
+    this.s.taskVariables!.run(JSON.stringify(variables), pipelineId, runId, taskId);
   }
 
   taskComplete(
@@ -226,7 +242,9 @@ export class RunStore {
 
   /** Runs of `pipelineId` with ids at or below `runId` (for log retention). */
   runIdsAtOrBelow(pipelineId: string, runId: number): number[] {
-    return (this.db.prepare('SELECT run_id FROM runs WHERE pipeline_id = ? AND run_id <= ?').all(pipelineId, runId) as Array<{ run_id: number }>).map((r) => r.run_id);
+    return (this.db.prepare('SELECT run_id FROM runs WHERE pipeline_id = ? AND run_id <= ?').all(pipelineId, runId) as Array<{ run_id: number }>).map(
+      (r) => r.run_id,
+    );
   }
 
   /** Removes every run and task execution of a pipeline. */
@@ -248,3 +266,5 @@ export class RunStore {
     return this.db.transaction(fn)();
   }
 }
+
+export const RUN_STORE = token<RunStore>('gofer.run-store');

@@ -5,9 +5,8 @@
  * bearer token with {@link RunTokens.verify}.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { Database } from 'better-sqlite3';
-import { inject, injectable } from 'tsyringe';
-import { DATABASE } from '../kernel/tokens.js';
+import { injectable, token } from '../kernel/di.js';
+import { DATABASE, type SqliteDatabase } from '../stores/database.js';
 
 /** What a valid run token grants: access to this pipeline, on behalf of this run. */
 export interface RunTokenScope {
@@ -23,16 +22,18 @@ export function hashRunToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
-/** Issues, verifies and revokes run-scoped API tokens (register: RUN_TOKENS). */
-@injectable()
+/** Issues, verifies and revokes run-scoped API tokens. */
+@injectable(DATABASE)
 export class RunTokens {
   private readonly insert;
   private readonly select;
   private readonly revoke;
 
-  constructor(@inject(DATABASE) private readonly db: Database) {
+  constructor(private readonly db: SqliteDatabase) {
     this.insert = db.prepare('INSERT INTO run_tokens (token_hash, pipeline_id, run_id, created) VALUES (?, ?, ?, ?)');
-    this.select = db.prepare<[string], { pipeline_id: string; run_id: number }>('SELECT pipeline_id, run_id FROM run_tokens WHERE token_hash = ? AND revoked IS NULL');
+    this.select = db.prepare<[string], { pipeline_id: string; run_id: number }>(
+      'SELECT pipeline_id, run_id FROM run_tokens WHERE token_hash = ? AND revoked IS NULL',
+    );
     this.revoke = db.prepare('UPDATE run_tokens SET revoked = ? WHERE pipeline_id = ? AND run_id = ? AND revoked IS NULL');
   }
 
@@ -60,3 +61,9 @@ export class RunTokens {
     this.db.prepare('DELETE FROM run_tokens WHERE pipeline_id = ?').run(pipelineId);
   }
 }
+
+/**
+ * The one RunTokens instance: the runs module issues and revokes through it, and the HTTP
+ * service verifies bearer tokens with it (`verify(token)`: which pipeline and run it belongs to).
+ */
+export const RUN_TOKENS = token<RunTokens>('gofer.run-tokens');

@@ -1,17 +1,16 @@
 /** The runs and tasks areas of the Gofer API. */
-import { inject, injectable } from 'tsyringe';
 import type { Run, RunsApi, StartRunOptions, TaskExecution, TasksApi } from '../api/index.js';
-import { LOG_STORE, ORCHESTRATOR, RUN_STORE } from '../kernel/tokens.js';
-import type { LogStore } from './log-store.js';
-import type { Orchestrator } from './orchestrator.js';
-import { publicRun, publicTask, type RunStore } from './run-store.js';
+import { injectable, token } from '../kernel/di.js';
+import { LOG_STORE, type LogStore } from '../logs/log-store.js';
+import { ORCHESTRATOR, type Orchestrator } from './orchestrator.js';
+import { publicRun, publicTask, RUN_STORE, type RunStore } from './run-store.js';
 
-/** The runs area of the Gofer API (RUNS_API). */
-@injectable()
+/** The runs area of the Gofer API. */
+@injectable(ORCHESTRATOR, RUN_STORE)
 export class RunsService implements RunsApi {
   constructor(
-    @inject(ORCHESTRATOR) private readonly orchestrator: Orchestrator,
-    @inject(RUN_STORE) private readonly store: RunStore,
+    private readonly orchestrator: Orchestrator,
+    private readonly store: RunStore,
   ) {}
 
   async start(pipelineId: string, opts: StartRunOptions = {}): Promise<Run> {
@@ -40,12 +39,12 @@ export class RunsService implements RunsApi {
   }
 }
 
-/** The tasks area of the Gofer API (TASKS_API): task executions and their logs. */
-@injectable()
+/** The tasks area of the Gofer API: task executions and their logs. */
+@injectable(RUN_STORE, LOG_STORE)
 export class TasksService implements TasksApi {
   constructor(
-    @inject(RUN_STORE) private readonly store: RunStore,
-    @inject(LOG_STORE) private readonly logStore: LogStore,
+    private readonly store: RunStore,
+    private readonly logStore: LogStore,
   ) {}
 
   async list(pipelineId: string, runId: number): Promise<TaskExecution[]> {
@@ -65,3 +64,6 @@ export class TasksService implements TasksApi {
     });
   }
 }
+
+export const RUNS_API = token<RunsApi>('gofer.api.runs');
+export const TASKS_API = token<TasksApi>('gofer.api.tasks');

@@ -16,7 +16,10 @@ export function authenticate(req: IncomingMessage, tokens: TokenStore, runTokens
   if (!match) throw new GoferError('ERR_UNAUTHENTICATED', 'Missing API token: send "Authorization: Bearer <token>" (CLI: --token or GOFER_TOKEN).');
   const secret = match[1]!;
   const token = tokens.verify(secret);
-  if (token) return token.kind === 'management' ? { kind: 'management', tokenId: token.tokenId } : { kind: 'client', tokenId: token.tokenId, namespaces: token.namespaces };
+  if (token)
+    return token.kind === 'management'
+      ? { kind: 'management', tokenId: token.tokenId }
+      : { kind: 'client', tokenId: token.tokenId, namespaces: token.namespaces };
   const run = runTokens?.verify(secret);
   if (run) return { kind: 'run', pipelineId: run.pipelineId, runId: run.runId };
   throw new GoferError('ERR_UNAUTHENTICATED', 'The API token is unknown, revoked or expired.');

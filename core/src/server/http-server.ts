@@ -1,22 +1,16 @@
 /**
- * The HTTP API server (node:http): matches the route table, authenticates, validates, calls the
- * handler and answers JSON, bytes or a Server-Sent Events stream. Errors answer
- * `{ error: { code, message, details } }` with the status from http-status.ts.
+ * The HTTP API server: the Fastify app of http-app.ts, listening on a host and port. The port
+ * can be bound first (`bindPort`) and the app attached later: the service binds before any run
+ * resumes, so a port in use stops start-up before anything is driven.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GoferError, type Gofer, type Logger } from '../api/index.js';
-import type { Principal } from '../auth/principal.js';
 import type { TokenStore } from '../auth/token-store.js';
-import { authenticate, type RunTokenVerifier } from './authenticate.js';
-import { errorResponse } from './http-status.js';
-import { validateBody, validateParamsAndQuery } from './request-validation.js';
-import type { RouteContext, RouteResult } from './route.js';
-import { Router } from './router.js';
-import { buildRoutes } from './routes/index.js';
+import type { RunTokenVerifier } from './authenticate.js';
+import { buildHttpApp } from './http-app.js';
 
-/** Largest request body accepted (objects are the big ones). */
-export const MAX_BODY_BYTES = 16 * 1024 * 1024;
+export { MAX_BODY_BYTES } from './route-schema.js';
 
 export interface ServerOptions {
   gofer: Gofer;
@@ -26,6 +20,74 @@ export interface ServerOptions {
   host: string;
   /** 0 picks a free port; read it back from `address.port`. */
   port: number;
+  /** Folder of the built web UI; default: the installed `@gofer/ui` package's `dist/`. */
+  uiDir?: string;
+  /** A port bound already by `bindPort` (then `host` and `port` are its own). */
+  bound?: BoundPort;
+}
+
+/** A listening HTTP server without the API yet: requests wait until it is attached. */
+export interface BoundPort {
+  readonly server: Server;
+  readonly host: string;
+  readonly port: number;
+  /** Hands the waiting and future requests to `handler`. */
+  attach(handler: (req: IncomingMessage, res: ServerResponse) => void): void;
+  /** Closes the server (when start-up fails before the API is attached). */
+  close(): Promise<void>;
+}
+
+/**
+ * Binds `host:port` (0: a free port). Throws ERR_PORT_IN_USE naming the address and the fix
+ * when it is taken or cannot be bound.
+ */
+export async function bindPort(host: string, port: number): Promise<BoundPort> {
+  let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  // Requests that arrive while the core finishes starting are answered once the API is attached.
+  const waiting: Array<[IncomingMessage, ServerResponse]> = [];
+  const server = createServer((req, res) => (handler ? handler(req, res) : waiting.push([req, res])));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host, port }, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (cause) {
+    throw portError(host, port, cause);
+  }
+  return {
+    server,
+    host,
+    port: (server.address() as AddressInfo).port,
+    attach(h) {
+      handler = h;
+      for (const [req, res] of waiting.splice(0)) h(req, res);
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function portError(host: string, port: number, cause: unknown): GoferError {
+  const code = (cause as NodeJS.ErrnoException).code;
+  const why =
+    code === 'EADDRINUSE'
+      ? 'another process is listening on it'
+      : code === 'EACCES'
+        ? 'no permission (ports below 1024 need privileges)'
+        : code === 'EADDRNOTAVAIL'
+          ? 'this machine has no such address'
+          : (code ?? (cause as Error).message);
+  return new GoferError(
+    'ERR_PORT_IN_USE',
+    `The HTTP API cannot listen on ${host}:${port}: ${why}. No unfinished run was resumed. Stop what uses it (another Gofer service, for example), or choose another port: --port/--bind, GOFER_PORT/GOFER_HOST, or server.port/server.host in the config.`,
+    { cause, details: { host, port, ...(code ? { errno: code } : {}) } },
+  );
 }
 
 /** A listening API server. */
@@ -35,100 +97,26 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new GoferError('ERR_INVALID_ARGUMENT', `The request body is larger than ${MAX_BODY_BYTES} bytes.`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  if (res.headersSent) {
-    res.end();
-    return;
-  }
-  if (body === undefined || status === 204) {
-    res.writeHead(status).end();
-    return;
-  }
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) }).end(text);
-}
-
-function sendResult(res: ServerResponse, result: RouteResult): void {
-  if (result === 'streamed') return;
-  if ('bytes' in result) {
-    res.writeHead(result.status, { 'content-type': result.contentType, 'content-length': Buffer.byteLength(result.bytes) }).end(result.bytes);
-    return;
-  }
-  sendJson(res, result.status, result.body);
-}
-
 /** Starts the API server; resolves once it listens. */
 export async function startApiServer(opts: ServerOptions): Promise<ApiServer> {
-  const router = new Router(buildRoutes());
   const closing = new AbortController();
-  const log = opts.logger.child({ component: 'http' });
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const match = router.match(req.method ?? 'GET', url.pathname);
-    if (match === undefined) throw new GoferError('ERR_NOT_FOUND', `No route ${req.method} ${url.pathname}. The API is described at /api/openapi.json.`);
-    if (match === 'method-not-allowed') throw new GoferError('ERR_NOT_FOUND', `${url.pathname} does not accept ${req.method}. The API is described at /api/openapi.json.`);
-    const { route, params } = match;
-
-    // Authenticate before anything else, so an anonymous caller learns nothing about the input.
-    const principal: Principal = route.public
-      ? { kind: 'management', tokenId: '(public)' }
-      : authenticate(req, opts.tokens, opts.runTokens);
-
-    const query: Record<string, unknown> = {};
-    for (const [k, v] of url.searchParams) query[k] = v;
-    validateParamsAndQuery(route, params, query);
-
-    let body: unknown;
-    if (route.body) {
-      const raw = await readBody(req);
-      if (route.body === 'binary') body = raw;
-      else {
-        try {
-          body = raw.length === 0 ? {} : JSON.parse(raw.toString('utf8'));
-        } catch (cause) {
-          throw new GoferError('ERR_INVALID_ARGUMENT', `The request body is not valid JSON: ${(cause as Error).message}`, { cause });
-        }
-        validateBody(route, body);
-      }
-    }
-
-    const signal = AbortSignal.any([closing.signal, abortOnClose(res)]);
-    const ctx: RouteContext = { gofer: opts.gofer, tokens: opts.tokens, principal, params: params as Record<string, string>, query, body, req, res, signal };
-    sendResult(res, await route.handle(ctx));
+  const bound = opts.bound ?? (await bindPort(opts.host, opts.port));
+  let app: Awaited<ReturnType<typeof buildHttpApp>>;
+  try {
+    app = await buildHttpApp({
+      ...opts,
+      closing: closing.signal,
+      serverFactory: (handler) => {
+        bound.attach(handler);
+        return bound.server;
+      },
+    });
+    await app.ready();
+  } catch (err) {
+    await bound.close();
+    throw err;
   }
-
-  const server: Server = createServer((req, res) => {
-    const started = Date.now();
-    res.once('finish', () => log.debug('request', { method: req.method, path: req.url?.split('?')[0], status: res.statusCode, ms: Date.now() - started }));
-    handle(req, res).catch((err: unknown) => {
-      const { status, body } = errorResponse(err);
-      if (status >= 500) log.error('request failed', { method: req.method, url: req.url, code: body.error.code, error: body.error.message });
-      sendJson(res, status, body);
-    });
-  });
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (cause: NodeJS.ErrnoException) => {
-      reject(new GoferError('ERR_CONFIG_INVALID', `The HTTP API cannot listen on ${opts.host}:${opts.port} (${cause.code ?? cause.message}). Choose another server.host/server.port (GOFER_HOST/GOFER_PORT, --bind/--port) or stop what uses it.`, { cause, details: { host: opts.host, port: opts.port } }));
-    });
-    server.listen(opts.port, opts.host, () => {
-      server.removeAllListeners('error');
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = bound.port;
   const hostForUrl = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   const address = { host: opts.host, port, url: `http://${hostForUrl}:${port}` };
 
@@ -136,21 +124,21 @@ export async function startApiServer(opts: ServerOptions): Promise<ApiServer> {
   return {
     address,
     close() {
-      closed ??= new Promise<void>((resolve) => {
+      closed ??= (async () => {
         closing.abort(); // live streams end
-        server.close(() => resolve());
-        server.closeIdleConnections();
         // Keep-alive sockets that finish a request after this point would hold close() for the
         // keep-alive timeout; in-flight requests get a moment, then every socket is closed.
-        setTimeout(() => server.closeAllConnections(), 1000).unref();
-      });
+        const force = setTimeout(() => app.server.closeAllConnections(), 1000);
+        force.unref();
+        try {
+          await app.close();
+          // With a server of its own factory Fastify does not close it (it did not listen).
+          await new Promise<void>((resolve) => bound.server.close(() => resolve()));
+        } finally {
+          clearTimeout(force);
+        }
+      })();
       return closed;
     },
   };
-}
-
-function abortOnClose(res: ServerResponse): AbortSignal {
-  const ac = new AbortController();
-  res.once('close', () => ac.abort());
-  return ac.signal;
 }

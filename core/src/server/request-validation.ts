@@ -1,45 +1,45 @@
 /**
- * Validates a route's path params, query and JSON body with ajv (all errors, messages naming
- * the path). Params and query arrive as strings and are coerced to their schema's type.
+ * Request validation for Fastify with Gofer's ajv rules (every error at once, defaults
+ * applied): path params and query arrive as strings and are coerced to their schema's type;
+ * JSON bodies are not coerced. Every failure, and every error Fastify raises about a request
+ * before a handler runs, becomes a coded GoferError whose `details.problems` names each path.
  */
-import { Ajv, type ValidateFunction } from 'ajv';
-import { GoferError, type ErrorCode, type JsonSchema } from '../api/index.js';
-import { describeAjvErrors, validatorFor } from '../plugins/ajv.js';
-import type { Route } from './route.js';
+import type { ErrorObject } from 'ajv';
+import type { FastifySchemaCompiler } from 'fastify';
+import { GoferError, problemLines, type ErrorCode } from '../api/index.js';
+import { createAjv, describeAjvErrors, validatorFor } from '../api/ajv.js';
 
-const coercing = new Ajv({ allErrors: true, coerceTypes: true, useDefaults: true, strict: false });
-const compiled = new WeakMap<Route, { params?: ValidateFunction; query?: ValidateFunction }>();
+const coercing = createAjv({ coerceTypes: true });
 
-function objectSchema(props: Record<string, JsonSchema>, required: string[]): JsonSchema {
-  return { type: 'object', properties: props, required, additionalProperties: true };
+/** Fastify's validator compiler: params and query coerce, bodies do not. */
+export const validatorCompiler: FastifySchemaCompiler<object> = ({ schema, httpPart }) =>
+  httpPart === 'body' ? validatorFor(schema) : coercing.compile(schema);
+
+/** Where a request part's problems are reported. */
+const PART: Record<string, string> = { params: 'path', querystring: 'query', body: 'body', headers: 'headers' };
+
+/** An error Fastify raised while reading or validating a request (it carries a 4xx statusCode). */
+interface FastifyRequestError extends Error {
+  code?: string;
+  statusCode?: number;
+  validation?: ErrorObject[];
+  validationContext?: string;
 }
 
-function validatorsOf(route: Route) {
-  let v = compiled.get(route);
-  if (!v) {
-    v = {};
-    if (route.params) v.params = coercing.compile(objectSchema(route.params, Object.keys(route.params)));
-    if (route.query) v.query = coercing.compile(objectSchema(route.query, []));
-    compiled.set(route, v);
+/** The request's problems as a GoferError listing every one, or undefined when `err` is not one Fastify raised about the request. */
+export function requestError(err: unknown, invalidBodyCode: ErrorCode = 'ERR_INVALID_ARGUMENT'): GoferError | undefined {
+  const e = err as FastifyRequestError;
+  if (typeof e !== 'object' || e === null) return undefined;
+  if (Array.isArray(e.validation)) {
+    const part = e.validationContext ?? 'body';
+    const problems = describeAjvErrors(e.validation, PART[part] ?? part);
+    return new GoferError(part === 'body' ? invalidBodyCode : 'ERR_INVALID_ARGUMENT', `The request is invalid:\n  ${problemLines(problems).join('\n  ')}`, {
+      details: { problems },
+    });
   }
-  return v;
-}
-
-function check(validate: ValidateFunction | undefined, data: unknown, where: string, code: ErrorCode = 'ERR_INVALID_ARGUMENT'): void {
-  if (!validate || validate(data)) return;
-  const problems = describeAjvErrors(validate.errors, where);
-  throw new GoferError(code, `The request is invalid:\n  ${problems.join('\n  ')}`, { details: { problems } });
-}
-
-/** Coerces and checks params and query in place; throws ERR_INVALID_ARGUMENT listing every problem. */
-export function validateParamsAndQuery(route: Route, params: Record<string, unknown>, query: Record<string, unknown>): void {
-  const v = validatorsOf(route);
-  check(v.params, params, 'path');
-  check(v.query, query, 'query');
-}
-
-/** Checks a JSON body against the route's schema (defaults applied). */
-export function validateBody(route: Route, body: unknown): void {
-  if (!route.body || route.body === 'binary') return;
-  check(validatorFor(route.body), body, 'body', route.invalidBodyCode);
+  if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+    return new GoferError('ERR_PAYLOAD_TOO_LARGE', `The request body is larger than this service accepts. ${e.message}`, { cause: err });
+  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500 && typeof e.code === 'string' && e.code.startsWith('FST_'))
+    return new GoferError('ERR_INVALID_ARGUMENT', `The request is invalid: ${e.message}`, { cause: err, details: { reason: e.code } });
+  return undefined;
 }

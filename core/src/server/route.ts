@@ -1,48 +1,86 @@
 /**
- * The route table's shape. One table drives both the server (matching, auth, validation) and
- * the OpenAPI document, so the two cannot drift apart.
+ * The route table's shape. One table drives the server (Fastify routes: matching, auth,
+ * validation) and the OpenAPI document (@fastify/swagger reads the same route schemas), so the
+ * two cannot drift apart. Schemas are TypeBox: a handler's params, query and body are typed
+ * from them, and what it answers is checked against its response schemas.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ErrorCode, Gofer, JsonSchema } from '../api/index.js';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Static, TObject, TProperties, TSchema } from 'typebox';
+import type { ErrorCode, Gofer } from '../api/index.js';
 import type { Principal } from '../auth/principal.js';
 import type { TokenStore } from '../auth/token-store.js';
+import type { SseStream } from './sse.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
-
-/** What a handler receives: validated params, query and body, and the verified caller. */
-export interface RouteContext {
-  gofer: Gofer;
-  tokens: TokenStore;
-  /** Absent only on public routes. */
-  principal: Principal;
-  params: Record<string, string>;
-  /** Validated and coerced (numbers, booleans) against the route's query schema. */
-  query: Record<string, unknown>;
-  /** Validated JSON, or a Buffer for binary bodies. */
-  body: unknown;
-  req: IncomingMessage;
-  res: ServerResponse;
-  /** Aborted when the client goes away or the server closes: streams stop on it. */
-  signal: AbortSignal;
-}
-
-/** A JSON answer, raw bytes, or `streamed` when the handler wrote the response itself (SSE). */
-export type RouteResult =
-  | { status: number; body?: unknown }
-  | { status: number; bytes: Uint8Array | string; contentType: string }
-  | 'streamed';
 
 /** One documented response. */
 export interface ResponseSpec {
   description: string;
-  /** JSON Schema of a JSON body; absent: no body (204) unless contentType says otherwise. */
-  schema?: JsonSchema;
-  /** Default application/json when a schema is given; several when the client chooses (logs: text or SSE). */
-  contentType?: string | string[];
+  /** Schema of a JSON body. */
+  schema?: TSchema;
+  /** A body that is not JSON (`text/plain`, `application/octet-stream`). */
+  contentType?: string;
+  /** Schema of each message when the client asks for a Server-Sent Events stream (`ctx.sse()`). */
+  events?: TSchema;
 }
 
-/** One route of the HTTP API. */
-export interface Route {
+/** Success responses by status (error responses come from the route's error codes). */
+export type Responses = { [status: number]: ResponseSpec };
+
+type Result<Status, R extends ResponseSpec> =
+  | (R extends { schema: infer S extends TSchema } ? { status: Status; body: Static<S> } : never)
+  | (R extends { contentType: string } ? { status: Status; bytes: Uint8Array | string; contentType: string } | StreamedBody<Status> : never)
+  | (R extends { events: TSchema } ? 'streamed' : never)
+  | (R extends { schema: TSchema } | { contentType: string } ? never : { status: Status });
+
+/**
+ * A body sent as it is read from `stream` (a big task log): the socket's backpressure paces the
+ * reading, so memory holds a chunk or two whatever the body's size.
+ */
+export interface StreamedBody<Status = number> {
+  status: Status;
+  stream: AsyncIterable<Uint8Array>;
+  contentType: string;
+}
+
+/** The statuses of a responses map (Extract keeps literal statuses in handlers' answers). */
+type StatusOf<R> = Extract<keyof R, number>;
+
+/** What a handler may answer: one of its responses, or `streamed` once it took the response over (SSE). */
+export type RouteResult<R extends Responses = Responses> = { [K in StatusOf<R>]: Result<K, R[K]> }[StatusOf<R>];
+
+/** The messages of a route's SSE responses. */
+type MessagesOf<R extends Responses> = { [K in StatusOf<R>]: R[K] extends { events: infer E extends TSchema } ? Static<E> : never }[StatusOf<R>];
+
+/** What a handler receives: validated params, query and body, and the verified caller. */
+export interface RouteContext<Params = Record<string, unknown>, Query = Record<string, unknown>, Body = unknown, Message = unknown> {
+  gofer: Gofer;
+  tokens: TokenStore;
+  /** Public routes get a management principal named `(public)`. */
+  principal: Principal;
+  params: Params;
+  /** Validated and coerced (numbers, booleans, defaults) against the route's query schema. */
+  query: Query;
+  /** Validated JSON (an empty body is `{}`), or a Buffer for binary bodies. */
+  body: Body;
+  headers: IncomingHttpHeaders;
+  /** Aborted when the client goes away or the server closes: streams stop on it. */
+  signal: AbortSignal;
+  /** The OpenAPI document this server serves. */
+  openApiDocument(): Record<string, unknown>;
+  /** Takes the response over as a Server-Sent Events stream; the handler then answers `streamed`. */
+  sse(): SseStream<Message>;
+}
+
+type BodyOf<B> = B extends 'binary' ? Buffer : B extends TSchema ? Static<B> : undefined;
+
+/** One route of the HTTP API, as written in the route files. */
+export interface RouteSpec<
+  P extends TProperties = TProperties,
+  Q extends TProperties = TProperties,
+  B extends TSchema | 'binary' | undefined = TSchema | 'binary' | undefined,
+  R extends Responses = Responses,
+> {
   method: HttpMethod;
   /** OpenAPI-style template: `/api/pipelines/{pipelineId}`. */
   path: string;
@@ -51,15 +89,48 @@ export interface Route {
   tag: string;
   /** No token needed (health, the OpenAPI document, bootstrap). */
   public?: boolean;
-  /** Path parameters' schemas (strings unless said otherwise). */
-  params?: Record<string, JsonSchema>;
-  /** Query parameters' schemas; values are coerced to the schema's type. */
-  query?: Record<string, JsonSchema>;
-  /** JSON body schema, or `binary` for raw bytes (objects). */
-  body?: JsonSchema | 'binary';
+  /**
+   * Which tokens may call it (protected routes): `any` valid token (lists are filtered to what
+   * it may see); `namespace`: a management token, a client token of the pipeline's namespace, or
+   * a run token of that pipeline (the handler checks, 403 otherwise); `management` tokens only
+   * (checked before the body is read).
+   */
+  access?: 'any' | 'namespace' | 'management';
+  /** Path parameters' schemas, by name (every one is required). */
+  params?: P;
+  /** Query parameters' schemas, by name (all optional); values are coerced to the schema's type. */
+  query?: Q;
+  /** JSON body schema, or `binary` for raw bytes (objects). A body that accepts `{}` is optional. */
+  body?: B;
   /** The code an invalid body is refused with; default ERR_INVALID_ARGUMENT. */
   invalidBodyCode?: ErrorCode;
-  /** Success and route-specific error responses (400/401/403/404 are added for every route as they apply). */
-  responses: Record<number, ResponseSpec>;
-  handle(ctx: RouteContext): Promise<RouteResult>;
+  /**
+   * Error codes the handler may answer beyond the ones every route of its shape gives (400 for
+   * bad input, 401 without a usable token, 403 per `access`, 413 for a body too large, 500),
+   * each with when it happens (`ERR_NOT_FOUND`: what may not exist). Their statuses are
+   * documented from them.
+   */
+  errors?: Partial<Record<ErrorCode, string>>;
+  /** Success responses. */
+  responses: R;
+  handle(ctx: RouteContext<Static<TObject<P>>, Partial<Static<TObject<Q>>>, BodyOf<B>, MessagesOf<R>>): Promise<RouteResult<R>>;
+}
+
+/** Any answer, as the server sends it. */
+export type AnyRouteResult =
+  'streamed' | { status: number; body?: unknown } | { status: number; bytes: Uint8Array | string; contentType: string } | StreamedBody;
+
+/** A route of the table, its types erased. */
+export interface Route extends Omit<RouteSpec, 'handle'> {
+  handle(ctx: RouteContext): Promise<AnyRouteResult>;
+}
+
+/** Declares a route, typing its handler from its schemas. */
+export function defineRoute<
+  const P extends TProperties = Record<never, TSchema>,
+  const Q extends TProperties = Record<never, TSchema>,
+  const B extends TSchema | 'binary' | undefined = undefined,
+  const R extends Responses = Responses,
+>(spec: RouteSpec<P, Q, B, R>): Route {
+  return spec as unknown as Route;
 }

@@ -1,136 +1,207 @@
 /**
- * JSON Schemas of what the API sends and receives. They are the OpenAPI document's components
- * and the server's request validators. Response schemas describe the core's types in api/.
+ * Schemas of what the API sends and receives (TypeBox): the OpenAPI document's components, and
+ * the types route handlers must answer with. Each describes a type of the core's api/; a
+ * handler that returns the core's value for a response with one of these schemas is checked
+ * by the compiler, so the two stay in step.
  */
-import type { JsonSchema } from '../api/index.js';
-import { ERROR_CODES } from '../api/index.js';
+import { Type, type Static, type TSchema, type TUnsafe } from 'typebox';
+import { ERROR_CODES, PIPELINE_SCHEMA } from '../api/index.js';
 
-const str = { type: 'string' } as const;
-const int = { type: 'integer' } as const;
-const stringMap = { type: 'object', additionalProperties: { type: 'string' } } as const;
-
-/** `$ref` to a component. */
-export const ref = (name: keyof typeof COMPONENT_SCHEMAS): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
+const str = Type.String();
+const int = Type.Integer();
+const stringMap = Type.Record(Type.String(), Type.String());
+const anyObject = Type.Record(Type.String(), Type.Unknown());
+const reason = Type.Object({ reason: Type.String(), description: Type.String() });
 
 /** A pipeline, run or namespace id in a path. */
-export const ID_PARAM: JsonSchema = { type: 'string', pattern: '^[a-zA-Z0-9_-]{1,64}$' };
-export const RUN_ID_PARAM: JsonSchema = { type: 'integer', minimum: 1 };
-export const KEY_PARAM: JsonSchema = { type: 'string', pattern: '^[a-zA-Z0-9_.-]{1,128}$' };
+export const ID_PARAM = Type.String({ pattern: '^[a-zA-Z0-9_-]{1,64}$' });
+export const RUN_ID_PARAM = Type.Integer({ minimum: 1 });
+export const KEY_PARAM = Type.String({ pattern: '^[a-zA-Z0-9_.-]{1,128}$' });
+export const NAMESPACE_ID = Type.String({ pattern: '^[a-zA-Z0-9_-]{1,64}$' });
 
-export const COMPONENT_SCHEMAS = {
-  Error: {
-    type: 'object',
-    required: ['error'],
-    properties: {
-      error: {
-        type: 'object',
-        required: ['code', 'message', 'details'],
-        properties: { code: { type: 'string', enum: Object.keys(ERROR_CODES) }, message: str, details: { type: 'object' } },
-      },
-    },
-  },
-  Health: { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['ok'] }, version: str } },
-  PipelineInfo: {
-    type: 'object',
-    required: ['pipelineId', 'namespace', 'name', 'state', 'liveVersion', 'latestVersion'],
-    properties: {
-      pipelineId: str, namespace: str, name: str, description: str,
-      state: { type: 'string', enum: ['active', 'disabled'] },
-      liveVersion: int, latestVersion: int, created: int, modified: int,
-    },
-  },
-  PipelineVersion: {
-    type: 'object',
-    required: ['pipelineId', 'version', 'config'],
-    properties: { pipelineId: str, version: int, config: { type: 'object' }, created: int, deployed: { type: 'boolean' } },
-  },
-  Run: {
-    type: 'object',
-    required: ['pipelineId', 'runId', 'state', 'status'],
-    properties: {
-      pipelineId: str, runId: int, version: int,
-      state: { type: 'string', enum: ['pending', 'running', 'complete'] },
-      status: { type: 'string', enum: ['unknown', 'successful', 'failed', 'cancelled'] },
-      statusReason: { type: 'object', properties: { reason: str, description: str } },
-      initiator: { type: 'object', properties: { kind: str, name: str, subscriptionId: str, reason: str } },
-      variables: stringMap, started: int, ended: int,
-    },
-  },
-  TaskExecution: {
-    type: 'object',
-    required: ['pipelineId', 'runId', 'taskId', 'state', 'status', 'variables'],
-    properties: {
-      pipelineId: str, runId: int, taskId: str, image: str,
-      state: { type: 'string', enum: ['processing', 'waiting', 'running', 'complete'] },
-      status: { type: 'string', enum: ['unknown', 'successful', 'failed', 'cancelled', 'skipped'] },
-      statusReason: { type: 'object', properties: { reason: str, description: str } },
-      exitCode: int, schedulerId: str,
-      variables: {
-        type: 'array',
-        items: { type: 'object', required: ['key', 'value', 'source'], properties: { key: str, value: str, source: { type: 'string', enum: ['pipeline_config', 'run_options', 'system'] } } },
-      },
-      created: int, started: int, ended: int,
-    },
-  },
-  Keys: { type: 'object', required: ['keys'], properties: { keys: { type: 'array', items: str } } },
-  ReapResult: {
-    type: 'object',
-    required: ['removed', 'kept', 'supported'],
-    properties: {
-      removed: { type: 'array', items: { type: 'object', required: ['schedulerId', 'labels'], properties: { schedulerId: str, labels: { type: 'object', additionalProperties: str } } } },
-      kept: int,
-      supported: { type: 'boolean' },
-    },
-  },
-  ApiToken: {
-    type: 'object',
-    required: ['tokenId', 'kind', 'namespaces', 'created'],
-    properties: { tokenId: str, kind: { type: 'string', enum: ['management', 'client'] }, namespaces: { type: 'array', items: str }, description: str, created: int, expires: int },
-  },
-  NewApiToken: {
-    type: 'object',
-    required: ['token', 'secret'],
-    properties: { token: { $ref: '#/components/schemas/ApiToken' }, secret: { type: 'string', description: 'Shown once: keep it; only its hash is stored.' } },
-  },
-  Namespace: { type: 'object', required: ['namespaceId', 'created'], properties: { namespaceId: str, description: str, created: int } },
-  PluginInfo: {
-    type: 'object',
-    required: ['kind', 'name', 'status', 'source'],
-    properties: {
-      kind: { type: 'string', enum: ['scheduler', 'extension'] }, name: str, packageName: str, packageDir: str, version: str,
-      source: { type: 'string', enum: ['host', 'config', 'scan', 'dir'] },
-      status: { type: 'string', enum: ['active', 'loaded', 'failed'] },
-      error: { type: 'object', properties: { code: str, message: str } },
-      command: { type: 'array', items: str },
-    },
-  },
-  Event: { type: 'object', required: ['id', 'type', 'at', 'payload'], properties: { id: int, type: str, at: int, payload: { type: 'object' } } },
-  Subscription: {
-    type: 'object',
-    required: ['subscriptionId', 'pipelineId', 'extension', 'label', 'status'],
-    properties: {
-      subscriptionId: str, pipelineId: str, extension: str, label: str, settings: stringMap,
-      status: { type: 'string', enum: ['active', 'error'] }, statusReason: str, created: int, modified: int,
-    },
-  },
-  ExtensionInfo: {
-    type: 'object',
-    required: ['name', 'status', 'subscriptions'],
-    properties: {
-      name: str, packageName: str, status: { type: 'string', enum: ['active', 'loaded', 'failed'] },
-      error: { type: 'object', properties: { code: str, message: str } },
-      command: { type: 'array', items: str },
-      process: { type: 'object', properties: { state: str, pid: int, restarts: int, lastExitCode: { type: ['integer', 'null'] } } },
-      subscriptions: { type: 'object', properties: { active: int, error: int } },
-      subscriptionSchema: { type: 'object' },
-    },
-  },
-} satisfies Record<string, JsonSchema>;
+/** A `$ref` to a component, typed as the component it names. */
+function refTo<S extends TSchema>(name: string, _schema: S): TUnsafe<Static<S>> {
+  return Type.Unsafe<Static<S>>({ $ref: `#/components/schemas/${name}` });
+}
 
-/** `{ items: [...] }` list envelope: room to add paging fields later without breaking clients. */
-export const listOf = (name: keyof typeof COMPONENT_SCHEMAS): JsonSchema => ({
-  type: 'object', required: ['items'], properties: { items: { type: 'array', items: ref(name) } },
+const ValidationProblem = Type.Object(
+  { path: Type.String({ description: 'JSON pointer of the value, under the request part: body/config/tasks/0/id, path/runId, query/limit.' }), message: str },
+  { description: 'One problem found by validation.' },
+);
+
+const ApiToken = Type.Object({
+  tokenId: str,
+  kind: Type.Enum(['management', 'client']),
+  namespaces: Type.Array(str),
+  description: str,
+  created: int,
+  expires: Type.Optional(int),
 });
 
+const TaskExecution = Type.Object({
+  pipelineId: str,
+  runId: int,
+  taskId: str,
+  image: str,
+  state: Type.Enum(['processing', 'waiting', 'running', 'complete']),
+  status: Type.Enum(['unknown', 'successful', 'failed', 'cancelled', 'skipped']),
+  statusReason: Type.Optional(
+    Type.Object({
+      reason: Type.Enum(['abnormal_exit', 'scheduler_error', 'failed_precondition', 'cancelled', 'orphaned', 'timeout', 'log_write_failed']),
+      description: str,
+    }),
+  ),
+  exitCode: Type.Optional(int),
+  schedulerId: Type.Optional(str),
+  variables: Type.Array(
+    Type.Object({
+      key: str,
+      value: Type.String({ description: 'Secret values (substituted secrets, the API token, scheduler secrets) are "********".' }),
+      source: Type.Enum(['pipeline_config', 'run_options', 'system', 'scheduler_secret']),
+      valueFrom: Type.Optional(
+        Type.Array(Type.Object({ store: Type.Enum(['pipeline_secret', 'global_secret', 'pipeline_object', 'run_object']), key: str }), {
+          description: 'The stores substitutions filled the value from, in order.',
+        }),
+      ),
+      location: Type.Optional(Type.String({ description: 'scheduler_secret only: where the scheduler reads the value.' })),
+    }),
+  ),
+  created: int,
+  started: Type.Optional(int),
+  ended: Type.Optional(int),
+});
+
+const Event = Type.Object({ id: int, type: str, at: int, payload: anyObject });
+
+export const COMPONENT_SCHEMAS = {
+  Error: Type.Object({
+    error: Type.Object({
+      code: Type.Enum(Object.keys(ERROR_CODES) as Array<keyof typeof ERROR_CODES>),
+      message: str,
+      details: Type.Object(
+        { problems: Type.Optional(Type.Array(refTo('ValidationProblem', ValidationProblem), { description: 'Every problem at once (400s).' })) },
+        { additionalProperties: true },
+      ),
+    }),
+  }),
+  ValidationProblem,
+  Health: Type.Object({ status: Type.Enum(['ok']), version: Type.String({ description: "The core's package version." }) }),
+  PipelineConfig: PIPELINE_SCHEMA,
+  PipelineInfo: Type.Object({
+    pipelineId: str,
+    namespace: str,
+    name: str,
+    description: str,
+    state: Type.Enum(['active', 'disabled']),
+    liveVersion: int,
+    latestVersion: int,
+    created: int,
+    modified: int,
+  }),
+  PipelineVersion: Type.Object({
+    pipelineId: str,
+    version: int,
+    config: refTo('PipelineConfig', PIPELINE_SCHEMA),
+    created: int,
+    deployed: Type.Boolean(),
+  }),
+  Run: Type.Object({
+    pipelineId: str,
+    runId: int,
+    version: int,
+    state: Type.Enum(['pending', 'running', 'complete']),
+    status: Type.Enum(['unknown', 'successful', 'failed', 'cancelled']),
+    statusReason: Type.Optional(reason),
+    initiator: Type.Object({ kind: Type.Enum(['user', 'extension', 'api']), name: str, subscriptionId: Type.Optional(str), reason: Type.Optional(str) }),
+    variables: stringMap,
+    started: int,
+    ended: Type.Optional(int),
+  }),
+  TaskExecution,
+  Keys: Type.Object({ keys: Type.Array(str) }),
+  ReapResult: Type.Object({
+    removed: Type.Array(Type.Object({ schedulerId: str, labels: stringMap })),
+    kept: int,
+    supported: Type.Boolean(),
+  }),
+  ApiToken,
+  NewApiToken: Type.Object({
+    token: refTo('ApiToken', ApiToken),
+    secret: Type.String({ description: 'Shown once: keep it; only its hash is stored.' }),
+  }),
+  Namespace: Type.Object({ namespaceId: str, description: str, created: int }),
+  PluginInfo: Type.Object({
+    kind: Type.Enum(['scheduler', 'extension']),
+    name: str,
+    packageName: str,
+    packageDir: Type.Optional(str),
+    version: Type.Optional(str),
+    source: Type.Enum(['host', 'config', 'scan', 'dir']),
+    status: Type.Enum(['active', 'loaded', 'failed']),
+    error: Type.Optional(Type.Object({ code: str, message: str })),
+    command: Type.Optional(Type.Array(str)),
+  }),
+  Event,
+  Subscription: Type.Object({
+    subscriptionId: str,
+    pipelineId: str,
+    extension: str,
+    label: str,
+    settings: stringMap,
+    status: Type.Enum(['active', 'error']),
+    statusReason: Type.Optional(str),
+    enabled: Type.Boolean({ description: 'False while the subscription is paused: the runs its extension asks for are refused (ERR_TRIGGER_PAUSED).' }),
+    created: int,
+    modified: int,
+  }),
+  ExtensionInfo: Type.Object({
+    name: str,
+    packageName: str,
+    status: Type.Enum(['active', 'loaded', 'failed']),
+    error: Type.Optional(Type.Object({ code: str, message: str })),
+    command: Type.Optional(Type.Array(str)),
+    process: Type.Optional(
+      Type.Object({
+        state: Type.Enum(['starting', 'running', 'restarting', 'stopped']),
+        pid: Type.Optional(int),
+        restarts: int,
+        lastExitCode: Type.Optional(Type.Union([int, Type.Null()])),
+      }),
+    ),
+    subscriptions: Type.Object({ active: int, error: int, disabled: int }),
+    subscriptionSchema: Type.Optional(anyObject),
+    listener: Type.Optional(Type.Boolean({ description: 'A listener takes no subscriptions.' })),
+  }),
+  // Server-Sent Events: each message as a client reads it (`event:` name, `id:`, `data:` parsed as JSON).
+  LogMessage: Type.Object(
+    { event: Type.Literal('log'), data: Type.Object({ text: Type.String({ description: 'Output, secrets masked; UTF-8, may end mid-line.' }) }) },
+    { description: 'SSE `event: log`: a piece of the task output.' },
+  ),
+  EndMessage: Type.Object(
+    { event: Type.Literal('end'), data: refTo('TaskExecution', TaskExecution) },
+    { description: 'SSE `event: end`: the task completed; data is the final task execution. The stream then closes.' },
+  ),
+  EventMessage: Type.Object(
+    { event: Type.Literal('event'), id: Type.Integer({ description: 'The event id: send it back as Last-Event-ID to resume.' }), data: refTo('Event', Event) },
+    { description: 'SSE `event: event`: one stored or live event.' },
+  ),
+  StreamError: Type.Object(
+    { event: Type.Literal('error'), data: Type.Object({ message: str }) },
+    { description: 'SSE `event: error`: the stream failed after it opened; it then closes.' },
+  ),
+};
+
+type Components = typeof COMPONENT_SCHEMAS;
+
+/** `$ref` to a component, typed as that component. */
+export function ref<N extends keyof Components>(name: N): TUnsafe<Static<Components[N]>> {
+  return refTo(name, COMPONENT_SCHEMAS[name]);
+}
+
+/** `{ items: [...] }` list envelope: room to add paging fields later without breaking clients. */
+export function listOf<N extends keyof Components>(name: N) {
+  return Type.Object({ items: Type.Array(ref(name)) });
+}
+
 /** Request bodies. */
-export const VARIABLES_BODY: JsonSchema = stringMap;
+export const VARIABLES_BODY = stringMap;

@@ -1,7 +1,9 @@
 /**
- * Server-Sent Events: `text/event-stream` answers for task logs and events. A comment line is
- * sent every 15 s so proxies keep the connection open; the stream ends when the source ends,
- * the client goes away, or the server closes.
+ * Server-Sent Events: `text/event-stream` answers for task logs and events, written to the raw
+ * response once the route took it over from Fastify. A comment line is sent every 15 s so
+ * proxies keep the connection open; the stream ends when the source ends, the client goes
+ * away, or the server closes. Writes wait for the socket to drain (backpressure): a slow
+ * client slows the reading of the source, it never grows the server's memory.
  */
 import type { ServerResponse } from 'node:http';
 
@@ -12,10 +14,13 @@ export interface SseMessage {
   data: unknown;
 }
 
-export class SseStream {
+export class SseStream<Message = SseMessage> {
   private readonly heartbeat: NodeJS.Timeout;
 
-  constructor(private readonly res: ServerResponse, heartbeatMs = 15_000) {
+  constructor(
+    private readonly res: ServerResponse,
+    heartbeatMs = 15_000,
+  ) {
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
@@ -30,17 +35,23 @@ export class SseStream {
   }
 
   /** Writes one message; resolves once the socket drained when it had to buffer. */
-  async send(msg: SseMessage): Promise<void> {
+  async send(message: Message & SseMessage): Promise<void> {
+    const msg: SseMessage = message;
     if (this.res.writableEnded || this.res.destroyed) return;
     let frame = '';
     if (msg.event) frame += `event: ${msg.event}\n`;
     if (msg.id !== undefined) frame += `id: ${msg.id}\n`;
     frame += `data: ${JSON.stringify(msg.data)}\n\n`;
-    if (!this.res.write(frame)) await new Promise<void>((resolve) => {
-      const done = () => { this.res.off('drain', done); this.res.off('close', done); resolve(); };
-      this.res.once('drain', done);
-      this.res.once('close', done);
-    });
+    if (!this.res.write(frame))
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          this.res.off('drain', done);
+          this.res.off('close', done);
+          resolve();
+        };
+        this.res.once('drain', done);
+        this.res.once('close', done);
+      });
   }
 
   end(): void {

@@ -5,16 +5,15 @@
  */
 import type { Gofer, GoferOptions } from '../api/index.js';
 import { TokenStore } from '../auth/token-store.js';
-import { createGofer } from '../kernel/create-gofer.js';
-import type { GoferHandle } from '../kernel/gofer-handle.js';
-import { DATABASE, LIFECYCLE } from '../kernel/tokens.js';
-import { RunTokens } from '../runs/run-tokens.js';
-import type { RunTokenVerifier } from './authenticate.js';
-import { startApiServer, type ApiServer } from './http-server.js';
+import { startGofer, type GoferInternals } from '../composition/start-gofer.js';
+import { CONFIG, LIFECYCLE } from '../kernel/tokens.js';
+import { RUN_TOKENS } from '../runs/run-tokens.js';
+import { DATABASE } from '../stores/database.js';
+import { bindPort, startApiServer, type ApiServer, type BoundPort } from './http-server.js';
 
 /** A running service. */
 export interface GoferService {
-  gofer: GoferHandle & Gofer;
+  gofer: Gofer;
   server: ApiServer;
   /** The service's token store (for bootstrapping from the same process). */
   tokens: TokenStore;
@@ -22,29 +21,49 @@ export interface GoferService {
   close(): Promise<void>;
 }
 
-/** Attaches the HTTP API to an existing core (host apps that want the API too). */
-export async function attachApiServer(gofer: GoferHandle & Gofer, listen?: { host?: string; port?: number }): Promise<{ server: ApiServer; tokens: TokenStore }> {
-  const c = gofer.container;
-  const tokens = new TokenStore(c.resolve(DATABASE));
-  // Run tokens (GOFER_API_TOKEN) live in the runs module's table; RunTokens reads it.
-  const runTokens: RunTokenVerifier = c.resolve(RunTokens);
+/**
+ * Attaches the HTTP API to a started core. This is the service's composition root: with the
+ * core's, the only code that resolves from the container.
+ */
+export async function attachApiServer(
+  core: GoferInternals,
+  listen?: { host?: string; port?: number; bound?: BoundPort },
+): Promise<{ server: ApiServer; tokens: TokenStore }> {
+  const { gofer, container } = core;
+  const tokens = new TokenStore(container.resolve(DATABASE));
   const server = await startApiServer({
     gofer,
     tokens,
-    runTokens,
+    // The runs module's own instance (GOFER_API_TOKEN): issued, revoked and verified in one place.
+    runTokens: container.resolve(RUN_TOKENS),
     logger: gofer.logger,
     host: listen?.host ?? gofer.config.server.host,
     port: listen?.port ?? gofer.config.server.port,
+    ...(listen?.bound ? { bound: listen.bound } : {}),
+    ...(gofer.config.server.uiDir !== undefined ? { uiDir: gofer.config.server.uiDir } : {}),
   });
-  c.resolve(LIFECYCLE).onClose('server', 'http api', () => server.close());
+  container.resolve(LIFECYCLE).onClose('server', 'http api', () => server.close());
   return { server, tokens };
 }
 
-/** Starts a core with `options` and serves its API. Rejects (and closes the core) when it cannot listen. */
+/**
+ * Starts a core with `options` and serves its API. The port is bound before any unfinished run
+ * resumes: one in use rejects with ERR_PORT_IN_USE and nothing was driven.
+ */
 export async function startService(options: GoferOptions = {}): Promise<GoferService> {
-  const gofer = await createGofer(options);
+  let bound: BoundPort | undefined;
+  const core = await startGofer(options, {
+    async beforeResume(root, lock) {
+      const { host, port } = root.resolve(CONFIG).server;
+      const taken = await bindPort(host, port);
+      bound = taken;
+      root.resolve(LIFECYCLE).onClose('server', 'bound port', () => taken.close());
+      lock?.setAddress(host, taken.port);
+    },
+  });
+  const { gofer } = core;
   try {
-    const { server, tokens } = await attachApiServer(gofer);
+    const { server, tokens } = await attachApiServer(core, { bound: bound! });
     gofer.logger.info('gofer service listening', { url: server.address.url });
     return { gofer, server, tokens, close: () => gofer.close() };
   } catch (err) {

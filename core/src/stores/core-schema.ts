@@ -96,4 +96,10 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
   );
   CREATE INDEX run_tokens_run ON run_tokens (pipeline_id, run_id);
   `,
+  // 2: retention sweeps. Which ended runs already lost their logs (so a sweep visits each run
+  // once), and events by age.
+  `
+  ALTER TABLE runs ADD COLUMN logs_removed INTEGER NOT NULL DEFAULT 0;
+  CREATE INDEX events_at ON events (at);
+  `,
 ];

@@ -6,15 +6,22 @@
  * `durable()`, which resolves after that commit. Other modules' `db.transaction()` calls nest
  * inside as savepoints, so they need not know about it.
  */
-import type { Database } from 'better-sqlite3';
+import type { Logger } from '../api/index.js';
+import { injectable, token } from '../kernel/di.js';
+import { LOGGER } from '../kernel/tokens.js';
+import { DATABASE, type SqliteDatabase } from './database.js';
 
-/** One shared transaction per event-loop turn (register: GROUP_COMMIT). */
+/** One shared transaction per event-loop turn (see the file comment). */
+@injectable(DATABASE, LOGGER)
 export class GroupCommit {
   private scheduled = false;
   private waiters: Array<() => void> = [];
 
-  /** `onError` hears a failed commit; the commit is retried shortly after (nothing is dropped). */
-  constructor(private readonly db: Database, private readonly onError: (err: Error) => void = () => undefined) {}
+  /** A failed commit is logged and retried shortly after (nothing is dropped). */
+  constructor(
+    private readonly db: SqliteDatabase,
+    private readonly logger: Logger,
+  ) {}
 
   /** Call before a write: joins (or opens) this turn's transaction. */
   begin(): void {
@@ -52,7 +59,7 @@ export class GroupCommit {
       if (this.db.open && this.db.inTransaction) this.db.exec('COMMIT');
     } catch (err) {
       // SQLITE_BUSY past busy_timeout, a full disk...: keep the transaction and try again.
-      this.onError(err as Error);
+      this.logger.error('committing to the database failed; retrying', { error: (err as Error).message });
       setTimeout(this.commit, 100);
       return;
     }
@@ -68,3 +75,5 @@ export class GroupCommit {
     }
   };
 }
+
+export const GROUP_COMMIT = token<GroupCommit>('gofer.group-commit');

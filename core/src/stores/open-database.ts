@@ -1,8 +1,9 @@
 /** Opens Gofer's SQLite database: one file `<dataDir>/gofer.db` in WAL mode, or in memory. */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import BetterSqlite3, { type Database } from 'better-sqlite3';
-import { GoferError } from '../api/index.js';
+import { isGoferError } from '../api/index.js';
+import { dataDirError, ensureDataDir } from './data-dir-lock.js';
+import type { SqliteDatabase } from './sqlite-database.js';
+import { openSqlite } from './sqlite-drivers.js';
 
 /** The database file's path for a data directory (`:memory:` stays in memory). */
 export function databasePath(dataDir: string): string {
@@ -14,17 +15,18 @@ export function databasePath(dataDir: string): string {
  * `synchronous = NORMAL` is durable across a process crash (the WAL is on disk), which is what
  * crash recovery relies on, without an fsync per commit.
  */
-export function openDatabase(dataDir: string): Database {
+export function openDatabase(dataDir: string): SqliteDatabase {
   const path = databasePath(dataDir);
+  if (path !== ':memory:') ensureDataDir(dataDir);
   try {
-    if (path !== ':memory:') mkdirSync(dataDir, { recursive: true });
-    const db = new BetterSqlite3(path);
+    const db = openSqlite(path);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
     return db;
   } catch (cause) {
-    throw new GoferError('ERR_INTERNAL', `Cannot open the Gofer database at ${path}: ${(cause as Error).message}. Check that the data directory is writable.`, { cause, details: { path } });
+    if (isGoferError(cause)) throw cause;
+    throw dataDirError(dataDir, cause, path);
   }
 }

@@ -5,8 +5,10 @@
  * start-up, a missing one at the first use of a secret.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import type { Database } from 'better-sqlite3';
-import { GoferError } from '../api/index.js';
+import { GoferError, type GoferConfig } from '../api/index.js';
+import { injectable, token } from '../kernel/di.js';
+import { CONFIG } from '../kernel/tokens.js';
+import { DATABASE, type SqliteDatabase } from './database.js';
 import { missingSecretKeyError, parseSecretKey } from './secret-key.js';
 import { checkStoreKey } from './store-keys.js';
 
@@ -19,16 +21,23 @@ interface SecretRow {
   ciphertext: Buffer;
 }
 
-/** AES-256-GCM encrypted secrets (register: SECRET_STORE). */
+/** AES-256-GCM encrypted secrets (see the file comment). */
+@injectable(DATABASE, CONFIG)
 export class SecretStore {
   private readonly key: Buffer | undefined;
   private readonly selectOne;
   private readonly upsert;
 
-  constructor(private readonly db: Database, secretKey: string) {
-    this.key = parseSecretKey(secretKey);
+  constructor(
+    private readonly db: SqliteDatabase,
+    config: Pick<GoferConfig, 'secretKey'>,
+  ) {
+    // Refuses a weak key at start-up; a missing key is refused only when secrets are used.
+    this.key = parseSecretKey(config.secretKey);
     this.selectOne = db.prepare<[string, string], SecretRow>('SELECT iv, tag, ciphertext FROM secrets WHERE pipeline_id = ? AND key = ?');
-    this.upsert = db.prepare('INSERT INTO secrets (pipeline_id, key, iv, tag, ciphertext, created) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (pipeline_id, key) DO UPDATE SET iv = excluded.iv, tag = excluded.tag, ciphertext = excluded.ciphertext');
+    this.upsert = db.prepare(
+      'INSERT INTO secrets (pipeline_id, key, iv, tag, ciphertext, created) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (pipeline_id, key) DO UPDATE SET iv = excluded.iv, tag = excluded.tag, ciphertext = excluded.ciphertext',
+    );
   }
 
   /** True when a key is configured. */
@@ -59,12 +68,18 @@ export class SecretStore {
     try {
       return Buffer.concat([decipher.update(row.ciphertext), decipher.final()]).toString('utf8');
     } catch (cause) {
-      throw new GoferError('ERR_SECRET_KEY_INVALID', `The secret "${key}" cannot be decrypted with the configured key (was the key changed?). Restore the key it was stored with, or store the secret again.`, { cause });
+      throw new GoferError(
+        'ERR_SECRET_KEY_INVALID',
+        `The secret "${key}" cannot be decrypted with the configured key (was the key changed?). Restore the key it was stored with, or store the secret again.`,
+        { cause },
+      );
     }
   }
 
   list(pipelineId: string | undefined): string[] {
-    return (this.db.prepare('SELECT key FROM secrets WHERE pipeline_id = ? ORDER BY key').all(pipelineId ?? GLOBAL) as Array<{ key: string }>).map((r) => r.key);
+    return (this.db.prepare('SELECT key FROM secrets WHERE pipeline_id = ? ORDER BY key').all(pipelineId ?? GLOBAL) as Array<{ key: string }>).map(
+      (r) => r.key,
+    );
   }
 
   /** Removes a secret; false when there was none. */
@@ -82,3 +97,5 @@ export class SecretStore {
     return this.key;
   }
 }
+
+export const SECRET_STORE = token<SecretStore>('gofer.secret-store');

@@ -1,18 +1,17 @@
 /** The secrets area of the Gofer API: write-only values, listable keys. */
-import type { Database } from 'better-sqlite3';
-import { inject, injectable } from 'tsyringe';
 import { GoferError, type SecretsApi } from '../api/index.js';
-import { DATABASE, GROUP_COMMIT, SECRET_STORE } from '../kernel/tokens.js';
-import type { GroupCommit } from './group-commit.js';
-import type { SecretStore } from './secret-store.js';
+import { injectable, token } from '../kernel/di.js';
+import { DATABASE, type SqliteDatabase } from './database.js';
+import { GROUP_COMMIT, type GroupCommit } from './group-commit.js';
+import { SECRET_STORE, type SecretStore } from './secret-store.js';
 
-/** The secrets area of the Gofer API (SECRETS_API). */
-@injectable()
+/** The secrets area of the Gofer API. */
+@injectable(SECRET_STORE, DATABASE, GROUP_COMMIT)
 export class SecretsService implements SecretsApi {
   constructor(
-    @inject(SECRET_STORE) private readonly store: SecretStore,
-    @inject(DATABASE) private readonly db: Database,
-    @inject(GROUP_COMMIT) private readonly group: GroupCommit,
+    private readonly store: SecretStore,
+    private readonly db: SqliteDatabase,
+    private readonly group: GroupCommit,
   ) {}
 
   async put(scope: { pipelineId?: string }, key: string, value: string): Promise<void> {
@@ -29,7 +28,11 @@ export class SecretsService implements SecretsApi {
 
   async delete(scope: { pipelineId?: string }, key: string): Promise<void> {
     if (!this.store.delete(scope.pipelineId, key)) {
-      throw new GoferError('ERR_NOT_FOUND', `There is no ${scope.pipelineId ? `secret "${key}" in pipeline "${scope.pipelineId}"` : `global secret "${key}"`}.`, { details: { key } });
+      throw new GoferError(
+        'ERR_NOT_FOUND',
+        `There is no ${scope.pipelineId ? `secret "${key}" in pipeline "${scope.pipelineId}"` : `global secret "${key}"`}.`,
+        { details: { key } },
+      );
     }
   }
 
@@ -39,3 +42,5 @@ export class SecretsService implements SecretsApi {
     }
   }
 }
+
+export const SECRETS_API = token<SecretsApi>('gofer.api.secrets');

@@ -1,26 +1,35 @@
-/** One croner schedule per subscription; fire times persisted so restarts are exact. */
-import { Cron } from 'croner';
-import { GoferError, type Extension, type ExtensionContext, type Subscription } from '@gofer/core/api';
+/** One schedule per subscription; fire times persisted so restarts are exact. */
+import { GoferError, Type, type Extension, type ExtensionContext, type Static, type Subscription } from '@gofer/core/api';
 import type { Clock } from './clock.js';
+import { countOccurrencesYielding, latestOccurrence, type OccurrenceCount } from './count-occurrences.js';
+import { parseSchedule, type Schedule } from './schedule.js';
 
-/** Settings of the cron extension (`extensions.cron` in gofer.config.json). */
-export interface CronSettings {
-  /** What to do with occurrences missed while Gofer was down; default "one". */
-  catchUp?: 'none' | 'one';
-  /** Timezone of subscriptions that name none; default "UTC". */
-  timezone?: string;
-}
+/** Schema of the settings (`extensions.cron` in gofer.config.json). */
+export const settingsSchema = Type.Object(
+  {
+    /** What to do with occurrences missed while Gofer was down; default "one". */
+    catchUp: Type.Optional(
+      Type.Enum(['none', 'one'], {
+        default: 'one',
+        description: 'After downtime: "one" starts a single run for the missed occurrences, "none" skips them.',
+      }),
+    ),
+    /** Timezone of subscriptions that name none; default "UTC". */
+    timezone: Type.Optional(Type.String({ minLength: 1, default: 'UTC', description: 'Timezone of subscriptions that name none.' })),
+  },
+  { additionalProperties: false },
+);
+
+/** Settings of the cron extension: derived from {@link settingsSchema}. */
+export type CronSettings = Static<typeof settingsSchema>;
 
 interface Watch {
   sub: Subscription;
-  cron: Cron;
+  cron: Schedule;
   timer: unknown;
   /** The occurrence the timer waits for. */
   due: number | undefined;
 }
-
-// More occurrences than this missed at once are counted as "many" (every-second schedules).
-const MAX_MISSED_SCAN = 100_000;
 
 const stateKey = (subscriptionId: string) => `last-fire:${subscriptionId}`;
 
@@ -29,7 +38,11 @@ export class CronExtension implements Extension {
   private readonly watches = new Map<string, Watch>();
   private closed = false;
 
-  constructor(private readonly ctx: ExtensionContext, private readonly settings: CronSettings, private readonly clock: Clock) {
+  constructor(
+    private readonly ctx: ExtensionContext,
+    private readonly settings: CronSettings,
+    private readonly clock: Clock,
+  ) {
     ctx.signal.addEventListener('abort', () => void this.close(), { once: true });
   }
 
@@ -47,17 +60,30 @@ export class CronExtension implements Extension {
       last = now;
       await this.ctx.state.set(stateKey(sub.subscriptionId), String(last));
     }
-    const missed = this.missedSince(cron, last, now);
-    if (missed.count > 0 && missed.latest !== undefined) {
+    // Counted a matching day at a time, in pieces, so a long downtime never stalls the event loop.
+    const missed = now > last ? await countOccurrencesYielding(cron, last, now) : { count: 0, exact: true };
+    const latest = missed.count > 0 ? latestOccurrence(cron, last, now, { some: true }) : undefined;
+    if (latest !== undefined) {
       if ((this.settings.catchUp ?? 'one') === 'one') {
-        void this.fire(watch, missed.latest, missed.count);
+        void this.fire(watch, latest, missed);
         return; // fire() arms the next occurrence
       }
-      this.ctx.logger.info('cron skipped occurrences missed while Gofer was down (catchUp: none)', { subscriptionId: sub.subscriptionId, missed: missed.count });
-      await this.ctx.state.set(stateKey(sub.subscriptionId), String(missed.latest));
-      last = missed.latest;
+      this.ctx.logger.info('cron skipped occurrences missed while Gofer was down (catchUp: none)', {
+        subscriptionId: sub.subscriptionId,
+        missed: missed.count,
+        exact: missed.exact,
+      });
+      const missedLatest = latest;
+      await this.ctx.state.set(stateKey(sub.subscriptionId), String(missedLatest));
+      last = missedLatest;
     }
     this.arm(watch, last);
+    this.ctx.logger.info('cron subscription ready', {
+      subscriptionId: sub.subscriptionId,
+      schedule: cron.fixedTime ? 'fixed-time' : 'wildcard',
+      timezone: cron.timezone,
+      ...(watch.due !== undefined ? { next: new Date(watch.due).toISOString() } : {}),
+    });
   }
 
   async unsubscribe(sub: { subscriptionId: string }): Promise<void> {
@@ -72,45 +98,35 @@ export class CronExtension implements Extension {
     this.watches.clear();
   }
 
-  private parse(sub: Subscription): Cron {
+  private parse(sub: Subscription): Schedule {
     const expression = sub.settings.expression ?? '';
     const timezone = sub.settings.timezone ?? this.settings.timezone ?? 'UTC';
     try {
-      const cron = new Cron(expression, { timezone, paused: true });
-      if (cron.nextRun(new Date(this.clock.now())) === null) throw new Error('it never fires');
-      return cron;
+      const schedule = parseSchedule(expression, timezone);
+      if (schedule.next(this.clock.now()) === undefined) throw new Error('it never fires');
+      return schedule;
     } catch (err) {
-      throw new GoferError('ERR_INVALID_ARGUMENT', `Cron expression "${expression}" in timezone "${timezone}" is not usable: ${(err as Error).message}. Fix: use 5 fields ("*/5 * * * *") or 6 with seconds, and an IANA timezone.`, { cause: err });
+      const reason = (err as Error).message.trim().replace(/\.+$/, '');
+      throw new GoferError(
+        'ERR_INVALID_ARGUMENT',
+        `Cron expression "${expression}" in timezone "${timezone}" is not usable: ${reason}. Fix: use 5 fields ("*/5 * * * *") or 6 with seconds, and an IANA timezone.`,
+        { cause: err },
+      );
     }
-  }
-
-  /** Occurrences in (last, now]: how many, and the latest. */
-  private missedSince(cron: Cron, last: number, now: number): { count: number; latest: number | undefined } {
-    let count = 0;
-    let latest: number | undefined;
-    for (let next = cron.nextRun(new Date(last)); next && next.getTime() <= now && count < MAX_MISSED_SCAN; next = cron.nextRun(next)) {
-      count += 1;
-      latest = next.getTime();
-    }
-    if (count === MAX_MISSED_SCAN) {
-      // Too many to walk (an every-second schedule after a long stop): the latest is within the last hour.
-      for (let next = cron.nextRun(new Date(now - 3_600_000)); next && next.getTime() <= now; next = cron.nextRun(next)) latest = next.getTime();
-    }
-    return { count, latest };
   }
 
   private arm(watch: Watch, after: number): void {
     if (this.closed || this.watches.get(watch.sub.subscriptionId) !== watch) return;
-    const next = watch.cron.nextRun(new Date(after));
-    if (!next) return;
-    watch.due = next.getTime();
+    const next = watch.cron.next(after);
+    if (next === undefined) return;
+    watch.due = next;
     const wait = () => {
       const remaining = watch.due! - this.clock.now();
       if (remaining > 0) {
         watch.timer = this.clock.setTimer(wait, remaining);
         return;
       }
-      void this.fire(watch, watch.due!, 1);
+      void this.fire(watch, watch.due!, { count: 1, exact: true });
     };
     wait();
   }
@@ -119,17 +135,18 @@ export class CronExtension implements Extension {
    * Starts the run for the occurrence `at`, then records it. The event id makes the host
    * return the same run if this occurrence is fired again after a crash between the two.
    */
-  private async fire(watch: Watch, at: number, occurrences: number): Promise<void> {
+  private async fire(watch: Watch, at: number, occurrences: OccurrenceCount): Promise<void> {
     if (this.closed || this.watches.get(watch.sub.subscriptionId) !== watch) return;
     const { sub } = watch;
     const scheduledAt = new Date(at).toISOString();
-    const catchUp = occurrences > 1 || at < this.clock.now() - 1_000;
+    const catchUp = occurrences.count > 1 || at < this.clock.now() - 1_000;
+    const missed = `${occurrences.exact ? '' : 'about '}${occurrences.count.toLocaleString('en-US')} missed occurrence${occurrences.count === 1 ? '' : 's'}`;
     try {
       await this.ctx.startRun({
         subscriptionId: sub.subscriptionId,
         eventId: `${sub.subscriptionId}@${scheduledAt}`,
         reason: catchUp
-          ? `cron "${sub.settings.expression}" catch-up for ${occurrences} missed occurrence${occurrences === 1 ? '' : 's'} (latest ${scheduledAt})`
+          ? `cron "${sub.settings.expression}" catch-up for ${missed} (latest ${scheduledAt})`
           : `cron "${sub.settings.expression}" fired for ${scheduledAt}`,
         variables: { CRON_EXPRESSION: sub.settings.expression ?? '', CRON_SCHEDULED_AT: scheduledAt, CRON_CATCH_UP: String(catchUp) },
       });

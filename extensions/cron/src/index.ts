@@ -4,13 +4,13 @@
  * neither fires an occurrence twice nor drops one that fell due while Gofer was down
  * (`catchUp: "one"` starts a single run for everything missed; `"none"` skips it).
  */
-import { GOFER_API_VERSION, defineExtension, type ExtensionDefinition } from '@gofer/core/api';
+import { defineExtension, type ExtensionDefinition } from '@gofer/core/api';
 import { systemClock, type Clock } from './clock.js';
-import { CronExtension, type CronSettings } from './cron-extension.js';
+import { CronExtension, settingsSchema, type CronSettings } from './cron-extension.js';
 
 /** The building blocks, for embedding apps and tests. */
 export { systemClock, type Clock } from './clock.js';
-export { CronExtension, type CronSettings } from './cron-extension.js';
+export { CronExtension, settingsSchema, type CronSettings } from './cron-extension.js';
 
 /** Options that only code can give: the clock (tests inject a fake one). */
 export interface CronExtensionOptions {
@@ -20,21 +20,10 @@ export interface CronExtensionOptions {
 /** Makes the cron extension's definition; the default export uses the wall clock. */
 export function createCronExtension(options: CronExtensionOptions = {}): ExtensionDefinition<CronSettings> {
   const clock = options.clock ?? systemClock;
-  return defineExtension<CronSettings>({
+  return defineExtension({
     name: 'cron',
-    apiVersion: GOFER_API_VERSION,
-    settingsSchema: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        catchUp: {
-          enum: ['none', 'one'],
-          default: 'one',
-          description: 'After downtime: "one" starts a single run for the missed occurrences, "none" skips them.',
-        },
-        timezone: { type: 'string', minLength: 1, default: 'UTC', description: 'Timezone of subscriptions that name none.' },
-      },
-    },
+    apiVersion: 1,
+    settingsSchema,
     subscriptionSchema: {
       type: 'object',
       additionalProperties: false,
@@ -49,5 +38,5 @@ export function createCronExtension(options: CronExtensionOptions = {}): Extensi
 }
 
 /** The cron extension's definition on the wall clock (the package's default export). */
-const cronExtension = createCronExtension();
+const cronExtension: ExtensionDefinition<CronSettings> = createCronExtension();
 export default cronExtension;

@@ -2,30 +2,20 @@
  * The interval extension: starts a run of each subscribed pipeline every `every` (a duration
  * string such as "30s" or "5m"), optionally delayed by a random jitter.
  */
-import { GOFER_API_VERSION, defineExtension } from '@gofer/core/api';
+import { defineExtension, type ExtensionDefinition } from '@gofer/core/api';
 import { DURATION_PATTERN } from './duration.js';
-import { IntervalExtension, type IntervalSettings } from './interval-extension.js';
+import { IntervalExtension, settingsSchema } from './interval-extension.js';
+import type { IntervalSettings } from './interval-extension.js';
 
 /** The building blocks, for embedding apps and tests. */
 export { parseDuration, DURATION_PATTERN } from './duration.js';
-export { IntervalExtension, type IntervalSettings } from './interval-extension.js';
+export { IntervalExtension, settingsSchema, type IntervalSettings } from './interval-extension.js';
 
 /** The interval extension's definition (the package's default export). */
-const intervalExtension = defineExtension<IntervalSettings>({
+const intervalExtension: ExtensionDefinition<IntervalSettings> = defineExtension({
   name: 'interval',
-  apiVersion: GOFER_API_VERSION,
-  settingsSchema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      minimum: {
-        type: 'string',
-        pattern: DURATION_PATTERN,
-        default: '1m',
-        description: 'The shortest "every" a subscription may ask for.',
-      },
-    },
-  },
+  apiVersion: 1,
+  settingsSchema,
   subscriptionSchema: {
     type: 'object',
     additionalProperties: false,

@@ -1,12 +1,18 @@
 /** One timer chain per subscription; each firing starts a run with the interval's variables. */
-import { GoferError, type Extension, type ExtensionContext, type Subscription } from '@gofer/core/api';
-import { parseDuration } from './duration.js';
+import { GoferError, Type, type Extension, type ExtensionContext, type Static, type Subscription } from '@gofer/core/api';
+import { DURATION_PATTERN, parseDuration } from './duration.js';
 
-/** Settings of the interval extension (`extensions.interval` in gofer.config.json). */
-export interface IntervalSettings {
-  /** The shortest `every` a subscription may ask for; default "1m". */
-  minimum?: string;
-}
+/** Schema of the settings (`extensions.interval` in gofer.config.json). */
+export const settingsSchema = Type.Object(
+  {
+    /** The shortest `every` a subscription may ask for; default "1m". */
+    minimum: Type.Optional(Type.String({ pattern: DURATION_PATTERN, default: '1m', description: 'The shortest "every" a subscription may ask for.' })),
+  },
+  { additionalProperties: false },
+);
+
+/** Settings of the interval extension: derived from {@link settingsSchema}. */
+export type IntervalSettings = Static<typeof settingsSchema>;
 
 interface Watch {
   timer: NodeJS.Timeout | undefined;
@@ -22,7 +28,10 @@ export class IntervalExtension implements Extension {
   private readonly minimumMs: number;
   private closed = false;
 
-  constructor(private readonly ctx: ExtensionContext, settings: IntervalSettings) {
+  constructor(
+    private readonly ctx: ExtensionContext,
+    settings: IntervalSettings,
+  ) {
     this.minimumMs = parseDuration(settings.minimum ?? '1m') ?? 60_000;
     ctx.signal.addEventListener('abort', () => void this.close(), { once: true });
   }
@@ -32,7 +41,10 @@ export class IntervalExtension implements Extension {
     const everyMs = parseDuration(every);
     if (everyMs === undefined) throw new GoferError('ERR_INVALID_ARGUMENT', `"every" must be a duration such as "30s" or "5m", got "${every}".`);
     if (everyMs < this.minimumMs) {
-      throw new GoferError('ERR_INVALID_ARGUMENT', `"every" is ${every}, below this Gofer's minimum of ${this.minimumMs} ms. Fix: choose a longer interval, or lower extensions.interval.minimum.`);
+      throw new GoferError(
+        'ERR_INVALID_ARGUMENT',
+        `"every" is ${every}, below this Gofer's minimum of ${this.minimumMs} ms. Fix: choose a longer interval, or lower extensions.interval.minimum.`,
+      );
     }
     const jitterMs = sub.settings.jitter === undefined ? 0 : parseDuration(sub.settings.jitter);
     if (jitterMs === undefined) throw new GoferError('ERR_INVALID_ARGUMENT', `"jitter" must be a duration such as "10s", got "${sub.settings.jitter}".`);

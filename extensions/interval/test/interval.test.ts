@@ -1,7 +1,9 @@
+import { mock } from 'node:test';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import intervalExtension, { parseDuration } from '@gofer/extension-interval';
-import { fakeContext, until } from '../../../test/integration/extension-helpers/fake-context.js';
+import { fakeContext } from '../../../test/integration/extension-helpers/fake-context.js';
+import { waitFor } from '../../../test/helpers/wait-for.js';
 
 test('parseDuration reads simple and composite durations', () => {
   assert.is(parseDuration('30s'), 30_000);
@@ -12,21 +14,38 @@ test('parseDuration reads simple and composite durations', () => {
   assert.is(parseDuration(''), undefined);
 });
 
+/** Runs `body` with setTimeout on Node's fake clock: `tick(ms)` fires what is due, then lets each firing settle. */
+async function withFakeTimers(body: (tick: (ms: number) => Promise<void>) => Promise<void>): Promise<void> {
+  mock.timers.enable({ apis: ['setTimeout'] });
+  try {
+    await body(async (ms) => {
+      for (let elapsed = 0; elapsed < ms; elapsed++) {
+        mock.timers.tick(1);
+        for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+      }
+    });
+  } finally {
+    mock.timers.reset();
+  }
+}
+
 test('fires every interval with its variables, and stops on unsubscribe', async () => {
   const ctx = fakeContext();
   const ext = await intervalExtension.create(ctx, { minimum: '10ms' });
-  await ext.subscribe({ subscriptionId: 's1', pipelineId: 'p', settings: { every: '20ms' } });
-  await until(() => ctx.started.length >= 3, 'three runs');
+  await withFakeTimers(async (tick) => {
+    await ext.subscribe({ subscriptionId: 's1', pipelineId: 'p', settings: { every: '20ms' } });
+    await tick(60);
+    assert.is(ctx.started.length, 3, 'one run per 20 ms');
+    await ext.unsubscribe({ subscriptionId: 's1' });
+    await tick(1_000);
+    assert.is(ctx.started.length, 3, 'no run after unsubscribe');
+  });
   const first = ctx.started[0]!;
   assert.is(first.subscriptionId, 's1');
   assert.is(first.variables.INTERVAL_EVERY, '20ms');
   assert.is(first.variables.INTERVAL_COUNT, '1');
   assert.ok(!Number.isNaN(Date.parse(first.variables.INTERVAL_FIRED_AT!)));
   assert.match(first.reason, /interval 20ms/);
-  await ext.unsubscribe({ subscriptionId: 's1' });
-  const count = ctx.started.length;
-  await new Promise((r) => setTimeout(r, 80));
-  assert.is(ctx.started.length, count, 'no run after unsubscribe');
   await ext.close?.();
 });
 
@@ -47,19 +66,22 @@ test('jitter delays a firing by at most the jitter', async () => {
   const ctx = fakeContext();
   const ext = await intervalExtension.create(ctx, { minimum: '10ms' });
   await ext.subscribe({ subscriptionId: 's1', pipelineId: 'p', settings: { every: '10ms', jitter: '30ms' } });
-  await until(() => ctx.started.length >= 2, 'two runs');
+  await waitFor('two runs', () => ctx.started.length >= 2);
   await ext.close?.();
 });
 
 test('close stops every timer', async () => {
   const ctx = fakeContext();
   const ext = await intervalExtension.create(ctx, { minimum: '10ms' });
-  await ext.subscribe({ subscriptionId: 'a', pipelineId: 'p', settings: { every: '10ms' } });
-  await ext.subscribe({ subscriptionId: 'b', pipelineId: 'p', settings: { every: '10ms' } });
-  await ext.close?.();
-  const count = ctx.started.length;
-  await new Promise((r) => setTimeout(r, 50));
-  assert.is(ctx.started.length, count);
+  await withFakeTimers(async (tick) => {
+    await ext.subscribe({ subscriptionId: 'a', pipelineId: 'p', settings: { every: '10ms' } });
+    await ext.subscribe({ subscriptionId: 'b', pipelineId: 'p', settings: { every: '10ms' } });
+    await tick(10);
+    assert.is(ctx.started.length, 2, 'both fired once');
+    await ext.close?.();
+    await tick(1_000);
+    assert.is(ctx.started.length, 2, 'no run after close');
+  });
 });
 
 test.run();

@@ -2,28 +2,23 @@
  * The webhook extension: starts runs from HTTP deliveries (GitHub-style), one path per
  * subscription, with optional HMAC verification and body/header fields mapped to variables.
  */
-import { GOFER_API_VERSION, defineExtension } from '@gofer/core/api';
+import { defineExtension, type ExtensionDefinition } from '@gofer/core/api';
 import { VARIABLE_KEY_PATTERN, VARIABLE_SOURCE_PATTERN } from './variable-mapping.js';
-import { WebhookExtension, type WebhookSettings } from './webhook-extension.js';
+import { settingsSchema, WebhookExtension } from './webhook-extension.js';
+import type { WebhookSettings } from './webhook-extension.js';
 
 /** The building blocks, for embedding apps and tests. */
-export { WebhookExtension, type WebhookSettings } from './webhook-extension.js';
+export { settingsSchema, WebhookExtension, type WebhookSettings } from './webhook-extension.js';
 export { signBody, verifySignature } from './signature.js';
 export { mapVariables, readPointer } from './variable-mapping.js';
+export { readBody, type BodyResult } from './read-body.js';
+export { decodeBody, mediaType, type DecodedBody } from './decode-body.js';
 
 /** The webhook extension's definition (the package's default export). */
-const webhookExtension = defineExtension<WebhookSettings>({
+const webhookExtension: ExtensionDefinition<WebhookSettings> = defineExtension({
   name: 'webhook',
-  apiVersion: GOFER_API_VERSION,
-  settingsSchema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      host: { type: 'string', minLength: 1, default: '127.0.0.1', description: 'Interface to listen on.' },
-      port: { type: 'integer', minimum: 0, maximum: 65535, default: 8091, description: 'Port to listen on; 0 picks a free one.' },
-      maxBodyBytes: { type: 'integer', minimum: 1, default: 1_048_576, description: 'Larger bodies are refused with 413.' },
-    },
-  },
+  apiVersion: 1,
+  settingsSchema,
   subscriptionSchema: {
     type: 'object',
     additionalProperties: false,

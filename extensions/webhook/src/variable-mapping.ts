@@ -8,7 +8,7 @@ import { GoferError } from '@gofer/core/api';
 /** Subscription setting keys that map a variable: `variable.REF`. */
 export const VARIABLE_KEY_PATTERN = '^variable\\.[A-Za-z_][A-Za-z0-9_]*$';
 /** Their values: where the variable comes from. */
-export const VARIABLE_SOURCE_PATTERN = '^(body:(/.*)?|header:[A-Za-z0-9!#$%&\'*+.^_`|~-]+)$';
+export const VARIABLE_SOURCE_PATTERN = "^(body:(/.*)?|header:[A-Za-z0-9!#$%&'*+.^_`|~-]+)$";
 
 /** Reads `pointer` ("" = the whole document, "/a/0/b") in `doc`; undefined when absent. */
 export function readPointer(doc: unknown, pointer: string): unknown {
@@ -24,13 +24,18 @@ export function readPointer(doc: unknown, pointer: string): unknown {
 
 function asVariable(value: unknown, name: string): string | undefined {
   if (value === undefined || value === null) return undefined;
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a primitive here: objects are handled below
   if (typeof value !== 'object') return typeof value === 'string' ? value : String(value);
   try {
     return JSON.stringify(value);
   } catch (err) {
     // A JSON.parse-able body can still be too deeply nested for JSON.stringify (stack overflow):
     // a bad delivery (400), not an internal failure.
-    throw new GoferError('ERR_INVALID_ARGUMENT', `The value mapped to variable ${name} cannot be encoded as JSON (nested too deeply?): ${(err as Error).message}`, { cause: err, details: { variable: name } });
+    throw new GoferError(
+      'ERR_INVALID_ARGUMENT',
+      `The value mapped to variable ${name} cannot be encoded as JSON (nested too deeply?): ${(err as Error).message}`,
+      { cause: err, details: { variable: name } },
+    );
   }
 }
 

@@ -1,30 +1,39 @@
 /**
  * The webhook listener: one HTTP server on 127.0.0.1 (opened with the first subscription,
  * closed by close()), one path per subscription, `POST /hooks/<subscriptionId>`.
- * Order of checks: path (404), method (405), size (413), signature (401), JSON (400).
+ * Order of checks: path (404), method (405), size (413), signature (401, on the raw bytes),
+ * body (400, only when it must be decoded: see decode-body.ts). Errors carry registry codes.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { GoferError, isGoferError, type Extension, type ExtensionContext, type Subscription } from '@gofer/core/api';
+import { GoferError, isGoferError, Type, type ErrorCode, type Extension, type ExtensionContext, type Static, type Subscription } from '@gofer/core/api';
+import { decodeBody } from './decode-body.js';
 import { readBody } from './read-body.js';
 import { verifySignature } from './signature.js';
 import { mapVariables } from './variable-mapping.js';
 
-/** Settings of the webhook extension (`extensions.webhook` in gofer.config.json). */
-export interface WebhookSettings {
-  /** Interface to listen on; default "127.0.0.1". */
-  host?: string;
-  /** Port to listen on; default 8091. 0 picks a free port (tests). */
-  port?: number;
-  /** Largest accepted body; default 1048576 (1 MiB). Larger ones get 413. */
-  maxBodyBytes?: number;
-}
+/** Schema of the settings (`extensions.webhook` in gofer.config.json). */
+export const settingsSchema = Type.Object(
+  {
+    /** Interface to listen on; default "127.0.0.1". */
+    host: Type.Optional(Type.String({ minLength: 1, default: '127.0.0.1', description: 'Interface to listen on.' })),
+    /** Port to listen on; default 8091. 0 picks a free port (tests). */
+    port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535, default: 8091, description: 'Port to listen on; 0 picks a free one.' })),
+    /** Largest accepted body; default 1048576 (1 MiB). Larger ones get 413. */
+    maxBodyBytes: Type.Optional(Type.Integer({ minimum: 1, default: 1_048_576, description: 'Larger bodies are refused with 413.' })),
+  },
+  { additionalProperties: false },
+);
+
+/** Settings of the webhook extension: derived from {@link settingsSchema}. */
+export type WebhookSettings = Static<typeof settingsSchema>;
 
 const PATH_PREFIX = '/hooks/';
 
-const STATUS_OF_CODE: Partial<Record<string, number>> = {
+const STATUS_OF_CODE: Partial<Record<ErrorCode, number>> = {
   ERR_NOT_FOUND: 404,
   ERR_PIPELINE_DISABLED: 409,
+  ERR_TRIGGER_PAUSED: 409,
   ERR_INVALID_ARGUMENT: 400,
   ERR_EXTENSION_UNAVAILABLE: 503,
   ERR_GOFER_CLOSED: 503,
@@ -37,7 +46,10 @@ export class WebhookExtension implements Extension {
   private opening: Promise<void> | undefined;
   private closed = false;
 
-  constructor(private readonly ctx: ExtensionContext, private readonly settings: WebhookSettings) {}
+  constructor(
+    private readonly ctx: ExtensionContext,
+    private readonly settings: WebhookSettings,
+  ) {}
 
   async subscribe(sub: Subscription): Promise<void> {
     await this.open();
@@ -71,7 +83,10 @@ export class WebhookExtension implements Extension {
   /** The URL a sender should POST to for `subscriptionId`. */
   urlFor(subscriptionId: string): string | undefined {
     const address = this.address();
-    return address && `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}${PATH_PREFIX}${encodeURIComponent(subscriptionId)}`;
+    return (
+      address &&
+      `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}${PATH_PREFIX}${encodeURIComponent(subscriptionId)}`
+    );
   }
 
   private open(): Promise<void> {
@@ -86,7 +101,13 @@ export class WebhookExtension implements Extension {
       });
       server.once('error', (err: NodeJS.ErrnoException) => {
         this.opening = undefined;
-        reject(new GoferError('ERR_EXTENSION_UNAVAILABLE', `The webhook listener could not open ${this.settings.host ?? '127.0.0.1'}:${this.settings.port ?? 8091}: ${err.message}. Fix: free the port or set extensions.webhook.port.`, { cause: err }));
+        reject(
+          new GoferError(
+            'ERR_EXTENSION_UNAVAILABLE',
+            `The webhook listener could not open ${this.settings.host ?? '127.0.0.1'}:${this.settings.port ?? 8091}: ${err.message}. Fix: free the port or set extensions.webhook.port.`,
+            { cause: err },
+          ),
+        );
       });
       server.listen(this.settings.port ?? 8091, this.settings.host ?? '127.0.0.1', () => {
         this.server = server;
@@ -103,35 +124,38 @@ export class WebhookExtension implements Extension {
     const sub = subscriptionId === undefined ? undefined : this.subs.get(subscriptionId);
     if (!sub) {
       req.resume();
-      return reply(res, 404, 'not_found', `No webhook subscription at ${path}. Webhooks are POSTed to ${PATH_PREFIX}<subscriptionId>.`);
+      return reply(res, 404, 'ERR_NOT_FOUND', `No webhook subscription at ${path}. Webhooks are POSTed to ${PATH_PREFIX}<subscriptionId>.`);
     }
     if (req.method !== 'POST') {
       req.resume();
       res.setHeader('allow', 'POST');
-      return reply(res, 405, 'method_not_allowed', `Use POST, not ${req.method ?? '?'}.`);
+      return reply(res, 405, 'ERR_METHOD_NOT_ALLOWED', `Webhooks are delivered with POST, not ${req.method ?? '?'}.`);
     }
     const limit = this.settings.maxBodyBytes ?? 1_048_576;
     const read = await readBody(req, limit);
     if (!read.ok) {
       if (read.reason === 'aborted') return void res.destroy();
       res.setHeader('connection', 'close');
-      return reply(res, 413, 'payload_too_large', `The body is larger than the limit of ${limit} bytes (extensions.webhook.maxBodyBytes).`);
+      return reply(res, 413, 'ERR_PAYLOAD_TOO_LARGE', `The body is larger than the limit of ${limit} bytes (extensions.webhook.maxBodyBytes).`);
     }
     const secret = sub.settings.secret;
     if (secret !== undefined && secret !== '') {
       const header = req.headers['x-hub-signature-256'];
       if (!verifySignature(secret, read.body, Array.isArray(header) ? header[0] : header)) {
-        return reply(res, 401, 'bad_signature', header ? 'X-Hub-Signature-256 does not match the body signed with this subscription\'s secret.' : 'X-Hub-Signature-256 is missing; this subscription requires signed deliveries.');
+        return reply(
+          res,
+          401,
+          'ERR_WEBHOOK_SIGNATURE',
+          header
+            ? "X-Hub-Signature-256 does not match the body signed with this subscription's secret."
+            : 'X-Hub-Signature-256 is missing; this subscription requires signed deliveries.',
+        );
       }
     }
-    let body: unknown = {};
-    if (read.body.length > 0) {
-      try {
-        body = JSON.parse(read.body.toString('utf8'));
-      } catch (err) {
-        return reply(res, 400, 'malformed_json', `The body is not valid JSON: ${(err as Error).message}`);
-      }
-    }
+    const needed = Object.entries(sub.settings).some(([key, source]) => key.startsWith('variable.') && source.startsWith('body:'));
+    const decoded = decodeBody(read.body, req.headers['content-type'], needed);
+    if (!decoded.ok) return reply(res, 400, 'ERR_INVALID_ARGUMENT', `${decoded.message}. Fix: send the content type that matches the body.`);
+    const body = decoded.body;
     const delivery = req.headers['x-github-delivery'];
     const eventId = Array.isArray(delivery) ? delivery[0] : delivery;
     const event = req.headers['x-github-event'];
@@ -152,7 +176,7 @@ export class WebhookExtension implements Extension {
   }
 }
 
-function reply(res: ServerResponse, status: number, code: string, message: string): void {
+function reply(res: ServerResponse, status: number, code: ErrorCode, message: string): void {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify({ error: { code, message } }));
 }

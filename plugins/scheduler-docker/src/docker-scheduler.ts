@@ -2,12 +2,19 @@
  * `DockerScheduler implements Scheduler`: task executions as Docker containers through
  * dockerode. Docker types stay in this package; callers see only the core's contract.
  */
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import type {
-  ContainerRef, ContainerStatus, LogChunk, Logger, PluginContext, Scheduler, StartContainerRequest,
-  StartContainerResponse, StopContainerRequest,
+  ContainerRef,
+  ContainerStatus,
+  LogChunk,
+  PluginContext,
+  Scheduler,
+  StartContainerRequest,
+  StartContainerResponse,
+  StopContainerRequest,
 } from '@gofer/core/api';
 import { maskedLogs, resolveSecrets } from '@gofer/core/api';
+import { engineClient } from '@gofer/docker-common';
 import { containerNameFor } from './container-name.js';
 import { isNoOp, isNotFound, translateEngineError, type ErrorContext } from './engine-errors.js';
 import { ExecutionRecords } from './execution-records.js';
@@ -26,45 +33,34 @@ interface AttachSession {
   stop: () => void;
 }
 
-/** What the core has seen of a finished container; both are needed before auto-removal. */
-interface Observed {
-  logsDrained?: boolean;
-  final?: ContainerStatus;
-}
-
 /** Unread attach output above which the attach stream is paused (the engine then holds back). */
 const ATTACH_HIGH_WATER_BYTES = 8 * 1024 * 1024;
 
 /** How long an unread attach buffer of a finished container stays in memory. */
 const UNREAD_BUFFER_TTL_MS = 60_000;
 
-/** Runs task executions as Docker containers. See README "Schedulers" for the settings. */
+/** Runs task executions as Docker containers. See docs/schedulers.md for the settings. */
 export class DockerScheduler implements Scheduler {
   readonly docker: Docker;
   private readonly settings: DockerSchedulerSettings;
   private readonly engine: string;
-  private readonly logger: Logger;
   private readonly records: ExecutionRecords;
   private readonly sessions = new Map<string, AttachSession>();
-  private readonly observed = new Map<string, Observed>();
   private readonly starting = new Set<string>();
   /** Secret values this instance resolved per container, masked in its logs. */
   private readonly secretValues = new Map<string, string[]>();
 
-  constructor(ctx: Pick<PluginContext, 'logger' | 'dataDir'>, settings: Partial<DockerSchedulerSettings> = {}) {
+  constructor(ctx: Pick<PluginContext, 'dataDir'>, settings: Partial<DockerSchedulerSettings> = {}) {
     this.settings = withDefaults(settings);
-    this.logger = ctx.logger;
     this.records = new ExecutionRecords(ctx.dataDir);
-    const { socketPath, host, port, protocol } = this.settings;
-    this.docker = new Docker(socketPath ? { socketPath } : host ? { host, port, protocol } : undefined);
-    this.engine = socketPath ?? (host ? `${protocol ?? 'http'}://${host}:${port ?? 2375}` : process.env.DOCKER_HOST ?? '/var/run/docker.sock');
+    ({ docker: this.docker, address: this.engine } = engineClient(this.settings));
   }
 
   async startContainer(req: StartContainerRequest): Promise<StartContainerResponse> {
     const name = containerNameFor(req.id);
     const secretEnv = await resolveSecrets(req.secrets, this.settings.secrets);
     this.secretValues.set(name, Object.values(secretEnv));
-    const ctx: ErrorContext = { engine: this.engine, container: name };
+    const ctx: ErrorContext = { engine: this.engine, schedulerId: name };
     this.starting.add(name);
     try {
       const container = await this.create(name, req, secretEnv);
@@ -106,7 +102,12 @@ export class DockerScheduler implements Scheduler {
       Env: Object.entries({ ...req.variables, ...secretEnv }).map(([k, v]) => `${k}=${v}`),
       ...(req.entrypoint?.length ? { Entrypoint: req.entrypoint } : {}),
       ...(req.command?.length ? { Cmd: req.command } : {}),
-      Labels: { ...req.labels, ...MANAGED_LABELS, 'gofer.id': req.id, ...(Object.keys(secretEnv).length > 0 ? { [SECRET_ENV_LABEL]: Object.keys(secretEnv).join(',') } : {}) },
+      Labels: {
+        ...req.labels,
+        ...MANAGED_LABELS,
+        'gofer.id': req.id,
+        ...(Object.keys(secretEnv).length > 0 ? { [SECRET_ENV_LABEL]: Object.keys(secretEnv).join(',') } : {}),
+      },
       AttachStdout: true,
       AttachStderr: true,
       Tty: false,
@@ -123,8 +124,10 @@ export class DockerScheduler implements Scheduler {
       } catch (err) {
         const { statusCode, message } = err as { statusCode?: number; message?: string };
         const noImage = statusCode === 404 && /no such image/i.test(String(message));
-        if (attempt < 2 && noImage && policy !== 'always') await pull(); // the image is missing locally
-        else if (attempt < 2 && statusCode === 409) await this.forget(name, true); // a stale container has the name
+        if (attempt < 2 && noImage && policy !== 'always')
+          await pull(); // the image is missing locally
+        else if (attempt < 2 && statusCode === 409)
+          await this.forget(name, true); // a stale container has the name
         else throw translateEngineError(err, { engine: this.engine, ...(noImage ? { image: req.image } : {}) }, `create container ${name}`);
       }
     }
@@ -136,7 +139,7 @@ export class DockerScheduler implements Scheduler {
     const { status, info } = await this.inspect(name);
     if (status.state !== 'running') return;
     const timeoutMs = Number.isFinite(req.timeoutMs) && req.timeoutMs >= 0 ? req.timeoutMs : this.settings.stopTimeoutMs;
-    const ctx: ErrorContext = { engine: this.engine, container: name };
+    const ctx: ErrorContext = { engine: this.engine, schedulerId: name };
     await this.markCancelled(name, true);
     try {
       // The image's own stop signal when it declares one, as `docker stop` does.
@@ -156,20 +159,18 @@ export class DockerScheduler implements Scheduler {
   }
 
   async getState(req: ContainerRef): Promise<ContainerStatus> {
-    const { status } = await this.inspect(req.schedulerId);
-    if (status.state === 'exited' || status.state === 'cancelled') this.observe(req.schedulerId, { final: status });
-    return status;
+    return (await this.inspect(req.schedulerId)).status;
   }
 
-  /** The engine's view of a container, mapped to a status; a vanished one falls back to its record. */
+  /** The engine's view of a container, mapped to a status; one this scheduler started that vanished is `unknown`. */
   private async inspect(name: string): Promise<{ status: ContainerStatus; info?: Docker.ContainerInspectInfo }> {
     let info: Docker.ContainerInspectInfo;
     try {
       info = await this.docker.getContainer(name).inspect();
     } catch (err) {
       const record = isNotFound(err) ? await this.records.get(name) : undefined;
-      if (!record) throw translateEngineError(err, { engine: this.engine, container: name }, `inspect container ${name}`);
-      return { status: record.final ?? { state: 'unknown' } };
+      if (!record) throw translateEngineError(err, { engine: this.engine, schedulerId: name }, `inspect container ${name}`);
+      return { status: { state: 'unknown' } };
     }
     const { Status, ExitCode } = info.State;
     if (Status === 'running' || Status === 'paused' || Status === 'restarting') return { status: { state: 'running' }, info };
@@ -187,7 +188,7 @@ export class DockerScheduler implements Scheduler {
     try {
       return this.tracked(name, maskedLogs(await followEngineLogs(this.docker, container), await this.secretValuesOf(name)));
     } catch (err) {
-      throw translateEngineError(err, { engine: this.engine, container: name }, `read logs of ${name}`);
+      throw translateEngineError(err, { engine: this.engine, schedulerId: name }, `read logs of ${name}`);
     }
   }
 
@@ -217,6 +218,15 @@ export class DockerScheduler implements Scheduler {
     await this.forget(req.schedulerId, true);
   }
 
+  /** The engine answers a ping; ERR_SCHEDULER_UNAVAILABLE (with the engine's address and the fix) otherwise. */
+  async checkReady(): Promise<void> {
+    try {
+      await this.docker.ping();
+    } catch (err) {
+      throw translateEngineError(err, { engine: this.engine }, 'ping the engine');
+    }
+  }
+
   async close(): Promise<void> {
     for (const session of this.sessions.values()) {
       session.stop();
@@ -233,13 +243,12 @@ export class DockerScheduler implements Scheduler {
       session.log.release();
       this.sessions.delete(name);
     }
-    this.observed.delete(name);
     this.secretValues.delete(name);
     if (removeContainer) {
       try {
         await this.docker.getContainer(name).remove({ force: true, v: true });
       } catch (err) {
-        if (!isNotFound(err) && !isNoOp(err)) throw translateEngineError(err, { engine: this.engine, container: name }, `remove container ${name}`);
+        if (!isNotFound(err) && !isNoOp(err)) throw translateEngineError(err, { engine: this.engine, schedulerId: name }, `remove container ${name}`);
       }
     }
     await this.records.delete(name);
@@ -260,23 +269,22 @@ export class DockerScheduler implements Scheduler {
     } catch (err) {
       if (abort.signal.aborted) return false;
       if (isNotFound(err)) return true;
-      throw translateEngineError(err, { engine: this.engine, container: container.id }, `wait for container ${container.id}`);
+      throw translateEngineError(err, { engine: this.engine, schedulerId: container.id }, `wait for container ${container.id}`);
     } finally {
       clearTimeout(timer);
     }
   }
 
-  /** Wraps a log iterable so that reading it to the end counts as "logs seen". */
+  /** Translates a log iterable's failures; read to its end, the attach buffer it came from is released. */
   private tracked(name: string, source: AsyncIterable<LogChunk>, session?: AttachSession): AsyncIterable<LogChunk> {
     return {
       [Symbol.asyncIterator]: async function* (this: DockerScheduler) {
         try {
           yield* source;
         } catch (err) {
-          throw translateEngineError(err, { engine: this.engine, container: name }, `read logs of ${name}`);
+          throw translateEngineError(err, { engine: this.engine, schedulerId: name }, `read logs of ${name}`);
         }
         if (session) this.dropIdleSession(name, session);
-        this.observe(name, { logsDrained: true });
       }.bind(this),
     };
   }
@@ -287,25 +295,4 @@ export class DockerScheduler implements Scheduler {
       this.sessions.delete(name);
     }
   }
-
-  /** Applies `removeAfterExit` once the core has seen both the final state and the whole log. */
-  private observe(name: string, seen: Observed): void {
-    if (this.settings.removeAfterExit === 'never') return;
-    const merged = { ...this.observed.get(name), ...seen };
-    this.observed.set(name, merged);
-    const final = merged.final;
-    if (!merged.logsDrained || !final) return;
-    if (this.settings.removeAfterExit === 'on-success' && !(final.state === 'exited' && final.exitCode === 0)) return;
-    this.observed.delete(name);
-    this.secretValues.delete(name);
-    void (async () => {
-      await this.records.update(name, { final });
-      const session = this.sessions.get(name);
-      if (session) { session.log.release(); this.sessions.delete(name); }
-      await this.docker.getContainer(name).remove({ force: true, v: true });
-    })().catch((err: unknown) => {
-      if (!isNotFound(err)) this.logger.warn('could not remove a finished container', { container: name, error: String(err) });
-    });
-  }
 }
-

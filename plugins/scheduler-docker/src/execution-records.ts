@@ -1,12 +1,11 @@
 /**
  * What the scheduler remembers about the containers it started, in files under the plugin's
  * data directory, so that a fresh instance (after a core restart) still knows which ones it
- * stopped on purpose and how removed ones ended. Labels cannot carry this: they are fixed at
- * creation.
+ * stopped on purpose, and which ones vanished behind its back. Labels cannot carry this: they
+ * are fixed at creation.
  */
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ContainerStatus } from '@gofer/core/api';
 
 /** One container's record. */
 export interface ExecutionRecord {
@@ -15,8 +14,6 @@ export interface ExecutionRecord {
   startedAt: number;
   /** Set when stopContainer sent the graceful signal. */
   cancelled?: boolean;
-  /** Set when the scheduler removed the container after it finished. */
-  final?: ContainerStatus;
 }
 
 /** A directory of JSON records, one per container name. */
@@ -46,11 +43,6 @@ export class ExecutionRecords {
     const tmp = `${this.path(record.name)}.${process.pid}.${++this.writes}.tmp`;
     await writeFile(tmp, JSON.stringify(record));
     await rename(tmp, this.path(record.name));
-  }
-
-  async update(name: string, change: Partial<ExecutionRecord>): Promise<void> {
-    const current = await this.get(name);
-    if (current) await this.put({ ...current, ...change });
   }
 
   async delete(name: string): Promise<void> {

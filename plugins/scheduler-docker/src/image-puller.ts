@@ -1,8 +1,8 @@
 /** Makes sure a task's image is present: pulls it when missing (or always), with registry auth. */
 import type Docker from 'dockerode';
 import { GoferError } from '@gofer/core/api';
+import { pullImage, registryAuthFor } from '@gofer/docker-common';
 import { isNotFound, translateEngineError, type ErrorContext } from './engine-errors.js';
-import { registryAddressOf } from './image-reference.js';
 import type { PullPolicy } from './settings.js';
 
 /** What to pull and how. */
@@ -19,10 +19,18 @@ export async function ensureImage(docker: Docker, req: EnsureImageRequest, engin
     const present = await imageIsLocal(docker, req.image, ctx);
     if (present) return;
     if (req.policy === 'never') {
-      throw new GoferError('ERR_NO_SUCH_IMAGE', `Image ${req.image} is not present locally and the pull policy is "never". Pull it first or change the docker scheduler's "pullPolicy".`, { details: { image: req.image } });
+      throw new GoferError(
+        'ERR_NO_SUCH_IMAGE',
+        `Image ${req.image} is not present locally and the pull policy is "never". Pull it first or change the docker scheduler's "pullPolicy".`,
+        { details: { image: req.image } },
+      );
     }
   }
-  await pull(docker, req, ctx);
+  try {
+    await pullImage(docker, req.image, req.registryAuth ? registryAuthFor(req.image, req.registryAuth) : undefined);
+  } catch (err) {
+    throw translateEngineError(err, ctx, `pull image ${req.image}`);
+  }
 }
 
 async function imageIsLocal(docker: Docker, image: string, ctx: ErrorContext): Promise<boolean> {
@@ -32,27 +40,5 @@ async function imageIsLocal(docker: Docker, image: string, ctx: ErrorContext): P
   } catch (err) {
     if (isNotFound(err)) return false;
     throw translateEngineError(err, { engine: ctx.engine }, `inspect image ${image}`);
-  }
-}
-
-async function pull(docker: Docker, req: EnsureImageRequest, ctx: ErrorContext): Promise<void> {
-  const authconfig = req.registryAuth
-    ? { username: req.registryAuth.user, password: req.registryAuth.pass, serveraddress: registryAddressOf(req.image) }
-    : undefined;
-  try {
-    const stream = await docker.pull(req.image, authconfig ? { authconfig } : {});
-    // The engine reports failures after the response started as `{ error }` lines in the stream.
-    await new Promise<void>((resolve, reject) => {
-      let failure: string | undefined;
-      docker.modem.followProgress(
-        stream,
-        (err: Error | null) => (err ? reject(err) : failure ? reject(new Error(failure)) : resolve()),
-        (event: { error?: string; errorDetail?: { message?: string } }) => {
-          if (event.error) failure ??= event.errorDetail?.message ?? event.error;
-        },
-      );
-    });
-  } catch (err) {
-    throw translateEngineError(err, ctx, `pull image ${req.image}`);
   }
 }

@@ -95,7 +95,7 @@ export class LiveLog {
           yield chunk;
         }
         if (this.ended) {
-          if (this.failure !== undefined) throw this.failure;
+          if (this.failure !== undefined) throw this.failure as Error;
           return;
         }
         this.trim(); // this reader caught up: let go of what all readers passed, maybe resume

@@ -36,7 +36,7 @@ export function pipeMultiplexed(docker: Docker, source: NodeJS.ReadableStream, l
  * restart of the core, or for a second reader of a long output.
  */
 export async function followEngineLogs(docker: Docker, container: Docker.Container): Promise<AsyncIterable<LogChunk>> {
-  const source = (await container.logs({ follow: true, stdout: true, stderr: true })) as NodeJS.ReadableStream;
+  const source = await container.logs({ follow: true, stdout: true, stderr: true });
   const log = new LiveLog({
     capBytes: 0,
     highWaterBytes: 8 * 1024 * 1024,

@@ -4,14 +4,15 @@ import Docker from 'dockerode';
 import type { LogChunk, Scheduler, StartContainerRequest } from '@gofer/core/api';
 import { DockerScheduler, type DockerSchedulerSettings } from '../src/index.js';
 import { TEST_IMAGE, TEST_LABEL } from '../../../test/helpers/docker.js';
-import { tempDir, testContext } from '../../../test/contract/plugin-context.js';
+import { tempDir, testContext } from '@gofer/testkit';
+import { waitFor } from '../../../test/helpers/wait-for.js';
 
 /** A value unique to this test file, for the `gofer.test` label and container ids. */
 export const RUN_TAG = `sched-docker-${randomUUID().slice(0, 8)}`;
 
-/** A Docker scheduler with test defaults (no network, keep finished containers). */
+/** A Docker scheduler with test defaults (no network). */
 export function makeScheduler(settings: Partial<DockerSchedulerSettings> = {}, dataDir = tempDir('gofer-docker')): DockerScheduler {
-  return new DockerScheduler(testContext('docker', dataDir), { networkMode: 'none', removeAfterExit: 'never', ...settings });
+  return new DockerScheduler(testContext('docker', dataDir), { networkMode: 'none', ...settings });
 }
 
 /** A start request for the busybox test image, labelled for cleanup. */
@@ -36,19 +37,28 @@ export async function readLogs(scheduler: Scheduler, schedulerId: string): Promi
 
 /** Polls getState until the container is no longer running (deadline: 60 s). */
 export async function waitForEnd(scheduler: Scheduler, schedulerId: string): Promise<Awaited<ReturnType<Scheduler['getState']>>> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const state = await scheduler.getState({ schedulerId });
-    if (state.state !== 'running' || Date.now() > deadline) return state;
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  return waitFor(
+    `${schedulerId} to end`,
+    async () => {
+      const state = await scheduler.getState({ schedulerId });
+      return state.state !== 'running' && state;
+    },
+    { timeoutMs: 60_000, intervalMs: 50 },
+  );
 }
 
 /** Removes every container this test file created. */
 export async function removeTestContainers(label = RUN_TAG): Promise<void> {
   const docker = new Docker();
   const found = await docker.listContainers({ all: true, filters: { label: [`${TEST_LABEL}=${label}`] } });
-  await Promise.all(found.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => {})));
+  await Promise.all(
+    found.map((c) =>
+      docker
+        .getContainer(c.Id)
+        .remove({ force: true, v: true })
+        .catch(() => {}),
+    ),
+  );
 }
 
 export type { LogChunk };

@@ -47,7 +47,13 @@ if (available) {
     const scheduler = makeScheduler();
     const req = request('stale', ['echo', 'fresh']);
     const name = containerNameFor(req.id);
-    const stale = await docker.createContainer({ name, Image: TEST_IMAGE, Cmd: ['sleep', '60'], Labels: { [TEST_LABEL]: RUN_TAG }, HostConfig: { NetworkMode: 'none' } });
+    const stale = await docker.createContainer({
+      name,
+      Image: TEST_IMAGE,
+      Cmd: ['sleep', '60'],
+      Labels: { [TEST_LABEL]: RUN_TAG },
+      HostConfig: { NetworkMode: 'none' },
+    });
     await stale.start();
     const { schedulerId } = await scheduler.startContainer(req);
     assert.is((await readLogs(scheduler, schedulerId)).stdout, 'fresh\n');
@@ -65,7 +71,10 @@ if (available) {
     assert.is(listed[0]!.labels['gofer.pipeline'], labels['gofer.pipeline']);
     // The core's orphan reaper does exactly this for containers no live run owns.
     for (const id of [ids[1]!, ids[2]!]) await scheduler.removeContainer({ schedulerId: id });
-    assert.equal((await scheduler.listContainers({ labels })).map((c) => c.schedulerId), [ids[0]]);
+    assert.equal(
+      (await scheduler.listContainers({ labels })).map((c) => c.schedulerId),
+      [ids[0]],
+    );
     const gone = await scheduler.getState({ schedulerId: ids[1]! }).catch((err: { code?: string }) => err.code);
     assert.is(gone, 'ERR_NO_SUCH_CONTAINER'); // removed together with its record
     await scheduler.stopContainer({ schedulerId: ids[0]!, timeoutMs: 100 });

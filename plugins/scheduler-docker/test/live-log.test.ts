@@ -2,7 +2,6 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { LogChunk } from '@gofer/core/api';
 import { LiveLog } from '../src/live-log.js';
-import { registryAddressOf } from '../src/image-reference.js';
 
 const chunk = (text: string, stream: LogChunk['stream'] = 'stdout'): LogChunk => ({ stream, data: Buffer.from(text) });
 const text = (chunks: LogChunk[]) => chunks.map((c) => Buffer.from(c.data).toString()).join('');
@@ -23,7 +22,10 @@ test('a reader that arrives after start gets everything from the first byte, the
   log.end();
   const got = await reading;
   assert.is(text(got), 'abc');
-  assert.equal(got.map((c) => c.stream), ['stdout', 'stderr', 'stdout']);
+  assert.equal(
+    got.map((c) => c.stream),
+    ['stdout', 'stderr', 'stdout'],
+  );
 });
 
 test('once readers follow, what they all passed is dropped and fromStart turns false', async () => {
@@ -56,7 +58,12 @@ test('unread bytes over the high-water mark pause the producer until the reader 
 
 test('past the cap with no reader, the buffer is abandoned (the producer is told to stop)', () => {
   let abandoned = false;
-  const log = new LiveLog({ capBytes: 2, onAbandon: () => { abandoned = true; } });
+  const log = new LiveLog({
+    capBytes: 2,
+    onAbandon: () => {
+      abandoned = true;
+    },
+  });
   log.push(chunk('abc'));
   assert.ok(abandoned);
   assert.not.ok(log.fromStart);
@@ -80,14 +87,6 @@ test('a failure ends readers with that error', async () => {
   } catch (err) {
     assert.match(String(err), /engine went away/);
   }
-});
-
-test('registryAddressOf: hosts with a dot, a port or localhost; Docker Hub otherwise', () => {
-  assert.is(registryAddressOf('127.0.0.1:5000/gofer-test/busybox:latest'), '127.0.0.1:5000');
-  assert.is(registryAddressOf('ghcr.io/org/img:1'), 'ghcr.io');
-  assert.is(registryAddressOf('localhost/img'), 'localhost');
-  assert.is(registryAddressOf('library/busybox'), 'https://index.docker.io/v1/');
-  assert.is(registryAddressOf('busybox:1'), 'https://index.docker.io/v1/');
 });
 
 test.run();

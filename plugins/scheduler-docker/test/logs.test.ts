@@ -13,7 +13,11 @@ function seqDigest(count: number): { bytes: number; sha256: string } {
   let piece = '';
   for (let i = 1; i <= count; i++) {
     piece += `${i}\n`;
-    if (piece.length > 65_536) { hash.update(piece); bytes += piece.length; piece = ''; }
+    if (piece.length > 65_536) {
+      hash.update(piece);
+      bytes += piece.length;
+      piece = '';
+    }
   }
   hash.update(piece);
   return { bytes: bytes + piece.length, sha256: hash.digest('hex') };

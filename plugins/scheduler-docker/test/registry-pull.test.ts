@@ -20,20 +20,30 @@ const authconfig = { username: REGISTRY_AUTH.user, password: REGISTRY_AUTH.pass,
 async function follow(stream: NodeJS.ReadableStream): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     let failure: string | undefined;
-    docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : failure ? reject(new Error(failure)) : resolve()),
-      (e: { error?: string }) => { failure ??= e.error; });
+    docker.modem.followProgress(
+      stream,
+      (err: Error | null) => (err ? reject(err) : failure ? reject(new Error(failure)) : resolve()),
+      (e: { error?: string }) => {
+        failure ??= e.error;
+      },
+    );
   });
 }
 
 async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try { await promise; } catch (err) { return isGoferError(err) ? err.code : `foreign: ${String(err)}`; }
+  try {
+    await promise;
+  } catch (err) {
+    return isGoferError(err) ? err.code : `foreign: ${String(err)}`;
+  }
   return 'resolved';
 }
 
 async function deleteFromRegistry(): Promise<void> {
   const headers = { authorization: `Basic ${Buffer.from(`${REGISTRY_AUTH.user}:${REGISTRY_AUTH.pass}`).toString('base64')}` };
   const head = await fetch(`http://${REGISTRY}/v2/${REPO}/manifests/${RUN_TAG}`, {
-    method: 'HEAD', headers: { ...headers, accept: 'application/vnd.docker.distribution.manifest.v2+json' },
+    method: 'HEAD',
+    headers: { ...headers, accept: 'application/vnd.docker.distribution.manifest.v2+json' },
   });
   const digest = head.headers.get('docker-content-digest');
   if (digest) await fetch(`http://${REGISTRY}/v2/${REPO}/manifests/${digest}`, { method: 'DELETE', headers });
@@ -48,7 +58,10 @@ if (available) {
 
   test.after(async () => {
     await removeTestContainers();
-    await docker.getImage(IMAGE).remove({ force: true }).catch(() => {});
+    await docker
+      .getImage(IMAGE)
+      .remove({ force: true })
+      .catch(() => {});
     await deleteFromRegistry().catch(() => {});
   });
 
@@ -62,9 +75,15 @@ if (available) {
 
   test('with wrong credentials the pull fails with ERR_REGISTRY_AUTH', async () => {
     const scheduler = makeScheduler();
-    const code = await codeOf(scheduler.startContainer(request('pull-bad', ['true'], {
-      image: IMAGE, alwaysPull: true, registryAuth: { user: 'gofer', pass: 'wrong-password' },
-    })));
+    const code = await codeOf(
+      scheduler.startContainer(
+        request('pull-bad', ['true'], {
+          image: IMAGE,
+          alwaysPull: true,
+          registryAuth: { user: 'gofer', pass: 'wrong-password' },
+        }),
+      ),
+    );
     assert.is(code, 'ERR_REGISTRY_AUTH');
   });
 
@@ -75,9 +94,14 @@ if (available) {
 
   test('an image the registry does not have fails with ERR_NO_SUCH_IMAGE (the registry 404 ends it)', async () => {
     const scheduler = makeScheduler();
-    const code = await codeOf(scheduler.startContainer(request('pull-missing', ['true'], {
-      image: `${REGISTRY}/gofer-test/does-not-exist:1`, registryAuth: REGISTRY_AUTH,
-    })));
+    const code = await codeOf(
+      scheduler.startContainer(
+        request('pull-missing', ['true'], {
+          image: `${REGISTRY}/gofer-test/does-not-exist:1`,
+          registryAuth: REGISTRY_AUTH,
+        }),
+      ),
+    );
     assert.is(code, 'ERR_NO_SUCH_IMAGE');
   });
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { isGoferError } from '@gofer/core/api';
 import { dockerAvailable } from '../../../test/helpers/docker.js';
-import { tempDir } from '../../../test/contract/plugin-context.js';
+import { tempDir } from '@gofer/testkit';
 import { parseEnvFile } from '../src/index.js';
 import { makeScheduler, readLogs, removeTestContainers, request } from './docker-test-kit.js';
 
@@ -29,10 +29,12 @@ if (available) {
   // Values are checked through their hashes: printed as they are, the scheduler masks them.
   test('secrets from a directory arrive as env vars (one trailing newline dropped)', async () => {
     const scheduler = makeScheduler({ secrets: { dir: secretsDir } });
-    const { schedulerId } = await scheduler.startContainer(request('secrets-dir', ['sh', '-c', 'printf %s "$DB_PASSWORD" | sha256sum; printf %s "$TOKEN" | sha256sum; echo "$PLAIN"'], {
-      variables: { PLAIN: 'visible' },
-      secrets: { DB_PASSWORD: 'team/db-password', TOKEN: 'token' },
-    }));
+    const { schedulerId } = await scheduler.startContainer(
+      request('secrets-dir', ['sh', '-c', 'printf %s "$DB_PASSWORD" | sha256sum; printf %s "$TOKEN" | sha256sum; echo "$PLAIN"'], {
+        variables: { PLAIN: 'visible' },
+        secrets: { DB_PASSWORD: 'team/db-password', TOKEN: 'token' },
+      }),
+    );
     const lines = (await readLogs(scheduler, schedulerId)).stdout.split('\n');
     assert.is(lines[0]!.split(' ')[0], sha256('s3cret with spaces'));
     assert.is(lines[1]!.split(' ')[0], sha256('abc=def'));
@@ -41,17 +43,24 @@ if (available) {
 
   test('secrets from an env-file arrive as env vars', async () => {
     const scheduler = makeScheduler({ secrets: { envFile } });
-    const { schedulerId } = await scheduler.startContainer(request('secrets-env', ['sh', '-c', 'for v in "$PW" "$Q" "$T"; do printf %s "$v" | sha256sum; done'], {
-      secrets: { PW: 'DB_PASSWORD', Q: 'QUOTED', T: 'TOKEN' },
-    }));
-    const hashes = (await readLogs(scheduler, schedulerId)).stdout.trim().split('\n').map((l) => l.split(' ')[0]);
+    const { schedulerId } = await scheduler.startContainer(
+      request('secrets-env', ['sh', '-c', 'for v in "$PW" "$Q" "$T"; do printf %s "$v" | sha256sum; done'], {
+        secrets: { PW: 'DB_PASSWORD', Q: 'QUOTED', T: 'TOKEN' },
+      }),
+    );
+    const hashes = (await readLogs(scheduler, schedulerId)).stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' ')[0]);
     assert.equal(hashes, ['from-env-file', 'two words', 'xyz'].map(sha256));
   });
 
   test('a secret the task prints is masked in its logs, also when read by a new scheduler instance', async () => {
     const dataDir = tempDir('gofer-secrets-data');
     const scheduler = makeScheduler({ secrets: { envFile } }, dataDir);
-    const { schedulerId } = await scheduler.startContainer(request('secrets-masked', ['sh', '-c', 'echo "pw=$PW"; echo "$PW" >&2'], { secrets: { PW: 'DB_PASSWORD' } }));
+    const { schedulerId } = await scheduler.startContainer(
+      request('secrets-masked', ['sh', '-c', 'echo "pw=$PW"; echo "$PW" >&2'], { secrets: { PW: 'DB_PASSWORD' } }),
+    );
     const first = await readLogs(scheduler, schedulerId);
     assert.not.match(first.stdout + first.stderr, /from-env-file/);
     assert.match(first.stdout, /^pw=\*+\n$/);
@@ -62,15 +71,25 @@ if (available) {
 }
 
 async function failure(promise: Promise<unknown>): Promise<string> {
-  try { await promise; } catch (err) { return isGoferError(err) ? `${err.code}: ${err.message}` : String(err); }
+  try {
+    await promise;
+  } catch (err) {
+    return isGoferError(err) ? `${err.code}: ${err.message}` : String(err);
+  }
   return 'resolved';
 }
 
 test('a missing location is a clear ERR_NOT_FOUND naming the location', async () => {
   const fromDir = makeScheduler({ secrets: { dir: secretsDir } });
-  assert.match(await failure(fromDir.startContainer(request('s-miss', ['true'], { secrets: { X: 'nope/missing' } }))), /^ERR_NOT_FOUND: Secret "nope\/missing" \(for X\)/);
+  assert.match(
+    await failure(fromDir.startContainer(request('s-miss', ['true'], { secrets: { X: 'nope/missing' } }))),
+    /^ERR_NOT_FOUND: Secret "nope\/missing" \(for X\)/,
+  );
   const fromEnv = makeScheduler({ secrets: { envFile } });
-  assert.match(await failure(fromEnv.startContainer(request('s-miss2', ['true'], { secrets: { X: 'MISSING_KEY' } }))), /^ERR_NOT_FOUND: Secret "MISSING_KEY" \(for X\)/);
+  assert.match(
+    await failure(fromEnv.startContainer(request('s-miss2', ['true'], { secrets: { X: 'MISSING_KEY' } }))),
+    /^ERR_NOT_FOUND: Secret "MISSING_KEY" \(for X\)/,
+  );
   const none = makeScheduler();
   assert.match(await failure(none.startContainer(request('s-none', ['true'], { secrets: { X: 'a' } }))), /^ERR_NOT_FOUND: .*no secrets source/);
   assert.match(await failure(fromDir.startContainer(request('s-escape', ['true'], { secrets: { X: '../../etc/passwd' } }))), /^ERR_INVALID_ARGUMENT/);

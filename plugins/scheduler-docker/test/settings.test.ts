@@ -1,14 +1,14 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createGofer, isGoferError, memoryLogger } from '@gofer/core';
-import { describeAjvErrors, validatorFor } from '../../../core/src/plugins/ajv.js';
+import { createGofer, isGoferError, memoryLogger, problemLines } from '@gofer/core';
+import { describeAjvErrors, validatorFor } from '../../../core/src/api/ajv.js';
 import dockerPlugin, { DEFAULT_SETTINGS, settingsSchema } from '../src/index.js';
 
 function validate(settings: Record<string, unknown>): { settings: Record<string, unknown>; errors: string[] } {
   const copy = structuredClone(settings);
   const fn = validatorFor(settingsSchema);
   fn(copy);
-  return { settings: copy, errors: describeAjvErrors(fn.errors) };
+  return { settings: copy, errors: problemLines(describeAjvErrors(fn.errors)) };
 }
 
 test('the definition is the docker scheduler with a settings schema', () => {
@@ -24,10 +24,10 @@ test('empty settings get every default', () => {
 });
 
 test('bad settings are reported with their paths', () => {
-  const { errors } = validate({ networkMode: 5, removeAfterExit: 'sometimes', stopTimeoutMs: -1, secrets: { dir: '/x', envFile: '/y' }, nope: true });
+  const { errors } = validate({ networkMode: 5, pullPolicy: 'sometimes', stopTimeoutMs: -1, secrets: { dir: '/x', envFile: '/y' }, nope: true });
   const text = errors.join('\n');
   assert.match(text, /\/networkMode: must be string/);
-  assert.match(text, /\/removeAfterExit: must be equal to one of the allowed values \("never", "on-success", "always"\)/);
+  assert.match(text, /\/pullPolicy: must be equal to one of the allowed values \("if-missing", "always", "never"\)/);
   assert.match(text, /\/stopTimeoutMs: must be >= 0/);
   assert.match(text, /\/secrets/);
   assert.match(text, /unknown key "nope"/);
@@ -41,7 +41,9 @@ test('both secrets sources validate', () => {
 test('the core refuses bad docker settings at start-up, naming the path', async () => {
   try {
     const gofer = await createGofer({
-      useEnv: false, logger: memoryLogger('silent'), plugins: [dockerPlugin],
+      useEnv: false,
+      logger: memoryLogger('silent'),
+      plugins: [dockerPlugin],
       config: { dataDir: ':memory:', scheduler: 'docker', schedulers: { docker: { pullPolicy: 'sometimes' } }, discover: false, logLevel: 'silent' },
     });
     await gofer.close();

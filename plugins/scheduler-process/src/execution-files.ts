@@ -26,7 +26,10 @@ export interface ExecutionMeta {
 export function executionNameFor(id: string): string {
   if (/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,150}$/.test(id)) return id;
   const hash = createHash('sha256').update(id).digest('hex').slice(0, 10);
-  return `${id.replace(/[^a-zA-Z0-9_.-]/g, '-').replace(/^[^a-zA-Z0-9]/, 'x').slice(0, 140)}-${hash}`;
+  return `${id
+    .replace(/[^a-zA-Z0-9_.-]/g, '-')
+    .replace(/^[^a-zA-Z0-9]/, 'x')
+    .slice(0, 140)}-${hash}`;
 }
 
 /** Paths of one execution directory. */

@@ -33,11 +33,7 @@ function pause(ms: number, signal?: AbortSignal): Promise<void> {
  * nothing new; once it says true, the files are drained one last time (the task can no longer
  * write) and the iterable ends. It also ends when `signal` aborts (the scheduler is closing).
  */
-export async function* tailFiles(
-  files: Record<LogChunk['stream'], string>,
-  finished: () => Promise<boolean>,
-  signal?: AbortSignal,
-): AsyncGenerator<LogChunk> {
+export async function* tailFiles(files: Record<LogChunk['stream'], string>, finished: () => Promise<boolean>, signal?: AbortSignal): AsyncGenerator<LogChunk> {
   const streams: Array<LogChunk['stream']> = ['stdout', 'stderr'];
   const handles: Partial<Record<LogChunk['stream'], FileHandle>> = {};
   const positions = { stdout: 0, stderr: 0 };

@@ -9,13 +9,18 @@ import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type {
-  ContainerRef, ContainerStatus, LogChunk, Logger, PluginContext, Scheduler, StartContainerRequest,
-  StartContainerResponse, StopContainerRequest,
+  ContainerRef,
+  ContainerStatus,
+  LogChunk,
+  Logger,
+  PluginContext,
+  Scheduler,
+  StartContainerRequest,
+  StartContainerResponse,
+  StopContainerRequest,
 } from '@gofer/core/api';
 import { GoferError, maskedLogs, resolveSecrets } from '@gofer/core/api';
-import {
-  executionNameFor, executionPaths, readOptional, wrapperAlive, type ExecutionMeta, type ExecutionPaths,
-} from './execution-files.js';
+import { executionNameFor, executionPaths, readOptional, wrapperAlive, type ExecutionMeta, type ExecutionPaths } from './execution-files.js';
 import { tailFiles } from './file-tail.js';
 import { withDefaults, type ProcessSchedulerSettings } from './settings.js';
 
@@ -36,7 +41,7 @@ const WRAPPER = [
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Runs task executions as local processes. See README "Schedulers" for the settings. */
+/** Runs task executions as local processes. See docs/schedulers.md for the settings. */
 export class ProcessScheduler implements Scheduler {
   private readonly settings: ProcessSchedulerSettings;
   private readonly logger: Logger;
@@ -52,14 +57,22 @@ export class ProcessScheduler implements Scheduler {
     this.logger = ctx.logger;
     this.root = join(ctx.dataDir, 'executions');
     for (const tool of ['/bin/sh', '/usr/bin/setsid', '/usr/bin/env']) {
-      if (!existsSync(tool)) throw new GoferError('ERR_SCHEDULER_UNAVAILABLE', `The process scheduler needs ${tool} (a POSIX shell and util-linux's setsid); it is missing on this machine.`);
+      if (!existsSync(tool))
+        throw new GoferError(
+          'ERR_SCHEDULER_UNAVAILABLE',
+          `The process scheduler needs ${tool} (a POSIX shell and util-linux's setsid); it is missing on this machine.`,
+        );
     }
   }
 
   async startContainer(req: StartContainerRequest): Promise<StartContainerResponse> {
     const argv = [...(req.entrypoint ?? []), ...(req.command ?? [])];
     if (argv.length === 0) {
-      throw new GoferError('ERR_INVALID_ARGUMENT', `Task ${req.id} has neither entrypoint nor command; the process scheduler has no image defaults to fall back on.`, { details: { id: req.id } });
+      throw new GoferError(
+        'ERR_INVALID_ARGUMENT',
+        `Task ${req.id} has neither entrypoint nor command; the process scheduler has no image defaults to fall back on.`,
+        { details: { id: req.id } },
+      );
     }
     if (!this.warnedAboutImage) {
       this.warnedAboutImage = true;
@@ -74,17 +87,34 @@ export class ProcessScheduler implements Scheduler {
     const envCommand = 'PWD' in env ? ['/usr/bin/env', '--'] : ['/usr/bin/env', '-u', 'PWD', '--'];
     const cwd = this.settings.cwd ?? process.cwd();
     const wrapper = execa('/bin/sh', ['-c', WRAPPER, 'gofer-task', paths.dir, ...envCommand, ...argv], {
-      env, extendEnv: false, detached: true, stdio: 'ignore', cleanup: false, reject: false, cwd,
+      env,
+      extendEnv: false,
+      detached: true,
+      stdio: 'ignore',
+      cleanup: false,
+      reject: false,
+      cwd,
     });
     wrapper.unref();
     let spawnError: unknown;
-    void wrapper.then((result) => { if (result.failed && result.exitCode === undefined) spawnError = result; });
+    void wrapper.then((result) => {
+      if (result.failed && result.exitCode === undefined) spawnError = result;
+    });
     if (wrapper.pid === undefined) {
       const cause = await wrapper;
-      throw new GoferError('ERR_SCHEDULER_UNAVAILABLE', `Could not start task ${req.id} with /bin/sh in ${cwd}: ${cause.originalMessage ?? cause.shortMessage}. Check the process scheduler's "cwd" setting.`, { cause });
+      throw new GoferError(
+        'ERR_SCHEDULER_UNAVAILABLE',
+        `Could not start task ${req.id} with /bin/sh in ${cwd}: ${cause.originalMessage ?? cause.shortMessage}. Check the process scheduler's "cwd" setting.`,
+        { cause },
+      );
     }
     const meta: ExecutionMeta = {
-      id: req.id, image: req.image, argv, wrapperPid: wrapper.pid, startedAt: Date.now(), labels: { ...req.labels, ...MANAGED_LABELS },
+      id: req.id,
+      image: req.image,
+      argv,
+      wrapperPid: wrapper.pid,
+      startedAt: Date.now(),
+      labels: { ...req.labels, ...MANAGED_LABELS },
       secrets: req.secrets,
     };
     this.secretValues.set(name, Object.values(secretEnv));

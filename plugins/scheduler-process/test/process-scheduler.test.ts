@@ -5,18 +5,26 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { isGoferError, type StartContainerRequest } from '@gofer/core/api';
 import plugin, { executionNameFor, ProcessScheduler } from '../src/index.js';
-import { collect, waitForEnd } from '../../../test/contract/scheduler-contract.js';
-import { tempDir, testContext } from '../../../test/contract/plugin-context.js';
+import { collect, tempDir, testContext, waitForEnd } from '@gofer/testkit';
 
 const ctx = testContext('process', tempDir('gofer-process'));
 const scheduler = new ProcessScheduler(ctx);
 
 const req = (id: string, command: string[], more: Partial<StartContainerRequest> = {}): StartContainerRequest => ({
-  id, image: 'some/image:1', variables: {}, secrets: {}, command, labels: { 'gofer.test': 'process-unit' }, ...more,
+  id,
+  image: 'some/image:1',
+  variables: {},
+  secrets: {},
+  command,
+  labels: { 'gofer.test': 'process-unit' },
+  ...more,
 });
 
 async function codeOf(p: Promise<unknown>): Promise<string> {
-  return p.then(() => 'resolved', (err: unknown) => (isGoferError(err) ? `${err.code}: ${err.message}` : String(err)));
+  return p.then(
+    () => 'resolved',
+    (err: unknown) => (isGoferError(err) ? `${err.code}: ${err.message}` : String(err)),
+  );
 }
 
 test.after(async () => {
@@ -82,7 +90,10 @@ test('secrets from the configured env-file arrive as env vars, masked in logs; t
 test('listContainers filters by labels; removeContainer forgets the execution', async () => {
   const { schedulerId } = await scheduler.startContainer(req('p_list', ['true'], { labels: { 'gofer.test': 'process-unit', 'gofer.pipeline': 'pl' } }));
   const listed = await scheduler.listContainers({ labels: { 'gofer.pipeline': 'pl' } });
-  assert.equal(listed.map((c) => c.schedulerId), [schedulerId]);
+  assert.equal(
+    listed.map((c) => c.schedulerId),
+    [schedulerId],
+  );
   assert.is(listed[0]!.labels['gofer.scheduler'], 'process');
   await scheduler.removeContainer({ schedulerId });
   assert.match(await codeOf(scheduler.getState({ schedulerId })), /^ERR_NO_SUCH_CONTAINER/);

@@ -1,14 +1,14 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createGofer, isGoferError, memoryLogger } from '@gofer/core';
-import { describeAjvErrors, validatorFor } from '../../../core/src/plugins/ajv.js';
+import { createGofer, isGoferError, memoryLogger, problemLines } from '@gofer/core';
+import { describeAjvErrors, validatorFor } from '../../../core/src/api/ajv.js';
 import processPlugin, { DEFAULT_SETTINGS, settingsSchema } from '../src/index.js';
 
 function validate(settings: Record<string, unknown>): { settings: Record<string, unknown>; errors: string[] } {
   const copy = structuredClone(settings);
   const fn = validatorFor(settingsSchema);
   fn(copy);
-  return { settings: copy, errors: describeAjvErrors(fn.errors) };
+  return { settings: copy, errors: problemLines(describeAjvErrors(fn.errors)) };
 }
 
 test('the definition is the process scheduler with a settings schema', () => {
@@ -39,7 +39,9 @@ test('both secrets sources validate', () => {
 test('the core refuses bad process settings at start-up, naming the path', async () => {
   try {
     const gofer = await createGofer({
-      useEnv: false, logger: memoryLogger('silent'), plugins: [processPlugin],
+      useEnv: false,
+      logger: memoryLogger('silent'),
+      plugins: [processPlugin],
       config: { dataDir: ':memory:', scheduler: 'process', schedulers: { process: { stopTimeoutMs: 'soon' } }, discover: false, logLevel: 'silent' },
     });
     await gofer.close();

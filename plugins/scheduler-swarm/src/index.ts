@@ -2,9 +2,10 @@
  * `@gofer/scheduler-swarm`: runs Gofer tasks as Docker Swarm services, spread over the nodes of
  * a swarm. The default export is the plugin definition.
  */
-import { defineScheduler, GOFER_API_VERSION } from '@gofer/core/api';
-import { managerClient } from './docker-client.js';
-import { resolveSettings, settingsSchema, type SwarmSettings } from './settings.js';
+import { defineScheduler, type SchedulerDefinition } from '@gofer/core/api';
+import { engineClient } from '@gofer/docker-common';
+import { resolveSettings, settingsSchema } from './settings.js';
+import type { SwarmSettings } from './settings.js';
 import { SwarmScheduler } from './swarm-scheduler.js';
 
 export { SwarmScheduler } from './swarm-scheduler.js';
@@ -12,12 +13,16 @@ export { resolveSettings, settingsSchema, type SwarmSettings } from './settings.
 export { serviceNameFor } from './service-name.js';
 
 /** The swarm scheduler plugin (`"scheduler": "swarm"`). */
-export default defineScheduler<Partial<SwarmSettings>>({
+// Typed by name, so the published declaration (and the API report) does not spell the inferred
+// settings type out in whatever property order the compiler met it.
+const scheduler: SchedulerDefinition<SwarmSettings> = defineScheduler({
   name: 'swarm',
-  apiVersion: GOFER_API_VERSION,
+  apiVersion: 1,
   settingsSchema,
   create: (ctx, settings) => {
     const resolved = resolveSettings(settings);
-    return new SwarmScheduler(resolved, managerClient(resolved), ctx.logger);
+    return new SwarmScheduler(resolved, engineClient(resolved), ctx.logger, ctx.state);
   },
 });
+
+export default scheduler;

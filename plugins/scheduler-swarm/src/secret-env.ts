@@ -20,10 +20,18 @@ export function secretPath(secretName: string): string {
 export function validateSecretMap(secrets: Record<string, string>): void {
   for (const [env, name] of Object.entries(secrets)) {
     if (!ENV_NAME.test(env)) {
-      throw new GoferError('ERR_INVALID_ARGUMENT', `secrets.${env}: "${env}" is not a valid environment variable name (letters, digits and _, not starting with a digit).`, { details: { field: `secrets.${env}` } });
+      throw new GoferError(
+        'ERR_INVALID_ARGUMENT',
+        `secrets.${env}: "${env}" is not a valid environment variable name (letters, digits and _, not starting with a digit).`,
+        { details: { field: `secrets.${env}` } },
+      );
     }
     if (!SECRET_NAME.test(name)) {
-      throw new GoferError('ERR_INVALID_ARGUMENT', `secrets.${env}: "${name}" is not a Docker secret name; give the name used with \`docker secret create NAME -\`.`, { details: { field: `secrets.${env}` } });
+      throw new GoferError(
+        'ERR_INVALID_ARGUMENT',
+        `secrets.${env}: "${name}" is not a Docker secret name; give the name used with \`docker secret create NAME -\`.`,
+        { details: { field: `secrets.${env}` } },
+      );
     }
   }
 }
@@ -50,4 +58,9 @@ export function secretEnvEntrypoint(shell: string, secrets: Record<string, strin
 /** For `secretDelivery: file`: `<ENV>_FILE=/run/secrets/<name>` for each secret. */
 export function secretFileVariables(secrets: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(secrets).map(([env, name]) => [`${env}_FILE`, secretPath(name)]));
+}
+
+/** For `secretDelivery: file`: the keys that carry the secrets, `<ENV>_FILE -> secret name` (the response's `secretEnv`). */
+export function secretFileKeys(secrets: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(secrets).map(([env, name]) => [`${env}_FILE`, name]));
 }

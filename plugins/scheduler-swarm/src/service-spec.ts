@@ -20,7 +20,7 @@ export interface ServiceSpecInput {
   args?: string[];
   /** Docker secrets to mount, each as `/run/secrets/<name>`. */
   secrets: ReadonlyArray<{ id: string; name: string }>;
-  settings: Pick<SwarmSettings, 'constraints' | 'networks' | 'limits' | 'reservations' | 'stopGracePeriodMs'>;
+  settings: Pick<SwarmSettings, 'constraints' | 'placement' | 'networks' | 'limits' | 'reservations' | 'stopGracePeriodMs'>;
 }
 
 function resources(r: ResourceSettings): { NanoCPUs?: number; MemoryBytes?: number } {
@@ -30,10 +30,17 @@ function resources(r: ResourceSettings): { NanoCPUs?: number; MemoryBytes?: numb
   return out;
 }
 
+/** The settings' constraints plus those of every placement rule whose labels the task carries (no duplicates). */
+export function placementConstraints(settings: Pick<SwarmSettings, 'constraints' | 'placement'>, labels: Readonly<Record<string, string>>): string[] {
+  const matching = settings.placement.filter((rule) => Object.entries(rule.labels).every(([k, v]) => labels[k] === v));
+  return [...new Set([...settings.constraints, ...matching.flatMap((rule) => rule.constraints)])];
+}
+
 /**
  * One replica, restart condition `none` (a task runs once; its end is the task's end), the
  * request's labels plus {@link MANAGED_LABELS} on the service and its containers, and the
- * settings' placement, networks, resources and stop grace period.
+ * settings' placement (with the rules matching the request's labels), networks, resources and
+ * stop grace period.
  */
 export function buildServiceSpec(input: ServiceSpecInput): Docker.ServiceSpec {
   const labels = { ...input.labels, ...MANAGED_LABELS, [ID_LABEL]: input.id };
@@ -53,7 +60,7 @@ export function buildServiceSpec(input: ServiceSpecInput): Docker.ServiceSpec {
     TaskTemplate: {
       ContainerSpec: containerSpec,
       RestartPolicy: { Condition: 'none', MaxAttempts: 0 },
-      Placement: { Constraints: [...settings.constraints] },
+      Placement: { Constraints: placementConstraints(settings, input.labels) },
       Resources: { Limits: resources(settings.limits), Reservations: resources(settings.reservations) },
       Networks: settings.networks.map((Target) => ({ Target })),
     },

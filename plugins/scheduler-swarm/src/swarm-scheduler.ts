@@ -7,19 +7,39 @@ import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import {
-  GoferError, type ContainerRef, type ContainerStatus, type LogChunk, type Logger, type Scheduler,
-  type StartContainerRequest, type StartContainerResponse, type StopContainerRequest,
+  GoferError,
+  type PluginStateStore,
+  type ContainerRef,
+  type ContainerStatus,
+  type LogChunk,
+  type Logger,
+  type Scheduler,
+  type StartContainerRequest,
+  type StartContainerResponse,
+  type StopContainerRequest,
 } from '@gofer/core/api';
-import type { ManagerClient } from './docker-client.js';
-import { registryHost } from './image-reference.js';
-import { secretEnvEntrypoint, secretFileVariables, validateSecretMap } from './secret-env.js';
+import {
+  engineFailure,
+  isNoOp,
+  isTransportError,
+  registryAuthAddress,
+  registryAuthFor,
+  registryHost,
+  type EngineClient,
+  type RegistryAuthConfig,
+} from '@gofer/docker-common';
+import { secretEnvEntrypoint, secretFileKeys, secretFileVariables, validateSecretMap } from './secret-env.js';
 import { serviceNameFor } from './service-name.js';
-import { serviceLogs } from './service-logs.js';
+import { COMPLETE_READ_STALL_MS, dockerDemux, serviceLogs } from './service-logs.js';
 import { buildServiceSpec, MANAGED_LABELS } from './service-spec.js';
 import type { SwarmSettings } from './settings.js';
-import { engineMessage, isNotFound, translateSwarmError } from './swarm-errors.js';
-import { lookupSecrets, pinImage, taskArgv, type RegistryAuth } from './task-inputs.js';
-import { currentTask, hasStarted, isEnded, isPlaced, taskStatus, type SwarmTask } from './task-state.js';
+import { engineMessage, isNotFound, noSuchObject, SWARM, translateSwarmError } from './swarm-errors.js';
+import { lookupSecrets, pinImage, taskArgv } from './task-inputs.js';
+import { isLost, SwarmNodes, type NodeView } from './swarm-nodes.js';
+import { currentTask, isEnded, taskStatus, type SwarmTask } from './task-state.js';
+import { waitForStart } from './start-wait.js';
+import { EndedStates } from './ended-states.js';
+import { openLogs, translated } from './log-streams.js';
 
 /** Set on a service's labels when Gofer stops it, so its state reads `cancelled`. */
 const STOPPED_LABEL = 'gofer.stopped';
@@ -32,27 +52,36 @@ interface ServiceInfo {
   Spec: Docker.ServiceSpec & { Name?: string; Labels?: Record<string, string> };
 }
 
+/** A task's container on an engine Gofer reaches: the manager's own, or a `nodeEngines` one. */
+interface TaskContainer {
+  docker: Docker;
+  id: string;
+}
+
 /** Runs Gofer tasks as Docker Swarm services. Made by the plugin's `create`. */
 export class SwarmScheduler implements Scheduler {
   private readonly docker: Docker;
   private readonly address: string;
+  private readonly nodes: SwarmNodes;
   /** Services this instance created: one that vanishes reads `unknown`, not "no such container". */
   private readonly started = new Set<string>();
-  /** Final statuses of tasks the swarm no longer has: stopped through it, or removed after exit. */
-  private readonly ended = new Map<string, ContainerStatus>();
-  /** Finished tasks on their way to removal (`removeAfterExit`): what the core has read so far. */
-  private readonly finishing = new Map<string, { logsRead: boolean; status?: ContainerStatus }>();
-  private localNode: Promise<string | undefined> | undefined;
+  /** Final states of tasks stopped through the swarm (which drops them). */
+  private readonly ended: EndedStates;
+  /** Set once the manager has answered: afterwards a manager that stops answering is waited for (a restart). */
+  private managerAnswered = false;
   /** Aborted by `close`: ends every log iterable still being read. */
   private readonly closing = new AbortController();
 
   constructor(
     private readonly settings: Readonly<SwarmSettings>,
-    client: ManagerClient,
+    client: EngineClient,
     private readonly logger?: Logger,
+    store?: PluginStateStore,
   ) {
     this.docker = client.docker;
     this.address = client.address;
+    this.nodes = new SwarmNodes(this.docker, settings);
+    this.ended = new EndedStates(store);
   }
 
   /** Creates the service (replacing a stale same-named one) and resolves once its task runs. */
@@ -61,9 +90,11 @@ export class SwarmScheduler implements Scheduler {
     const name = serviceNameFor(req.id, this.settings.serviceNamePrefix);
     // No `image` here: image failures are translated where they happen (registry, pull, node),
     // so that another "not found" (a network, say) is not mistaken for a missing image.
-    const ctx = { engine: this.address, service: name };
+    const ctx = { engine: this.address, schedulerId: name };
     try {
       await this.removeService(name);
+      await this.ended.forget(name);
+      this.managerAnswered = true;
       const auth = this.registryAuth(req);
       const image = this.settings.resolveImage === 'registry' ? await pinImage(this.docker, req.image, auth) : req.image;
       const secrets = await lookupSecrets(this.docker, req.secrets);
@@ -80,10 +111,8 @@ export class SwarmScheduler implements Scheduler {
       const spec = buildServiceSpec({ name, id: req.id, image, env, labels: req.labels, entrypoint, args, secrets, settings: this.settings });
       await this.docker.createService(auth as Docker.AuthConfig, spec);
       this.started.add(name);
-      this.ended.delete(name);
-      this.finishing.delete(name);
-      await this.waitForStart(name, req.image, wrapped);
-      return { schedulerId: name };
+      await waitForStart({ name, image: req.image, wrapped, settings: this.settings, tasks: () => this.tasks(name), remove: () => this.removeService(name) });
+      return { schedulerId: name, ...(secrets.length > 0 && !wrapped ? { secretEnv: secretFileKeys(req.secrets) } : {}) };
     } catch (err) {
       throw translateSwarmError(err, ctx, `start service ${name}`);
     }
@@ -91,28 +120,30 @@ export class SwarmScheduler implements Scheduler {
 
   /**
    * Labels the service stopped (so every instance reads `cancelled`), then ends its task:
-   * - on the node this client talks to (always, on a one-node swarm): SIGTERM to the container,
-   *   SIGKILL once `timeoutMs` passes. The task ends like any other, so its exit code and logs
-   *   stay readable until the service is removed;
+   * - on a node whose engine Gofer reaches (the manager's own; any other one listed in
+   *   `nodeEngines`): SIGTERM to the container, SIGKILL once `timeoutMs` passes. The task ends
+   *   like any other, so its exit code and logs stay readable until the service is removed;
    * - on another node (swarm cannot signal a task there): the service is scaled to zero; swarm
    *   sends the stop signal and kills after the StopGracePeriod fixed when the service was
-   *   created (setting `stopGracePeriodMs`). Swarm drops such a task, and its logs, once it ends.
+   *   created (setting `stopGracePeriodMs`, whole seconds). Swarm drops such a task, and its
+   *   logs, once it ends; its final state is kept in the plugin's state store.
    * Resolves once the task has ended. A task that already ended is left as it is.
    */
   async stopContainer(req: StopContainerRequest): Promise<void> {
     const name = req.schedulerId;
-    const ctx = { engine: this.address, service: name };
+    const ctx = { engine: this.address, schedulerId: name };
     try {
       const service = await this.inspect(name);
       if (!service) {
-        if (this.started.has(name)) return;
+        if (this.started.has(name) || (await this.ended.get(name))) return;
         throw this.noSuchService(name);
       }
       const before = currentTask(await this.tasks(service.ID));
       if (isEnded(before)) return; // finished on its own: nothing to stop
-      const container = this.settings.stopVia === 'auto' ? await this.localContainer(before) : undefined;
+      const container = this.settings.stopVia === 'auto' ? await this.taskContainer(before) : undefined;
       await this.updateService(service, { labels: { [STOPPED_LABEL]: 'true' }, replicas: container ? undefined : 0 });
       if (container) await this.signal(container, 'SIGTERM');
+      else this.warnAboutGrace(name, req.timeoutMs, before);
       const killAt = Date.now() + req.timeoutMs;
       const giveUpAt = killAt + (container ? 0 : this.settings.stopGracePeriodMs) + STOP_SLACK_MS;
       let last = before;
@@ -121,16 +152,21 @@ export class SwarmScheduler implements Scheduler {
         const task = currentTask(await this.tasks(service.ID));
         if (task) last = task;
         if (!task || isEnded(task)) break;
-        if (Date.now() > giveUpAt) throw new GoferError('ERR_SCHEDULER_UNAVAILABLE', `The swarm did not end the task of service ${name} in time (state ${task.Status?.State}).`, { details: { schedulerId: name } });
+        const fate = await this.statusOf(task);
+        if (fate.state !== 'running') break; // its node is gone: nothing there will answer
+        if (Date.now() > giveUpAt)
+          throw new GoferError('ERR_SCHEDULER_UNAVAILABLE', `The swarm did not end the task of service ${name} in time (state ${task.Status?.State}).`, {
+            details: { schedulerId: name },
+          });
         if (!killed && Date.now() >= killAt) {
           killed = true;
-          const now = container ?? (this.settings.stopVia === 'auto' ? await this.localContainer(task) : undefined);
+          const now = container ?? (this.settings.stopVia === 'auto' ? await this.taskContainer(task) : undefined);
           if (now) await this.signal(now, 'SIGKILL');
         }
         await sleep(Math.min(this.settings.pollIntervalMs, 100));
       }
       const exitCode = last?.Status?.ContainerStatus?.ExitCode;
-      if (!container) this.ended.set(name, isEnded(last) && typeof exitCode === 'number' ? { state: 'cancelled', exitCode } : { state: 'cancelled' });
+      if (!container) await this.ended.keep(name, isEnded(last) && typeof exitCode === 'number' ? { state: 'cancelled', exitCode } : { state: 'cancelled' });
     } catch (err) {
       throw translateSwarmError(err, ctx, `stop service ${name}`);
     }
@@ -140,61 +176,56 @@ export class SwarmScheduler implements Scheduler {
   async getState(req: ContainerRef): Promise<ContainerStatus> {
     const name = req.schedulerId;
     try {
-      const ended = this.ended.get(name);
-      if (ended) return { ...ended };
-      const service = await this.inspect(name);
-      if (!service) {
-        if (this.started.has(name)) return { state: 'unknown' };
-        throw this.noSuchService(name);
-      }
-      const task = currentTask(await this.tasks(service.ID));
-      if (service.Spec.Labels?.[STOPPED_LABEL] === 'true') {
-        const exitCode = task?.Status?.ContainerStatus?.ExitCode;
-        const status: ContainerStatus = isEnded(task) && typeof exitCode === 'number' ? { state: 'cancelled', exitCode } : { state: 'cancelled' };
-        if (isEnded(task)) await this.noteFinished(name, { status });
+      return await this.whileManagerReturns(async () => {
+        const ended = await this.ended.get(name);
+        if (ended) return ended;
+        const service = await this.inspect(name);
+        if (!service) {
+          if (this.started.has(name)) return { state: 'unknown', reason: `the service ${name} was removed outside Gofer` };
+          throw this.noSuchService(name);
+        }
+        const task = currentTask(await this.tasks(service.ID));
+        if (service.Spec.Labels?.[STOPPED_LABEL] === 'true') {
+          const exitCode = task?.Status?.ContainerStatus?.ExitCode;
+          return isEnded(task) && typeof exitCode === 'number' ? { state: 'cancelled', exitCode } : { state: 'cancelled' };
+        }
+        const status = await this.statusOf(task);
+        if (status.state === 'unknown')
+          this.logger?.warn('swarm task ended without an exit code', { service: name, state: task?.Status?.State, reason: status.reason });
         return status;
-      }
-      const status = taskStatus(task);
-      if (status.state === 'unknown') this.logger?.warn('swarm task ended without an exit code', { service: name, state: task?.Status?.State, error: task?.Status?.Err });
-      if (isEnded(task)) await this.noteFinished(name, { status });
-      return status;
+      });
     } catch (err) {
-      throw translateSwarmError(err, { engine: this.address, service: name }, `read the state of service ${name}`);
+      throw translateSwarmError(err, { engine: this.address, schedulerId: name }, `read the state of service ${name}`);
     }
   }
 
-  /** The task's output through the swarm's service logs: live while it runs, ending with it. */
+  /**
+   * The task's output: from its container when Gofer reaches the engine running it (the
+   * manager's, or one in `nodeEngines`), else through the swarm's service logs; live while it
+   * runs, ending with it. A stream that breaks (an engine restarting) is opened again.
+   */
   async getLogs(req: ContainerRef): Promise<AsyncIterable<LogChunk>> {
     const name = req.schedulerId;
-    const ctx = { engine: this.address, service: name };
+    const ctx = { engine: this.address, schedulerId: name };
     try {
-      const service = await this.inspect(name);
+      const service = await this.whileManagerReturns(() => this.inspect(name));
       if (!service) throw this.noSuchService(name);
-      const container = this.settings.logsVia === 'auto' ? await this.localContainer(currentTask(await this.tasks(service.ID))) : undefined;
       const logs = serviceLogs({
-        open: async (follow) => {
-          if (container) {
-            try {
-              return await this.openLogs('containers', container, follow);
-            } catch (err) {
-              if (!isNotFound(err)) throw err; // the container is gone: ask the swarm instead
-            }
-          }
-          return this.openLogs('services', service.ID, follow);
-        },
-        isFinished: async () => {
-          try {
-            return isEnded(currentTask(await this.tasks(service.ID))) || (await this.inspect(service.ID)) === undefined;
-          } catch (err) {
-            if (isNotFound(err)) return true;
-            throw err;
-          }
-        },
-        demux: (source, stdout, stderr) => this.docker.modem.demuxStream(source, stdout, stderr),
+        open: (follow) => this.openTaskLogs(service.ID, follow),
+        isFinished: () =>
+          this.whileManagerReturns(async () => {
+            if ((await this.inspect(service.ID)) === undefined) return true;
+            return (await this.statusOf(currentTask(await this.tasks(service.ID)))).state !== 'running';
+          }),
+        demux: dockerDemux,
         pollIntervalMs: this.settings.pollIntervalMs,
         signal: this.closing.signal,
+        onStall: () =>
+          this.logger?.warn(
+            `the swarm's log read of ended service ${name} brought nothing for ${COMPLETE_READ_STALL_MS / 1000} s without ending: it was given up, so the output may lack its end`,
+          ),
       });
-      return this.afterLogs(name, translated(logs, (err) => translateSwarmError(err, ctx, `read the logs of service ${name}`)));
+      return translated(logs, (err) => translateSwarmError(err, ctx, `read the logs of service ${name}`));
     } catch (err) {
       throw translateSwarmError(err, ctx, `read the logs of service ${name}`);
     }
@@ -211,16 +242,27 @@ export class SwarmScheduler implements Scheduler {
     }
   }
 
-  /** Removes the service at once (no grace period) and forgets what this instance kept for it. */
+  /**
+   * Removes the service at once (no grace period) and forgets what this instance kept for it.
+   * A service that is already gone is not an error.
+   */
   async removeContainer(req: ContainerRef): Promise<void> {
     const name = req.schedulerId;
     try {
-      this.finishing.delete(name);
-      const wasStarted = this.started.delete(name);
-      const known = this.ended.delete(name) || wasStarted;
-      if (!(await this.removeService(name)) && !known) throw this.noSuchService(name);
+      this.started.delete(name);
+      await this.ended.forget(name);
+      await this.removeService(name);
     } catch (err) {
-      throw translateSwarmError(err, { engine: this.address, service: name }, `remove service ${name}`);
+      throw translateSwarmError(err, { engine: this.address, schedulerId: name }, `remove service ${name}`);
+    }
+  }
+
+  /** The manager's engine answers a ping; ERR_SCHEDULER_UNAVAILABLE (with its address and the fix) otherwise. */
+  async checkReady(): Promise<void> {
+    try {
+      await this.docker.ping();
+    } catch (err) {
+      throw translateSwarmError(err, { engine: this.address }, 'ping the swarm manager');
     }
   }
 
@@ -229,47 +271,46 @@ export class SwarmScheduler implements Scheduler {
     this.closing.abort();
     this.started.clear();
     this.ended.clear();
-    this.finishing.clear();
-  }
-
-  /** Notes, once a log iterable has been read to its natural end, that the core has the logs. */
-  private async *afterLogs(name: string, logs: AsyncIterable<LogChunk>): AsyncGenerator<LogChunk> {
-    yield* logs;
-    if (!this.closing.signal.aborted) await this.noteFinished(name, { logsRead: true });
-  }
-
-  /**
-   * Records what the core has read of a finished task; once it has both the final state and the
-   * logs, removes the service as `removeAfterExit` says and keeps the final state in memory.
-   */
-  private async noteFinished(name: string, seen: { status?: ContainerStatus; logsRead?: boolean }): Promise<void> {
-    if (this.settings.removeAfterExit === 'never') return;
-    const entry = this.finishing.get(name) ?? { logsRead: false };
-    if (seen.status) entry.status = seen.status;
-    if (seen.logsRead) entry.logsRead = true;
-    this.finishing.set(name, entry);
-    if (!entry.logsRead || !entry.status) return;
-    this.finishing.delete(name);
-    const succeeded = entry.status.state === 'exited' && entry.status.exitCode === 0;
-    if (this.settings.removeAfterExit === 'on-success' && !succeeded) return;
-    this.ended.set(name, entry.status);
-    try {
-      await this.removeService(name);
-    } catch (err) {
-      this.logger?.warn('could not remove a finished swarm service', { service: name, error: engineMessage(err) });
-    }
   }
 
   /** The task's own credentials, else the settings' for the image's registry host. */
-  private registryAuth(req: StartContainerRequest): RegistryAuth | undefined {
-    const serveraddress = registryHost(req.image);
-    if (req.registryAuth) return { username: req.registryAuth.user, password: req.registryAuth.pass, serveraddress };
-    const configured = this.settings.registryCredentials[serveraddress];
-    return configured ? { ...configured, serveraddress } : undefined;
+  private registryAuth(req: StartContainerRequest): RegistryAuthConfig | undefined {
+    if (req.registryAuth) return registryAuthFor(req.image, req.registryAuth);
+    const configured = this.settings.registryCredentials[registryHost(req.image)];
+    return configured ? { ...configured, serveraddress: registryAuthAddress(req.image) } : undefined;
   }
 
   private noSuchService(name: string): GoferError {
-    return new GoferError('ERR_NO_SUCH_CONTAINER', `The swarm has no service ${name}.`, { details: { schedulerId: name } });
+    return noSuchObject(SWARM, name);
+  }
+
+  /** The task's state, counting a task whose node was lost as ended (the swarm keeps showing it running). */
+  private async statusOf(task: SwarmTask | undefined): Promise<ContainerStatus> {
+    let node: NodeView | undefined;
+    if (task?.NodeID && !isEnded(task)) node = await this.nodes.view(task.NodeID);
+    else if (task?.NodeID && task.Status?.State === 'shutdown') node = await this.nodes.view(task.NodeID).catch(() => undefined);
+    return taskStatus(task, node);
+  }
+
+  /**
+   * Runs a read against the manager; when a manager that answered before stops answering (it
+   * restarts), tries again until `reconnectTimeoutMs` passes. A manager that never answered
+   * fails at once: that is a setting to fix, not a restart to ride out.
+   */
+  private async whileManagerReturns<T>(read: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + this.settings.reconnectTimeoutMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const result = await read();
+        this.managerAnswered = true;
+        return result;
+      } catch (err) {
+        const transient = isTransportError(err) || engineFailure(err).statusCode === 503;
+        if (!transient || !this.managerAnswered || Date.now() >= deadline || this.closing.signal.aborted) throw err;
+        if (attempt === 0) this.logger?.warn('the swarm manager does not answer; waiting for it', { engine: this.address, error: (err as Error).message });
+        await sleep(Math.min(100 * 2 ** attempt, 1000, Math.max(0, deadline - Date.now())));
+      }
+    }
   }
 
   private async inspect(nameOrId: string): Promise<ServiceInfo | undefined> {
@@ -296,38 +337,14 @@ export class SwarmScheduler implements Scheduler {
     }
   }
 
-  /**
-   * Waits until the task runs (or already ended); a task the swarm rejects becomes an error. A
-   * task that no node has accepted within `startTimeoutMs` fails (swarm's reason quoted); one
-   * that is placed but still preparing then (a long pull) counts as running, as the contract says.
-   */
-  private async waitForStart(name: string, image: string, wrapped: boolean): Promise<void> {
-    const deadline = Date.now() + this.settings.startTimeoutMs;
-    const interval = Math.min(this.settings.pollIntervalMs, 100);
-    let task: SwarmTask | undefined;
-    for (;;) {
-      task = currentTask(await this.tasks(name));
-      if (hasStarted(task)) break;
-      if (Date.now() > deadline) {
-        if (isPlaced(task)) return;
-        await this.removeService(name);
-        throw new GoferError('ERR_SCHEDULER_UNAVAILABLE',
-          `No swarm node took service ${name} within ${this.settings.startTimeoutMs} ms (task state: ${task?.Status?.State ?? 'not created'}: ${task?.Status?.Err ?? task?.Status?.Message ?? 'no message'}). Check the placement constraints and that a node has the resources.`,
-          { details: { schedulerId: name } });
-      }
-      await sleep(interval);
-    }
-    const state = task?.Status?.State;
-    const error = task?.Status?.Err ?? '';
-    if (state !== 'rejected' && !(state === 'failed' && error.startsWith('starting container failed'))) return;
-    await this.removeService(name);
-    if (/no such image|pull access denied|manifest unknown|not found: manifest/i.test(error)) {
-      throw new GoferError('ERR_NO_SUCH_IMAGE', `The swarm node could not get image ${image}: ${error}. Every node must be able to pull it from its registry.`, { details: { image, schedulerId: name } });
-    }
-    const hint = wrapped && error.includes(this.settings.shell)
-      ? ` The image has no ${this.settings.shell}, which the secret wrapper needs: set "secretDelivery": "file" and read <ENV>_FILE, or use an image with a shell.`
-      : '';
-    throw new GoferError('ERR_INVALID_ARGUMENT', `The swarm could not start the task's container: ${error}.${hint}`, { details: { image, schedulerId: name } });
+  /** Swarm's stop of a remote task waits the grace period fixed at creation, whatever the request asks: say so once. */
+  private warnAboutGrace(name: string, timeoutMs: number, task: SwarmTask | undefined): void {
+    const graceMs = Math.floor(this.settings.stopGracePeriodMs / 1000) * 1000;
+    if (timeoutMs === graceMs) return;
+    this.logger?.warn(
+      'a task on a node Gofer cannot reach is stopped through the swarm: it is killed after the grace period fixed when it was created, not after the stop timeout',
+      { service: name, node: task?.NodeID, timeoutMs, stopGracePeriodMs: graceMs, fix: 'list the node\'s engine in the "nodeEngines" setting' },
+    );
   }
 
   /** Adds labels (and sets the replica count), retrying once when the service changed meanwhile. */
@@ -346,51 +363,43 @@ export class SwarmScheduler implements Scheduler {
     }
   }
 
-  /** The task's container when it runs on the node this client talks to, else undefined. */
-  private async localContainer(task: SwarmTask | undefined): Promise<string | undefined> {
-    this.localNode ??= this.docker.info().then((i: { Swarm?: { NodeID?: string } }) => i.Swarm?.NodeID, () => undefined);
-    const containerId = task?.Status?.ContainerStatus?.ContainerID;
-    if (!containerId || !task?.NodeID || task.NodeID !== (await this.localNode)) return undefined;
-    return containerId;
+  /** The task's container when Gofer reaches the engine running it (stop and logs go there directly), else undefined. */
+  private async taskContainer(task: SwarmTask | undefined): Promise<TaskContainer | undefined> {
+    const id = task?.Status?.ContainerStatus?.ContainerID;
+    if (!id) return undefined;
+    const docker = await this.nodes.engineFor(task.NodeID);
+    return docker ? { docker, id } : undefined;
   }
 
-  /** Sends a signal to a local task container; one that already exited is fine. */
-  private async signal(containerId: string, signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
+  /** Sends a signal to a task container; one that already exited is fine. */
+  private async signal(container: TaskContainer, signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
     try {
-      await this.docker.getContainer(containerId).kill({ signal });
+      await container.docker.getContainer(container.id).kill({ signal });
     } catch (err) {
-      const status = (err as { statusCode?: number }).statusCode;
-      if (status !== 404 && status !== 409 && status !== 304) throw err;
+      if (!isNotFound(err) && !isNoOp(err)) throw err;
     }
   }
 
   /**
-   * A multiplexed log stream from the beginning, as a stream also when not following (dockerode's
-   * own calls buffer a finished log whole). `containers` reads one local task container.
+   * One read of the task's output from the beginning: from its container when Gofer reaches
+   * that engine (and it still answers), else the swarm's service logs (through the manager,
+   * which waits out its own restart).
    */
-  private async openLogs(kind: 'services' | 'containers', id: string, follow: boolean): Promise<Readable> {
-    return new Promise((resolve, reject) => {
-      this.docker.modem.dial({
-        path: `/${kind}/${id}/logs?`,
-        method: 'GET',
-        isStream: true,
-        statusCodes: { 200: true, 404: `no such ${kind === 'services' ? 'service' : 'container'}`, 500: 'server error', 503: 'node is not part of a swarm' },
-        options: { follow, stdout: true, stderr: true },
-      }, (err: unknown, stream: unknown) => {
-        // A service (or container) removed meanwhile has no more output: an empty read.
-        if (err && !follow && kind === 'services' && isNotFound(err)) resolve(Readable.from([]));
-        else if (err) reject(err);
-        else resolve(stream as Readable);
-      });
-    });
-  }
-}
-
-/** Re-throws an iterable's failures translated. */
-async function* translated<T>(source: AsyncIterable<T>, translate: (err: unknown) => Error): AsyncGenerator<T> {
-  try {
-    yield* source;
-  } catch (err) {
-    throw translate(err);
+  private async openTaskLogs(serviceId: string, follow: boolean): Promise<Readable> {
+    const task = currentTask(await this.whileManagerReturns(() => this.tasks(serviceId)));
+    const container = this.settings.logsVia === 'auto' ? await this.taskContainer(task) : undefined;
+    if (container) {
+      try {
+        return await openLogs(container.docker, 'containers', container.id, follow);
+      } catch (err) {
+        // The container is gone, or its engine does not answer (stopped, restarting): ask the swarm.
+        if (!isNotFound(err) && !isTransportError(err)) throw err;
+      }
+    }
+    if (!follow && task?.NodeID && !isEnded(task) && isLost(await this.nodes.view(task.NodeID))) {
+      // The node running the task is lost: nothing more of its output can be had.
+      return Readable.from([]);
+    }
+    return this.whileManagerReturns(() => openLogs(this.docker, 'services', serviceId, follow));
   }
 }

@@ -5,29 +5,21 @@
  */
 import type Docker from 'dockerode';
 import { GoferError, type StartContainerRequest } from '@gofer/core/api';
-import { hasDigest, pinDigest } from './image-reference.js';
+import { hasDigest, isTransportError, pinDigest, pullImage, type RegistryAuthConfig } from '@gofer/docker-common';
 import { imageError, isNotFound } from './swarm-errors.js';
-
-/** Registry credentials in the engine's `X-Registry-Auth` form. */
-export type RegistryAuth = { username: string; password: string; serveraddress: string };
-
-/** True for socket-level failures (engine unreachable), which must not read as image errors. */
-function isConnectionError(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && 'code' in err && typeof (err as { code: unknown }).code === 'string';
-}
 
 /**
  * Asks the registry (through the manager, with the task's credentials) for the image's digest
  * and pins it, as `docker service create` does: every node then runs the same image, and a
  * missing image or refused credentials fail here, clearly, instead of as a task the nodes reject.
  */
-export async function pinImage(docker: Docker, image: string, auth: RegistryAuth | undefined): Promise<string> {
+export async function pinImage(docker: Docker, image: string, auth: RegistryAuthConfig | undefined): Promise<string> {
   if (hasDigest(image)) return image;
   try {
     const info = await docker.getImage(image).distribution(auth ? { authconfig: auth } : {});
     return pinDigest(image, info.Descriptor.digest);
   } catch (err) {
-    if (isConnectionError(err)) throw err;
+    if (isTransportError(err)) throw err;
     throw imageError(image, err);
   }
 }
@@ -40,7 +32,11 @@ export async function lookupSecrets(docker: Docker, secrets: Record<string, stri
   return names.map((name) => {
     const secret = found.find((s) => s.Spec?.Name === name);
     if (!secret) {
-      throw new GoferError('ERR_NOT_FOUND', `The swarm has no Docker secret named "${name}". Create it on a manager: \`printf %s VALUE | docker secret create ${name} -\`.`, { details: { secret: name } });
+      throw new GoferError(
+        'ERR_NOT_FOUND',
+        `The swarm has no Docker secret named "${name}". Create it on a manager: \`printf %s VALUE | docker secret create ${name} -\`.`,
+        { details: { secret: name } },
+      );
     }
     return { id: secret.ID, name };
   });
@@ -51,32 +47,37 @@ export async function lookupSecrets(docker: Docker, secrets: Record<string, stri
  * explicit entrypoint that is known; otherwise the image's entrypoint and command are read from
  * the image on the manager (pulled there first when missing).
  */
-export async function taskArgv(docker: Docker, req: StartContainerRequest, auth: RegistryAuth | undefined): Promise<string[]> {
+export async function taskArgv(docker: Docker, req: StartContainerRequest, auth: RegistryAuthConfig | undefined): Promise<string[]> {
   let argv: string[];
   if (req.entrypoint) {
     argv = [...req.entrypoint, ...(req.command ?? [])];
   } else {
     const config = await imageConfig(docker, req.image, auth);
-    const imageEntrypoint = typeof config.Entrypoint === 'string' ? [config.Entrypoint] : config.Entrypoint ?? [];
+    const imageEntrypoint = typeof config.Entrypoint === 'string' ? [config.Entrypoint] : (config.Entrypoint ?? []);
     argv = [...imageEntrypoint, ...(req.command ?? config.Cmd ?? [])];
   }
   if (argv.length === 0) {
-    throw new GoferError('ERR_INVALID_ARGUMENT', `Image ${req.image} has no entrypoint or command and the task gives none: set the task's command.`, { details: { image: req.image } });
+    throw new GoferError('ERR_INVALID_ARGUMENT', `Image ${req.image} has no entrypoint or command and the task gives none: set the task's command.`, {
+      details: { image: req.image },
+    });
   }
   return argv;
 }
 
-async function imageConfig(docker: Docker, image: string, auth: RegistryAuth | undefined): Promise<{ Entrypoint?: string | string[] | null; Cmd?: string[] | null }> {
+async function imageConfig(
+  docker: Docker,
+  image: string,
+  auth: RegistryAuthConfig | undefined,
+): Promise<{ Entrypoint?: string | string[] | null; Cmd?: string[] | null }> {
   try {
     return (await docker.getImage(image).inspect()).Config;
   } catch (err) {
     if (!isNotFound(err)) throw err;
   }
   try {
-    const progress = await docker.pull(image, auth ? { authconfig: auth } : {});
-    await new Promise<void>((resolve, reject) => docker.modem.followProgress(progress, (err: Error | null) => (err ? reject(err) : resolve())));
+    await pullImage(docker, image, auth);
   } catch (err) {
-    if (isConnectionError(err)) throw err;
+    if (isTransportError(err)) throw err;
     throw imageError(image, err);
   }
   return (await docker.getImage(image).inspect()).Config;

@@ -3,6 +3,7 @@
  * one replica and restart condition `none`, so it has one task for its whole life.
  */
 import type { ContainerStatus } from '@gofer/core/api';
+import { describeNode, isLost, type NodeView } from './swarm-nodes.js';
 
 /** The fields of a swarm task (`GET /tasks`) this plugin reads. */
 export interface SwarmTask {
@@ -55,22 +56,39 @@ export function currentTask(tasks: readonly SwarmTask[]): SwarmTask | undefined 
 }
 
 /**
- * The container state of a task that Gofer did not stop:
- * - active states -> `running` (also while pending placement or pulling);
+ * The container state of a task that Gofer did not stop, given how its node is doing:
+ * - active states -> `running` (also while pending placement or pulling), unless the node
+ *   running it is down or gone: such a task will never report its end, so it is `unknown`
+ *   with the reason (swarm itself keeps showing it `running` until the node returns);
  * - `complete` -> `exited` with the container's exit code (0);
- * - `failed`/`shutdown` with a container exit code -> `exited` with that code;
- * - `rejected` (never ran: image or start failure), `orphaned` (its node vanished), or an end
- *   without a real exit code -> `unknown`: inventing an exit code would misreport the task.
+ * - `failed` with a container exit code -> `exited` with that code;
+ * - `shutdown` (the swarm stopped it: its node was drained, or the service was changed outside
+ *   Gofer) -> `unknown` with the reason: the task did not finish, whatever the exit code says;
+ * - `rejected` (never ran), `orphaned` (its node vanished), or an end without a real exit code
+ *   -> `unknown`: inventing an exit code would misreport the task.
  * Swarm reports `ExitCode: 0` even for tasks that never started, so a zero only counts for
  * `complete`.
  */
-export function taskStatus(task: SwarmTask | undefined): ContainerStatus {
+export function taskStatus(task: SwarmTask | undefined, node?: NodeView): ContainerStatus {
   if (!task) return { state: 'running' }; // the service exists; its task is not created yet
   const state = task.Status?.State ?? '';
-  if (ACTIVE.has(state)) return { state: 'running' };
   const exitCode = task.Status?.ContainerStatus?.ExitCode;
+  if (ACTIVE.has(state)) {
+    if (!node || !task.NodeID || !isLost(node)) return { state: 'running' };
+    const gone = node.removed ? 'is no longer in the swarm' : `is ${node.state}`;
+    return {
+      state: 'unknown',
+      reason: `the swarm node ${describeNode(node)} running the task ${gone}: how the task ended cannot be known (last reported state: ${state})`,
+    };
+  }
   if (state === 'complete') return { state: 'exited', exitCode: exitCode ?? 0 };
-  if ((state === 'failed' || state === 'shutdown') && typeof exitCode === 'number' && exitCode !== 0) return { state: 'exited', exitCode };
-  if (state === 'shutdown' && task.Status?.ContainerStatus?.ContainerID) return { state: 'exited', exitCode: exitCode ?? 0 };
-  return { state: 'unknown' };
+  if (state === 'failed' && typeof exitCode === 'number' && exitCode !== 0) return { state: 'exited', exitCode };
+  if (state === 'shutdown') {
+    const why =
+      node?.availability === 'drain' ? `its node ${describeNode(node)} was drained` : 'its node was drained, or its service was changed outside Gofer';
+    const code = task.Status?.ContainerStatus?.ContainerID && typeof exitCode === 'number' ? `; the container exited with code ${exitCode}` : '';
+    return { state: 'unknown', reason: `the swarm shut the task down before it finished (${why})${code}` };
+  }
+  const detail = task.Status?.Err ?? task.Status?.Message;
+  return { state: 'unknown', reason: `the swarm reports the task ${state || 'without a state'}${detail ? `: ${detail}` : ''}` };
 }

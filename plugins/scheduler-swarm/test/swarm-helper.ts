@@ -1,14 +1,17 @@
 /**
- * A single-node swarm for tests. Swarm mode is engine-wide, and two swarm test files may run at
- * the same time, so joining is reference-counted in a state file under a lock directory: the
- * first holder initialises the swarm (only when the engine is not already in one), the last
- * holder leaves it (only when a test initialised it). A swarm that existed before is never left.
+ * The test swarm: two real engines on this machine, made by `scripts/swarm-nodes.sh up 2` (the
+ * main engine is the manager, a second dockerd in a network namespace the worker). Swarm mode is
+ * engine-wide, and two swarm test files may run at the same time, so joining is
+ * reference-counted in a state file under a lock directory: the first holder brings the cluster
+ * up (only when the engine is not already in a swarm), the last holder takes it down (only when
+ * a test brought it up). A swarm that existed before is used as it is and never left.
  * Plain containers of other tests are not disturbed by swarm mode.
  */
 import { execFile } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
@@ -16,6 +19,8 @@ import Docker from 'dockerode';
 const run = promisify(execFile);
 const LOCK_DIR = '/tmp/gofer-swarm-test.lock';
 const STATE_FILE = '/tmp/gofer-swarm-test.json';
+const SWARM_NODES = fileURLToPath(new URL('../../../scripts/swarm-nodes.sh', import.meta.url));
+const CLUSTER_STATE = process.env.GOFER_SWARM_STATE ?? '/tmp/gofer-swarm';
 
 interface SwarmTestState {
   /** True when a Gofer test ran `docker swarm init` (so a Gofer test must leave). */
@@ -42,7 +47,11 @@ async function withLock<T>(fn: () => Promise<T>): Promise<T> {
       break;
     } catch {
       let owner = NaN;
-      try { owner = Number(readFileSync(`${LOCK_DIR}/pid`, 'utf8')); } catch { /* being written */ }
+      try {
+        owner = Number(readFileSync(`${LOCK_DIR}/pid`, 'utf8'));
+      } catch {
+        /* being written */
+      }
       if (Number.isInteger(owner) && owner > 0 && !alive(owner)) rmSync(LOCK_DIR, { recursive: true, force: true });
       if (Date.now() > deadline) throw new Error(`swarm test lock ${LOCK_DIR} is held too long`);
       await sleep(50);
@@ -69,36 +78,117 @@ async function swarmState(): Promise<string> {
   return stdout.trim();
 }
 
+/** Prints a check's summary line; the test runner echoes `figure:` lines into the CI log (uvu's progress dots precede it: hence the newline). */
+export function figure(text: string): void {
+  console.log(`\nfigure: ${text}`);
+}
+
+/** Runs scripts/swarm-nodes.sh; its output is shown only when it fails. */
+export async function swarmNodes(...args: string[]): Promise<void> {
+  try {
+    await run('bash', [SWARM_NODES, ...args], { timeout: 180_000 });
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`scripts/swarm-nodes.sh ${args.join(' ')} failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+  }
+}
+
 /**
- * Joins (initialising when needed) the single-node test swarm. Call {@link leaveTestSwarm} at
- * the end. `whileNoSwarm` runs first, under the lock, when the engine is not in a swarm yet:
- * the one moment a test can see how the scheduler treats a plain engine.
+ * Joins (bringing up when needed) the two-node test swarm. Call {@link leaveTestSwarm} at the
+ * end. `whileNoSwarm` runs first, under the lock, when the engine is not in a swarm yet: the
+ * one moment a test can see how the scheduler treats a plain engine.
  */
 export async function joinTestSwarm(whileNoSwarm?: () => Promise<void>): Promise<void> {
   await withLock(async () => {
     const state = readState();
     if ((await swarmState()) !== 'active') {
       await whileNoSwarm?.();
-      await run('docker', ['swarm', 'init', '--advertise-addr', '127.0.0.1', '--listen-addr', '127.0.0.1:2377']);
       state.initialisedByTests = true;
+      writeFileSync(STATE_FILE, JSON.stringify(state));
+      await swarmNodes('up', '2');
+    } else if (state.initialisedByTests) {
+      await swarmNodes('up', '2'); // repairs a node a fault test left behind
     }
     state.holders = [...state.holders.filter((p) => p !== process.pid), process.pid];
     writeFileSync(STATE_FILE, JSON.stringify(state));
   });
 }
 
-/** Drops this process's hold; the last holder leaves a swarm that a test initialised. */
+/** Drops this process's hold; the last holder takes down a cluster that a test brought up. */
 export async function leaveTestSwarm(): Promise<void> {
   await withLock(async () => {
     const state = readState();
     state.holders = state.holders.filter((p) => p !== process.pid);
     if (state.holders.length === 0 && state.initialisedByTests) {
-      await run('docker', ['swarm', 'leave', '--force']).catch(() => undefined);
-      await run('docker', ['network', 'rm', 'docker_gwbridge']).catch(() => undefined); // absent unless an overlay was used
+      await swarmNodes('down');
       state.initialisedByTests = false;
     }
     writeFileSync(STATE_FILE, JSON.stringify(state));
   });
+}
+
+/** One node of the test cluster, as `scripts/swarm-nodes.sh` wrote it to nodes.json. */
+export interface ClusterNode {
+  /** `n1` (the manager), `n2`, ...: also the node's `gofer.node` label. */
+  name: string;
+  nodeId: string;
+  /** Its address on the veth link. */
+  address: string;
+  /** Its engine's Unix socket. */
+  socket: string;
+}
+
+/** The cluster `scripts/swarm-nodes.sh` made, or undefined when the swarm is someone else's. */
+export function testCluster(): { manager: ClusterNode; workers: ClusterNode[] } | undefined {
+  const file = join(CLUSTER_STATE, 'nodes.json');
+  if (!existsSync(file)) return undefined;
+  return JSON.parse(readFileSync(file, 'utf8')) as { manager: ClusterNode; workers: ClusterNode[] };
+}
+
+/** The test cluster, failing with what to do when it is not there (a swarm someone else made). */
+export function requireTestCluster(): { manager: ClusterNode; workers: ClusterNode[]; worker: ClusterNode } {
+  const cluster = testCluster();
+  const worker = cluster?.workers[0];
+  if (!cluster || !worker)
+    throw new Error(
+      'These tests need the two-node test cluster, but the engine is in a swarm scripts/swarm-nodes.sh did not make: leave it (docker swarm leave --force).',
+    );
+  return { ...cluster, worker };
+}
+
+/** The `nodeEngines` setting that lets the scheduler reach every worker of the test cluster. */
+export function clusterNodeEngines(): Record<string, string> {
+  return Object.fromEntries((testCluster()?.workers ?? []).map((w) => [w.nodeId, `unix://${w.socket}`]));
+}
+
+/**
+ * Counts the task containers that start on each node of the test cluster (the engines' own
+ * `start` events, filtered by a label every task carries) until `stop` is called.
+ */
+export async function countStartsPerNode(label: string): Promise<{ stop(): Record<string, number> }> {
+  const cluster = requireTestCluster();
+  const counts: Record<string, number> = {};
+  const streams: NodeJS.ReadableStream[] = [];
+  for (const node of [cluster.manager, ...cluster.workers]) {
+    counts[node.name] = 0;
+    const docker = new Docker({ socketPath: node.socket });
+    const stream = await docker.getEvents({ filters: { type: ['container'], event: ['start'], label: [label] } });
+    let buffered = '';
+    stream.on('data', (d: Buffer) => {
+      buffered += d.toString();
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      counts[node.name] = (counts[node.name] ?? 0) + lines.filter((l) => l.trim()).length;
+    });
+    stream.on('error', () => undefined);
+    streams.push(stream);
+  }
+  return {
+    stop: () => {
+      for (const s of streams) (s as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+      return { ...counts };
+    },
+  };
 }
 
 /** Removes every service and secret carrying `gofer.test=<value>`. */
@@ -155,7 +245,10 @@ export async function removeTestImage(ref: string): Promise<void> {
     const { stdout } = await run('docker', ['images', '--digests', '--format', '{{.Repository}}:{{.Tag}} {{.Repository}}@{{.Digest}}', repo]);
     const refs = stdout.split(/\s+/).filter((r) => r === ref || r.startsWith(`${repo}@sha256:`));
     if (refs.length === 0) return;
-    const failed = await run('docker', ['rmi', ...new Set(refs)]).then(() => false, () => true);
+    const failed = await run('docker', ['rmi', ...new Set(refs)]).then(
+      () => false,
+      () => true,
+    );
     if (!failed) return;
     if (Date.now() > deadline) throw new Error(`could not remove test image ${ref} (still in use?)`);
     await sleep(250);

@@ -13,7 +13,9 @@ export interface FakeContext extends ExtensionContext {
   abort(): void;
 }
 
-export function fakeContext(opts: { state?: Map<string, string>; dataDir?: string; startRun?: (req: StartRunRequest) => Promise<RunRef> } = {}): FakeContext {
+export function fakeContext(
+  opts: { state?: Map<string, string>; dataDir?: string; startRun?: (req: StartRunRequest) => Promise<RunRef>; secrets?: Record<string, string> } = {},
+): FakeContext {
   const started: StartRunRequest[] = [];
   const stateMap = opts.state ?? new Map<string, string>();
   const controller = new AbortController();
@@ -31,6 +33,13 @@ export function fakeContext(opts: { state?: Map<string, string>; dataDir?: strin
       set: async (k, v) => void stateMap.set(k, v),
       delete: async (k) => void stateMap.delete(k),
     },
+    runs: {
+      get: async (pipelineId, runId) => {
+        throw Object.assign(new Error(`no run ${pipelineId}/${runId} in the fake context`), { code: 'ERR_NOT_FOUND' });
+      },
+      list: async () => [],
+    },
+    secret: async (key) => opts.secrets?.[key],
     started,
     stateMap,
     abort: () => controller.abort(),
@@ -44,13 +53,4 @@ export function fakeContext(opts: { state?: Map<string, string>; dataDir?: strin
       return ref;
     },
   };
-}
-
-/** Polls `check` until it returns true or the deadline passes. */
-export async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }

@@ -2,18 +2,19 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createGofer, memoryLogger, type GoferConfigInput, type PluginDefinition } from '@gofer/core';
+import { memoryLogger, type GoferConfigInput, type PluginDefinition } from '@gofer/core';
 import processScheduler from '@gofer/scheduler-process';
+import { startGofer } from '../../../core/src/composition/start-gofer.js';
 
 export async function goferForExtensions(opts: { plugins?: PluginDefinition[]; config?: Partial<GoferConfigInput> } = {}) {
   const logger = memoryLogger('debug');
-  const gofer = await createGofer({
+  const { gofer, container } = await startGofer({
     useEnv: false,
     logger,
     plugins: [processScheduler, ...(opts.plugins ?? [])],
     config: { dataDir: ':memory:', scheduler: 'process', discover: false, stopTimeoutMs: 200, ...opts.config },
   });
-  return { gofer, logger };
+  return { gofer, container, logger };
 }
 
 /** A temporary data directory, removed by the returned function. */
@@ -23,7 +24,12 @@ export function tempDataDir(): { dir: string; remove: () => void } {
 }
 
 /** The whole stored output of a task, as text. */
-export async function taskOutput(gofer: { tasks: { logs(p: string, r: number, t: string): AsyncIterable<Uint8Array> } }, pipelineId: string, runId: number, taskId: string): Promise<string> {
+export async function taskOutput(
+  gofer: { tasks: { logs(p: string, r: number, t: string): AsyncIterable<Uint8Array> } },
+  pipelineId: string,
+  runId: number,
+  taskId: string,
+): Promise<string> {
   let text = '';
   const decoder = new TextDecoder();
   for await (const chunk of gofer.tasks.logs(pipelineId, runId, taskId)) text += decoder.decode(chunk, { stream: true });

@@ -4,7 +4,10 @@ import type { GoferEvent } from '../../api/index.js';
 import { clientOf, globalsOf, positiveInt } from '../context.js';
 import { paint, print, printJson, table, time } from '../output.js';
 
-const payloadText = (e: GoferEvent) => Object.entries(e.payload).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ');
+const payloadText = (e: GoferEvent) =>
+  Object.entries(e.payload)
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .join(' ');
 
 export function registerEventCommands(program: Command): void {
   program
@@ -24,15 +27,20 @@ export function registerEventCommands(program: Command): void {
       if (opts.types) q.set('types', opts.types);
       if (opts.limit && !opts.follow) q.set('limit', String(opts.limit));
       if (!opts.follow) {
-        const { items } = await client.json<{ items: GoferEvent[] }>('GET', `/api/events?${q}`);
+        const { items } = await client.json<{ items: GoferEvent[] }>('GET', `/api/events?${q.toString()}`);
         if (json) return printJson(items);
-        print(table(['ID', 'AT', 'TYPE', 'PAYLOAD'], items.map((e) => [String(e.id), time(e.at), e.type, payloadText(e)])));
+        print(
+          table(
+            ['ID', 'AT', 'TYPE', 'PAYLOAD'],
+            items.map((e) => [String(e.id), time(e.at), e.type, payloadText(e)]),
+          ),
+        );
         return;
       }
       q.set('follow', 'true');
       const stop = new AbortController();
       process.once('SIGINT', () => stop.abort());
-      for await (const msg of client.sse(`/api/events?${q}`, stop.signal)) {
+      for await (const msg of client.sse(`/api/events?${q.toString()}`, stop.signal)) {
         if (msg.event !== 'event') continue;
         const e = msg.data as GoferEvent;
         // One JSON object per line with --json, so scripts can read the stream line by line.

@@ -1,8 +1,12 @@
-/** `gofer extension list|get`, `gofer subscription create|list|delete`, `gofer plugin list`, `gofer orphans reap`. */
+/**
+ * `gofer extension list|logs|pause|resume|pauses`, `gofer subscription create|list|delete|enable|disable`,
+ * `gofer plugin list`, `gofer orphans reap`.
+ */
 import type { Command } from 'commander';
 import type { ExtensionInfo, PluginInfo, ReapResult, SubscriptionInfo } from '../../api/index.js';
 import { clientOf, collectKeyValue, globalsOf, seg } from '../context.js';
 import { paint, print, printJson, statusStyle, table } from '../output.js';
+import { registerTriggerCommands } from './trigger-control.js';
 
 export function registerExtensionCommands(program: Command): void {
   const extension = program.command('extension').description('Trigger extensions');
@@ -12,10 +16,21 @@ export function registerExtensionCommands(program: Command): void {
     .action(async (_o: unknown, cmd: Command) => {
       const { items } = await clientOf(cmd).json<{ items: ExtensionInfo[] }>('GET', '/api/extensions');
       if (globalsOf(cmd).json) return printJson(items);
-      print(table(
-        ['EXTENSION', 'PACKAGE', 'STATUS', 'PROCESS', 'SUBSCRIPTIONS', 'ERROR'],
-        items.map((e) => [e.name, e.packageName, paint(statusStyle(e.status), e.status), e.process ? `${e.process.state}${e.process.restarts ? ` (${e.process.restarts} restarts)` : ''}` : 'in-process', `${e.subscriptions.active} active, ${e.subscriptions.error} error`, e.error ? `${e.error.code}: ${e.error.message}` : '']),
-      ));
+      print(
+        table(
+          ['EXTENSION', 'PACKAGE', 'STATUS', 'PROCESS', 'SUBSCRIPTIONS', 'ERROR'],
+          items.map((e) => [
+            e.name,
+            e.packageName,
+            paint(statusStyle(e.status), e.status),
+            e.process ? `${e.process.state}${e.process.restarts ? ` (${e.process.restarts} restarts)` : ''}` : 'in-process',
+            e.listener
+              ? 'listener'
+              : `${e.subscriptions.active} active, ${e.subscriptions.error} error${e.subscriptions.disabled ? `, ${e.subscriptions.disabled} disabled` : ''}`,
+            e.error ? `${e.error.code}: ${e.error.message}` : '',
+          ]),
+        ),
+      );
     });
 
   const subscription = program.command('subscription').description("A pipeline's subscriptions to trigger extensions");
@@ -24,7 +39,11 @@ export function registerExtensionCommands(program: Command): void {
     .description('Subscribe a pipeline to an extension, e.g. gofer subscription create nightly cron every-hour -s expression="0 * * * *"')
     .option('-s, --setting <KEY=VALUE>', 'subscription setting (repeatable); secrets as pipeline_secret{{KEY}}', collectKeyValue, {})
     .action(async (pipeline: string, ext: string, label: string, opts: { setting: Record<string, string> }, cmd: Command) => {
-      const sub = await clientOf(cmd).json<SubscriptionInfo>('POST', `/api/pipelines/${seg(pipeline)}/subscriptions`, { extension: ext, label, settings: opts.setting });
+      const sub = await clientOf(cmd).json<SubscriptionInfo>('POST', `/api/pipelines/${seg(pipeline)}/subscriptions`, {
+        extension: ext,
+        label,
+        settings: opts.setting,
+      });
       if (globalsOf(cmd).json) return printJson(sub);
       print(`Subscription ${sub.subscriptionId}: ${paint(statusStyle(sub.status), sub.status)}${sub.statusReason ? ` (${sub.statusReason})` : ''}`);
     });
@@ -34,10 +53,21 @@ export function registerExtensionCommands(program: Command): void {
     .action(async (pipeline: string, _o: unknown, cmd: Command) => {
       const { items } = await clientOf(cmd).json<{ items: SubscriptionInfo[] }>('GET', `/api/pipelines/${seg(pipeline)}/subscriptions`);
       if (globalsOf(cmd).json) return printJson(items);
-      print(table(
-        ['ID', 'EXTENSION', 'LABEL', 'STATUS', 'SETTINGS'],
-        items.map((s) => [s.subscriptionId, s.extension, s.label, paint(statusStyle(s.status), s.status) + (s.statusReason ? ` (${s.statusReason})` : ''), Object.entries(s.settings).map(([k, v]) => `${k}=${v}`).join(' ')]),
-      ));
+      print(
+        table(
+          ['ID', 'EXTENSION', 'LABEL', 'STATUS', 'ENABLED', 'SETTINGS'],
+          items.map((s) => [
+            s.subscriptionId,
+            s.extension,
+            s.label,
+            paint(statusStyle(s.status), s.status) + (s.statusReason ? ` (${s.statusReason})` : ''),
+            s.enabled ? 'yes' : 'no',
+            Object.entries(s.settings)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(' '),
+          ]),
+        ),
+      );
     });
   subscription
     .command('delete <pipeline> <subscription>')
@@ -48,6 +78,8 @@ export function registerExtensionCommands(program: Command): void {
       print(`Deleted subscription ${id}`);
     });
 
+  registerTriggerCommands(extension, subscription);
+
   program
     .command('plugin')
     .description('Plugins')
@@ -56,10 +88,20 @@ export function registerExtensionCommands(program: Command): void {
     .action(async (_o: unknown, cmd: Command) => {
       const { items } = await clientOf(cmd).json<{ items: PluginInfo[] }>('GET', '/api/plugins');
       if (globalsOf(cmd).json) return printJson(items);
-      print(table(
-        ['KIND', 'NAME', 'PACKAGE', 'VERSION', 'SOURCE', 'STATUS', 'ERROR'],
-        items.map((p) => [p.kind, p.name, p.packageName, p.version ?? '-', p.source, paint(statusStyle(p.status === 'failed' ? 'failed' : p.status), p.status), p.error ? `${p.error.code}: ${p.error.message.split('\n')[0]}` : '']),
-      ));
+      print(
+        table(
+          ['KIND', 'NAME', 'PACKAGE', 'VERSION', 'SOURCE', 'STATUS', 'ERROR'],
+          items.map((p) => [
+            p.kind,
+            p.name,
+            p.packageName,
+            p.version ?? '-',
+            p.source,
+            paint(statusStyle(p.status === 'failed' ? 'failed' : p.status), p.status),
+            p.error ? `${p.error.code}: ${p.error.message.split('\n')[0]}` : '',
+          ]),
+        ),
+      );
     });
 
   program
@@ -72,6 +114,7 @@ export function registerExtensionCommands(program: Command): void {
       if (globalsOf(cmd).json) return printJson(result);
       if (!result.supported) return print('The active scheduler cannot list its containers: nothing to reap.');
       print(`Removed ${result.removed.length} orphan container${result.removed.length === 1 ? '' : 's'}; kept ${result.kept} of unfinished tasks.`);
-      for (const c of result.removed) print(`  ${c.schedulerId}  ${c.labels['gofer.pipeline'] ?? ''} run ${c.labels['gofer.run'] ?? ''} task ${c.labels['gofer.task'] ?? ''}`);
+      for (const c of result.removed)
+        print(`  ${c.schedulerId}  ${c.labels['gofer.pipeline'] ?? ''} run ${c.labels['gofer.run'] ?? ''} task ${c.labels['gofer.task'] ?? ''}`);
     });
 }

@@ -35,7 +35,12 @@ export function registerObjectCommands(program: Command): void {
     .action(async (pipeline: string, opts: ScopeOpts, cmd: Command) => {
       const { keys } = await clientOf(cmd).json<{ keys: string[] }>('GET', scopePath(pipeline, opts));
       if (globalsOf(cmd).json) return printJson(keys);
-      print(table(['KEY'], keys.map((k) => [k])));
+      print(
+        table(
+          ['KEY'],
+          keys.map((k) => [k]),
+        ),
+      );
     });
 
   scoped(object.command('delete <pipeline> <key>'))

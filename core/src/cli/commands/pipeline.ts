@@ -8,7 +8,15 @@ import { paint, print, printJson, statusStyle, table, time } from '../output.js'
 function pipelineRows(list: PipelineInfo[]): string {
   return table(
     ['PIPELINE', 'NAMESPACE', 'NAME', 'STATE', 'LIVE', 'LATEST', 'MODIFIED'],
-    list.map((p) => [p.pipelineId, p.namespace, p.name, paint(statusStyle(p.state), p.state), String(p.liveVersion), String(p.latestVersion), time(p.modified)]),
+    list.map((p) => [
+      p.pipelineId,
+      p.namespace,
+      p.name,
+      paint(statusStyle(p.state), p.state),
+      String(p.liveVersion),
+      String(p.latestVersion),
+      time(p.modified),
+    ]),
   );
 }
 
@@ -23,7 +31,9 @@ export function registerPipelineCommands(program: Command): void {
       const config = await loadPipelineFile(file);
       const version = await clientOf(cmd).json<PipelineVersion>('POST', '/api/pipelines', { config, ...(opts.namespace ? { namespace: opts.namespace } : {}) });
       if (globalsOf(cmd).json) return printJson(version);
-      print(`Registered ${paint('bold', version.pipelineId)} version ${version.version}${version.deployed ? ' (deployed)' : ` (deploy it with: gofer pipeline deploy ${version.pipelineId} ${version.version})`}`);
+      print(
+        `Registered ${paint('bold', version.pipelineId)} version ${version.version}${version.deployed ? ' (deployed)' : ` (deploy it with: gofer pipeline deploy ${version.pipelineId} ${version.version})`}`,
+      );
     });
 
   pipeline
@@ -49,10 +59,19 @@ export function registerPipelineCommands(program: Command): void {
       if (info.description) print(`\n${info.description}`);
       if (live) {
         print('');
-        print(table(
-          ['TASK', 'IMAGE', 'DEPENDS ON', 'COMMAND'],
-          live.config.tasks.map((t) => [t.id, t.image, Object.entries(t.dependsOn ?? {}).map(([p, s]) => `${p}:${s}`).join(', ') || '-', (t.command ?? []).join(' ') || '-']),
-        ));
+        print(
+          table(
+            ['TASK', 'IMAGE', 'DEPENDS ON', 'COMMAND'],
+            live.config.tasks.map((t) => [
+              t.id,
+              t.image,
+              Object.entries(t.dependsOn ?? {})
+                .map(([p, s]) => `${p}:${s}`)
+                .join(', ') || '-',
+              (t.command ?? []).join(' ') || '-',
+            ]),
+          ),
+        );
       }
     });
 
@@ -62,7 +81,12 @@ export function registerPipelineCommands(program: Command): void {
     .action(async (id: string, _opts: unknown, cmd: Command) => {
       const { items } = await clientOf(cmd).json<{ items: PipelineVersion[] }>('GET', `/api/pipelines/${seg(id)}/versions`);
       if (globalsOf(cmd).json) return printJson(items);
-      print(table(['VERSION', 'DEPLOYED', 'TASKS', 'CREATED'], items.map((v) => [String(v.version), v.deployed ? paint('green', 'yes') : 'no', String(v.config.tasks.length), time(v.created)])));
+      print(
+        table(
+          ['VERSION', 'DEPLOYED', 'TASKS', 'CREATED'],
+          items.map((v) => [String(v.version), v.deployed ? paint('green', 'yes') : 'no', String(v.config.tasks.length), time(v.created)]),
+        ),
+      );
     });
 
   pipeline

@@ -9,7 +9,15 @@ import { setExitCode } from '../exit-codes.js';
 function runRows(runs: Run[]): string {
   return table(
     ['RUN', 'STATE', 'STATUS', 'STARTED', 'DURATION', 'INITIATOR', 'REASON'],
-    runs.map((r) => [String(r.runId), r.state, paint(statusStyle(r.status), r.status), time(r.started), duration(r.started, r.ended), `${r.initiator.kind}:${r.initiator.name}`, r.statusReason?.description ?? '']),
+    runs.map((r) => [
+      String(r.runId),
+      r.state,
+      paint(statusStyle(r.status), r.status),
+      time(r.started),
+      duration(r.started, r.ended),
+      `${r.initiator.kind}:${r.initiator.name}`,
+      r.statusReason?.description ?? '',
+    ]),
   );
 }
 
@@ -61,7 +69,13 @@ export function registerRunCommands(program: Command): void {
       if (globalsOf(cmd).json) return printJson(r);
       print(runRows([r]));
       const vars = Object.entries(r.variables);
-      if (vars.length > 0) print(`\n${table(['VARIABLE', 'VALUE'], vars.map(([k, v]) => [k, v]))}`);
+      if (vars.length > 0)
+        print(
+          `\n${table(
+            ['VARIABLE', 'VALUE'],
+            vars.map(([k, v]) => [k, v]),
+          )}`,
+        );
     });
 
   run

@@ -19,7 +19,9 @@ function scopePath(opts: ScopeOpts): string {
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of process.stdin as AsyncIterable<Buffer>) chunks.push(c);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 export function registerSecretCommands(program: Command): void {
@@ -39,7 +41,12 @@ export function registerSecretCommands(program: Command): void {
     .action(async (opts: ScopeOpts, cmd: Command) => {
       const { keys } = await clientOf(cmd).json<{ keys: string[] }>('GET', scopePath(opts));
       if (globalsOf(cmd).json) return printJson(keys);
-      print(table(['KEY'], keys.map((k) => [k])));
+      print(
+        table(
+          ['KEY'],
+          keys.map((k) => [k]),
+        ),
+      );
     });
 
   scoped(secret.command('delete <key>'))

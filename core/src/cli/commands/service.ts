@@ -13,6 +13,8 @@ interface StartOptions {
   port?: number;
   dataDir?: string;
   scheduler?: string;
+  /** False with --no-scheduler-check (commander's negated option). */
+  schedulerCheck?: boolean;
 }
 
 export function registerServiceCommands(program: Command): void {
@@ -26,10 +28,16 @@ export function registerServiceCommands(program: Command): void {
     .option('--port <port>', 'port to listen on, 0 for any free one (config server.port, GOFER_PORT; default 8080)', positiveIntOrZero)
     .option('--data-dir <dir>', 'where the database and logs live (config dataDir, GOFER_DATA_DIR)')
     .option('--scheduler <name>', 'scheduler plugin (config scheduler, GOFER_SCHEDULER; default process)')
+    .option(
+      '--no-scheduler-check',
+      'start even when the scheduler is not ready, e.g. the Docker engine does not answer (config checkScheduler, GOFER_CHECK_SCHEDULER=0)',
+    )
     .action(async (opts: StartOptions) => {
       const config: Partial<GoferConfigInput> = {};
       if (opts.dataDir) config.dataDir = opts.dataDir;
       if (opts.scheduler) config.scheduler = opts.scheduler;
+      // Only the flag given turns the check off; its absence leaves the file's or GOFER_CHECK_SCHEDULER's choice.
+      if (opts.schedulerCheck === false) config.checkScheduler = false;
       // GOFER_HOST also tells the CLI where the service is, so it may hold a URL: listen on its host (and port).
       const envHost = process.env.GOFER_HOST;
       if (opts.bind === undefined && envHost && /^https?:\/\//.test(envHost)) {
@@ -39,7 +47,10 @@ export function registerServiceCommands(program: Command): void {
       }
       if (opts.bind !== undefined || opts.port !== undefined) {
         // Merged over the file and GOFER_* values key by key, so one flag leaves the other key alone.
-        config.server = { ...(opts.bind !== undefined ? { host: opts.bind } : {}), ...(opts.port !== undefined ? { port: opts.port } : {}) } as GoferConfigInput['server'];
+        config.server = {
+          ...(opts.bind !== undefined ? { host: opts.bind } : {}),
+          ...(opts.port !== undefined ? { port: opts.port } : {}),
+        } as GoferConfigInput['server'];
       }
       // Loaded here, not at the top: client commands need not load the whole core.
       const { startService } = await import('../../server/start-service.js');

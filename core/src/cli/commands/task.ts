@@ -1,6 +1,6 @@
 /** `gofer task list|get|logs`. */
 import type { Command } from 'commander';
-import type { TaskExecution } from '../../api/index.js';
+import type { TaskExecution, TaskVariable } from '../../api/index.js';
 import { clientOf, globalsOf, positiveInt, seg } from '../context.js';
 import { duration, paint, print, printJson, statusStyle, table } from '../output.js';
 
@@ -9,8 +9,22 @@ const base = (p: string, r: string) => `/api/pipelines/${seg(p)}/runs/${positive
 function taskRows(tasks: TaskExecution[]): string {
   return table(
     ['TASK', 'STATE', 'STATUS', 'EXIT', 'DURATION', 'REASON'],
-    tasks.map((t) => [t.taskId, t.state, paint(statusStyle(t.status), t.status), t.exitCode === undefined ? '-' : String(t.exitCode), duration(t.started, t.ended), t.statusReason ? `${t.statusReason.reason}: ${t.statusReason.description}` : '']),
+    tasks.map((t) => [
+      t.taskId,
+      t.state,
+      paint(statusStyle(t.status), t.status),
+      t.exitCode === undefined ? '-' : String(t.exitCode),
+      duration(t.started, t.ended),
+      t.statusReason ? `${t.statusReason.reason}: ${t.statusReason.description}` : '',
+    ]),
   );
+}
+
+/** The SOURCE cell of a variable: its source, and where a value Gofer does not show came from. */
+export function variableSource(v: TaskVariable): string {
+  if (v.location !== undefined) return `${v.source} (${v.location})`;
+  if (v.valueFrom?.length) return `${v.source} (${v.valueFrom.map((f) => `${f.store}{{${f.key}}}`).join(', ')})`;
+  return v.source;
 }
 
 export function registerTaskCommands(program: Command): void {
@@ -27,13 +41,18 @@ export function registerTaskCommands(program: Command): void {
 
   task
     .command('get <pipeline> <run> <task>')
-    .description('Show a task execution with each variable and its source')
+    .description('Show a task execution with every environment variable it receives and its source')
     .action(async (p: string, r: string, t: string, _o: unknown, cmd: Command) => {
       const te = await clientOf(cmd).json<TaskExecution>('GET', `${base(p, r)}/${seg(t)}`);
       if (globalsOf(cmd).json) return printJson(te);
       print(taskRows([te]));
       print(`\nimage: ${te.image}${te.schedulerId ? `  scheduler id: ${te.schedulerId}` : ''}`);
-      print(`\n${table(['VARIABLE', 'VALUE', 'SOURCE'], te.variables.map((v) => [v.key, v.value, v.source]))}`);
+      print(
+        `\n${table(
+          ['VARIABLE', 'VALUE', 'SOURCE'],
+          te.variables.map((v) => [v.key, v.value, variableSource(v)]),
+        )}`,
+      );
     });
 
   task

@@ -30,7 +30,14 @@ export function registerTokenCommands(program: Command): void {
       if (opts.kind !== 'management' && opts.kind !== 'client') throw new InvalidArgumentError(`--kind must be management or client, not "${opts.kind}".`);
       const body = {
         kind: opts.kind,
-        ...(opts.kind === 'client' ? { namespaces: opts.namespace.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
+        ...(opts.kind === 'client'
+          ? {
+              namespaces: opts.namespace
+                .split(',')
+                .map((s) => s.trim())
+                .filter(Boolean),
+            }
+          : {}),
         ...(opts.description ? { description: opts.description } : {}),
         ...(opts.expiresIn ? { expiresInMs: opts.expiresIn } : {}),
       };
@@ -42,7 +49,12 @@ export function registerTokenCommands(program: Command): void {
     .action(async (_o: unknown, cmd: Command) => {
       const { items } = await clientOf(cmd).json<{ items: ApiToken[] }>('GET', '/api/tokens');
       if (globalsOf(cmd).json) return printJson(items);
-      print(table(['ID', 'KIND', 'NAMESPACES', 'CREATED', 'EXPIRES', 'DESCRIPTION'], items.map((t) => [t.tokenId, t.kind, t.kind === 'management' ? '(all)' : t.namespaces.join(','), time(t.created), time(t.expires), t.description])));
+      print(
+        table(
+          ['ID', 'KIND', 'NAMESPACES', 'CREATED', 'EXPIRES', 'DESCRIPTION'],
+          items.map((t) => [t.tokenId, t.kind, t.kind === 'management' ? '(all)' : t.namespaces.join(','), time(t.created), time(t.expires), t.description]),
+        ),
+      );
     });
   token
     .command('delete <token-id>')
@@ -60,14 +72,22 @@ export function registerTokenCommands(program: Command): void {
     .action(async (_o: unknown, cmd: Command) => {
       const { items } = await clientOf(cmd).json<{ items: Namespace[] }>('GET', '/api/namespaces');
       if (globalsOf(cmd).json) return printJson(items);
-      print(table(['NAMESPACE', 'CREATED', 'DESCRIPTION'], items.map((n) => [n.namespaceId, time(n.created), n.description])));
+      print(
+        table(
+          ['NAMESPACE', 'CREATED', 'DESCRIPTION'],
+          items.map((n) => [n.namespaceId, time(n.created), n.description]),
+        ),
+      );
     });
   namespace
     .command('create <namespace>')
     .description('Create a namespace')
     .option('-d, --description <text>', 'what it is for')
     .action(async (id: string, opts: { description?: string }, cmd: Command) => {
-      const ns = await clientOf(cmd).json<Namespace>('POST', '/api/namespaces', { namespaceId: id, ...(opts.description ? { description: opts.description } : {}) });
+      const ns = await clientOf(cmd).json<Namespace>('POST', '/api/namespaces', {
+        namespaceId: id,
+        ...(opts.description ? { description: opts.description } : {}),
+      });
       if (globalsOf(cmd).json) return printJson(ns);
       print(`Created namespace ${ns.namespaceId}`);
     });

@@ -1,22 +1,27 @@
 /** Helpers routes share: loading a pipeline the caller may act on, list envelopes. */
 import type { PipelineInfo } from '../../api/index.js';
-import { mayAccess, requireAccess } from '../../auth/principal.js';
+import { mayAccess, type Principal } from '../../auth/principal.js';
+import { noSuchPipeline } from '../../pipelines/pipeline-store.js';
 import type { RouteContext } from '../route.js';
 
-/** The path's pipeline, once the caller is allowed to act on it (403 otherwise, 404 when absent). */
-export async function accessiblePipeline(ctx: RouteContext): Promise<PipelineInfo> {
-  const info = await ctx.gofer.pipelines.get(ctx.params.pipelineId!);
-  requireAccess(ctx.principal, info.namespace, info.pipelineId);
+/** What the helpers need of a route's context. */
+type Caller = Pick<RouteContext, 'gofer' | 'principal'>;
+
+/**
+ * The pipeline, once the caller is allowed to act on it. A pipeline the caller may not see
+ * answers exactly as one that does not exist (404, the same body): a client token must not
+ * learn which pipeline ids exist in other namespaces.
+ */
+export async function accessiblePipeline(ctx: Caller, pipelineId: string): Promise<PipelineInfo> {
+  const info = await ctx.gofer.pipelines.get(pipelineId);
+  if (!mayAccess(ctx.principal, info.namespace, info.pipelineId)) throw noSuchPipeline(pipelineId);
   return info;
 }
 
 /** Keeps the pipelines the caller may see. */
-export function visiblePipelines(ctx: RouteContext, pipelines: PipelineInfo[]): PipelineInfo[] {
-  return pipelines.filter((p) => mayAccess(ctx.principal, p.namespace, p.pipelineId));
+export function visiblePipelines(principal: Principal, pipelines: PipelineInfo[]): PipelineInfo[] {
+  return pipelines.filter((p) => mayAccess(principal, p.namespace, p.pipelineId));
 }
 
-/** The path's run id, coerced by the validator. */
-export const runIdOf = (ctx: RouteContext): number => Number(ctx.params.runId);
-
 /** `{ items }` answer with status 200. */
-export const items = <T>(list: T[]) => ({ status: 200, body: { items: list } });
+export const items = <T>(list: T[]) => ({ status: 200 as const, body: { items: list } });

@@ -1,59 +1,83 @@
 /** Objects: pipeline-scoped and run-scoped bytes (application/octet-stream). */
-import type { JsonSchema } from '../../api/index.js';
-import type { Route, RouteContext } from '../route.js';
+import { defineRoute, type Route, type RouteContext } from '../route.js';
 import { ID_PARAM, KEY_PARAM, ref, RUN_ID_PARAM } from '../schemas.js';
 import { accessiblePipeline } from './access.js';
 
-async function scopeOf(ctx: RouteContext): Promise<{ pipelineId: string; runId?: number }> {
-  await accessiblePipeline(ctx);
-  const scope: { pipelineId: string; runId?: number } = { pipelineId: ctx.params.pipelineId! };
-  if (ctx.params.runId !== undefined) scope.runId = Number(ctx.params.runId);
-  return scope;
+type Scope = { pipelineId: string; runId?: number };
+type ScopeParams = { pipelineId: typeof ID_PARAM; runId?: typeof RUN_ID_PARAM };
+
+async function scopeOf(ctx: Pick<RouteContext, 'gofer' | 'principal'>, params: Scope): Promise<Scope> {
+  await accessiblePipeline(ctx, params.pipelineId);
+  return params.runId === undefined ? { pipelineId: params.pipelineId } : { pipelineId: params.pipelineId, runId: params.runId };
 }
 
-function objectRoutesAt(base: string, params: Record<string, JsonSchema>, scope: 'Pipeline' | 'Run'): Route[] {
+function objectRoutesAt(base: string, params: ScopeParams, scope: 'Pipeline' | 'Run'): Route[] {
   const keyed = { ...params, key: KEY_PARAM };
+  const what = scope.toLowerCase();
+  const owner = scope === 'Run' ? 'The pipeline or the run' : 'The pipeline';
+  const missing = { ERR_NOT_FOUND: `${owner} does not exist.` };
+  const missingObject = { ERR_NOT_FOUND: `${owner} or the object does not exist.` };
   return [
-    {
-      method: 'GET', path: base, operationId: `list${scope}Objects`, tag: 'objects',
-      summary: `Lists ${scope.toLowerCase()} object keys.`,
+    defineRoute({
+      method: 'GET',
+      path: base,
+      operationId: `list${scope}Objects`,
+      tag: 'objects',
+      access: 'namespace',
+      summary: `Lists ${what} object keys.`,
       params,
+      errors: missing,
       responses: { 200: { description: 'The keys.', schema: ref('Keys') } },
       async handle(ctx) {
-        return { status: 200, body: { keys: await ctx.gofer.objects.list(await scopeOf(ctx)) } };
+        return { status: 200, body: { keys: await ctx.gofer.objects.list(await scopeOf(ctx, ctx.params as Scope)) } };
       },
-    },
-    {
-      method: 'PUT', path: `${base}/{key}`, operationId: `put${scope}Object`, tag: 'objects',
-      summary: `Stores a ${scope.toLowerCase()} object (the raw request body).`,
+    }),
+    defineRoute({
+      method: 'PUT',
+      path: `${base}/{key}`,
+      operationId: `put${scope}Object`,
+      tag: 'objects',
+      access: 'namespace',
+      summary: `Stores a ${what} object (the raw request body).`,
       params: keyed,
       body: 'binary',
+      errors: missing,
       responses: { 204: { description: 'Stored.' } },
       async handle(ctx) {
-        await ctx.gofer.objects.put(await scopeOf(ctx), ctx.params.key!, new Uint8Array(ctx.body as Buffer));
+        await ctx.gofer.objects.put(await scopeOf(ctx, ctx.params as Scope), ctx.params.key, new Uint8Array(ctx.body));
         return { status: 204 };
       },
-    },
-    {
-      method: 'GET', path: `${base}/{key}`, operationId: `get${scope}Object`, tag: 'objects',
-      summary: `Reads a ${scope.toLowerCase()} object's bytes.`,
+    }),
+    defineRoute({
+      method: 'GET',
+      path: `${base}/{key}`,
+      operationId: `get${scope}Object`,
+      tag: 'objects',
+      access: 'namespace',
+      summary: `Reads a ${what} object's bytes.`,
       params: keyed,
+      errors: missingObject,
       responses: { 200: { description: 'The bytes.', contentType: 'application/octet-stream' } },
       async handle(ctx) {
-        const bytes = await ctx.gofer.objects.get(await scopeOf(ctx), ctx.params.key!);
+        const bytes = await ctx.gofer.objects.get(await scopeOf(ctx, ctx.params as Scope), ctx.params.key);
         return { status: 200, bytes, contentType: 'application/octet-stream' };
       },
-    },
-    {
-      method: 'DELETE', path: `${base}/{key}`, operationId: `delete${scope}Object`, tag: 'objects',
-      summary: `Deletes a ${scope.toLowerCase()} object.`,
+    }),
+    defineRoute({
+      method: 'DELETE',
+      path: `${base}/{key}`,
+      operationId: `delete${scope}Object`,
+      tag: 'objects',
+      access: 'namespace',
+      summary: `Deletes a ${what} object.`,
       params: keyed,
+      errors: missingObject,
       responses: { 204: { description: 'Deleted.' } },
       async handle(ctx) {
-        await ctx.gofer.objects.delete(await scopeOf(ctx), ctx.params.key!);
+        await ctx.gofer.objects.delete(await scopeOf(ctx, ctx.params as Scope), ctx.params.key);
         return { status: 204 };
       },
-    },
+    }),
   ];
 }
 

@@ -1,61 +1,85 @@
 /** Runs: start with runtime variables, list, get, cancel. */
-import type { Route } from '../route.js';
-import { ID_PARAM, listOf, ref, RUN_ID_PARAM, VARIABLES_BODY } from '../schemas.js';
+import { Type } from 'typebox';
 import { principalName } from '../../auth/principal.js';
-import { accessiblePipeline, items, runIdOf } from './access.js';
+import { defineRoute, type Route } from '../route.js';
+import { ID_PARAM, listOf, ref, RUN_ID_PARAM, VARIABLES_BODY } from '../schemas.js';
+import { accessiblePipeline, items } from './access.js';
 
 const pipelineId = { pipelineId: ID_PARAM };
 const runParams = { pipelineId: ID_PARAM, runId: RUN_ID_PARAM };
 
 export function runRoutes(): Route[] {
   return [
-    {
-      method: 'GET', path: '/api/pipelines/{pipelineId}/runs', operationId: 'listRuns', tag: 'runs',
+    defineRoute({
+      method: 'GET',
+      path: '/api/pipelines/{pipelineId}/runs',
+      operationId: 'listRuns',
+      tag: 'runs',
+      access: 'namespace',
       summary: 'Lists runs, newest first.',
       params: pipelineId,
-      query: { limit: { type: 'integer', minimum: 1, maximum: 1000 } },
+      query: { limit: Type.Integer({ minimum: 1, maximum: 1000 }) },
+      errors: { ERR_NOT_FOUND: 'The pipeline does not exist.' },
       responses: { 200: { description: 'The runs.', schema: listOf('Run') } },
       async handle(ctx) {
-        await accessiblePipeline(ctx);
-        const limit = ctx.query.limit as number | undefined;
-        return items(await ctx.gofer.runs.list(ctx.params.pipelineId!, limit ? { limit } : {}));
+        await accessiblePipeline(ctx, ctx.params.pipelineId);
+        const limit = ctx.query.limit;
+        return items(await ctx.gofer.runs.list(ctx.params.pipelineId, limit ? { limit } : {}));
       },
-    },
-    {
-      method: 'POST', path: '/api/pipelines/{pipelineId}/runs', operationId: 'startRun', tag: 'runs',
-      summary: 'Starts a run of the live version with runtime variables.',
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/api/pipelines/{pipelineId}/runs',
+      operationId: 'startRun',
+      tag: 'runs',
+      access: 'namespace',
+      summary: 'Starts a run of the live version with runtime variables (the body may be left out: no variables).',
       params: pipelineId,
-      body: { type: 'object', additionalProperties: false, properties: { variables: VARIABLES_BODY } },
-      responses: {
-        201: { description: 'The run (pending until limits allow it to start).', schema: ref('Run') },
-        409: { description: 'The pipeline is disabled.', schema: ref('Error') },
+      body: Type.Object({ variables: Type.Optional(VARIABLES_BODY) }, { additionalProperties: false }),
+      errors: {
+        ERR_NOT_FOUND: 'The pipeline does not exist.',
+        ERR_PIPELINE_DISABLED: 'The pipeline is disabled.',
+        ERR_GOFER_CLOSED: 'The service is shutting down; no new runs start.',
       },
+      responses: { 201: { description: 'The run (pending until limits allow it to start).', schema: ref('Run') } },
       async handle(ctx) {
-        const info = await accessiblePipeline(ctx);
-        const variables = (ctx.body as { variables?: Record<string, string> }).variables ?? {};
-        const run = await ctx.gofer.runs.start(info.pipelineId, { variables, initiator: { kind: 'api', name: principalName(ctx.principal) } });
+        const info = await accessiblePipeline(ctx, ctx.params.pipelineId);
+        const run = await ctx.gofer.runs.start(info.pipelineId, {
+          variables: ctx.body.variables ?? {},
+          initiator: { kind: 'api', name: principalName(ctx.principal) },
+        });
         return { status: 201, body: run };
       },
-    },
-    {
-      method: 'GET', path: '/api/pipelines/{pipelineId}/runs/{runId}', operationId: 'getRun', tag: 'runs',
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/api/pipelines/{pipelineId}/runs/{runId}',
+      operationId: 'getRun',
+      tag: 'runs',
+      access: 'namespace',
       summary: 'Gets a run: state, status and reason, variables.',
       params: runParams,
+      errors: { ERR_NOT_FOUND: 'The pipeline or the run does not exist.' },
       responses: { 200: { description: 'The run.', schema: ref('Run') } },
       async handle(ctx) {
-        await accessiblePipeline(ctx);
-        return { status: 200, body: await ctx.gofer.runs.get(ctx.params.pipelineId!, runIdOf(ctx)) };
+        await accessiblePipeline(ctx, ctx.params.pipelineId);
+        return { status: 200, body: await ctx.gofer.runs.get(ctx.params.pipelineId, ctx.params.runId) };
       },
-    },
-    {
-      method: 'POST', path: '/api/pipelines/{pipelineId}/runs/{runId}/cancel', operationId: 'cancelRun', tag: 'runs',
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/api/pipelines/{pipelineId}/runs/{runId}/cancel',
+      operationId: 'cancelRun',
+      tag: 'runs',
+      access: 'namespace',
       summary: 'Cancels a run: running containers are stopped, waiting tasks cancelled.',
       params: runParams,
+      errors: { ERR_NOT_FOUND: 'The pipeline or the run does not exist.' },
       responses: { 200: { description: 'The run after the cancel request.', schema: ref('Run') } },
       async handle(ctx) {
-        await accessiblePipeline(ctx);
-        return { status: 200, body: await ctx.gofer.runs.cancel(ctx.params.pipelineId!, runIdOf(ctx)) };
+        await accessiblePipeline(ctx, ctx.params.pipelineId);
+        return { status: 200, body: await ctx.gofer.runs.cancel(ctx.params.pipelineId, ctx.params.runId) };
       },
-    },
+    }),
   ];
 }

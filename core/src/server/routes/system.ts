@@ -1,27 +1,34 @@
 /** Health (no auth) and the OpenAPI document. */
-import type { Route } from '../route.js';
-import { openApiDocument } from '../openapi.js';
+import { Type } from 'typebox';
+import { CORE_VERSION } from '../openapi-spec.js';
+import { defineRoute, type Route } from '../route.js';
 import { ref } from '../schemas.js';
 
-export function systemRoutes(table: () => readonly Route[]): Route[] {
-  let document: Record<string, unknown> | undefined;
+export function systemRoutes(): Route[] {
   return [
-    {
-      method: 'GET', path: '/api/health', operationId: 'health', tag: 'system', public: true,
-      summary: 'Answers 200 while the service runs. Needs no token.',
+    defineRoute({
+      method: 'GET',
+      path: '/api/health',
+      operationId: 'health',
+      tag: 'system',
+      public: true,
+      summary: 'Answers 200 while the service runs, with the core version. Needs no token.',
       responses: { 200: { description: 'Healthy.', schema: ref('Health') } },
       async handle() {
-        return { status: 200, body: { status: 'ok' } };
+        return { status: 200, body: { status: 'ok' as const, version: CORE_VERSION } };
       },
-    },
-    {
-      method: 'GET', path: '/api/openapi.json', operationId: 'openApi', tag: 'system', public: true,
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/api/openapi.json',
+      operationId: 'openApi',
+      tag: 'system',
+      public: true,
       summary: 'This API as an OpenAPI 3 document, generated from the route table the server runs on.',
-      responses: { 200: { description: 'The OpenAPI document.', schema: { type: 'object' } } },
-      async handle() {
-        document ??= openApiDocument(table());
-        return { status: 200, body: document };
+      responses: { 200: { description: 'The OpenAPI document.', schema: Type.Record(Type.String(), Type.Unknown()) } },
+      async handle(ctx) {
+        return { status: 200, body: ctx.openApiDocument() };
       },
-    },
+    }),
   ];
 }

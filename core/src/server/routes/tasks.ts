@@ -1,54 +1,72 @@
 /** Task executions: list, get (variables with their sources), logs (text, or SSE with follow). */
-import type { Route } from '../route.js';
+import { Type } from 'typebox';
+import { defineRoute, type Route } from '../route.js';
 import { ID_PARAM, listOf, ref, RUN_ID_PARAM } from '../schemas.js';
-import { SseStream } from '../sse.js';
-import { accessiblePipeline, items, runIdOf } from './access.js';
+import { accessiblePipeline, items } from './access.js';
 
 const runParams = { pipelineId: ID_PARAM, runId: RUN_ID_PARAM };
 const taskParams = { ...runParams, taskId: ID_PARAM };
 
 export function taskRoutes(): Route[] {
   return [
-    {
-      method: 'GET', path: '/api/pipelines/{pipelineId}/runs/{runId}/tasks', operationId: 'listTasks', tag: 'tasks',
+    defineRoute({
+      method: 'GET',
+      path: '/api/pipelines/{pipelineId}/runs/{runId}/tasks',
+      operationId: 'listTasks',
+      tag: 'tasks',
+      access: 'namespace',
       summary: "Lists a run's task executions.",
       params: runParams,
+      errors: { ERR_NOT_FOUND: 'The pipeline or the run does not exist.' },
       responses: { 200: { description: 'The task executions.', schema: listOf('TaskExecution') } },
       async handle(ctx) {
-        await accessiblePipeline(ctx);
-        return items(await ctx.gofer.tasks.list(ctx.params.pipelineId!, runIdOf(ctx)));
+        await accessiblePipeline(ctx, ctx.params.pipelineId);
+        return items(await ctx.gofer.tasks.list(ctx.params.pipelineId, ctx.params.runId));
       },
-    },
-    {
-      method: 'GET', path: '/api/pipelines/{pipelineId}/runs/{runId}/tasks/{taskId}', operationId: 'getTask', tag: 'tasks',
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/api/pipelines/{pipelineId}/runs/{runId}/tasks/{taskId}',
+      operationId: 'getTask',
+      tag: 'tasks',
+      access: 'namespace',
       summary: 'Gets a task execution with its variables and where each came from.',
       params: taskParams,
+      errors: { ERR_NOT_FOUND: 'The pipeline, the run or the task does not exist.' },
       responses: { 200: { description: 'The task execution.', schema: ref('TaskExecution') } },
       async handle(ctx) {
-        await accessiblePipeline(ctx);
-        return { status: 200, body: await ctx.gofer.tasks.get(ctx.params.pipelineId!, runIdOf(ctx), ctx.params.taskId!) };
+        await accessiblePipeline(ctx, ctx.params.pipelineId);
+        return { status: 200, body: await ctx.gofer.tasks.get(ctx.params.pipelineId, ctx.params.runId, ctx.params.taskId) };
       },
-    },
-    {
-      method: 'GET', path: '/api/pipelines/{pipelineId}/runs/{runId}/tasks/{taskId}/logs', operationId: 'getTaskLogs', tag: 'tasks',
-      summary: "A task's output, secrets masked. With follow=true: a Server-Sent Events stream of `log` events ({text}) until the task completes, then one `end` event.",
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/api/pipelines/{pipelineId}/runs/{runId}/tasks/{taskId}/logs',
+      operationId: 'getTaskLogs',
+      tag: 'tasks',
+      access: 'namespace',
+      summary:
+        "A task's output, secrets masked. With follow=true: a Server-Sent Events stream of `log` messages ({text}) until the task completes, then one `end` message (the task execution).",
       params: taskParams,
-      query: { follow: { type: 'boolean', default: false } },
-      responses: { 200: { description: 'text/plain output, or text/event-stream with follow=true.', contentType: ['text/plain', 'text/event-stream'] } },
+      query: { follow: Type.Boolean({ default: false }) },
+      errors: { ERR_NOT_FOUND: 'The pipeline, the run or the task does not exist.' },
+      responses: {
+        200: {
+          description: 'text/plain output, or with follow=true a text/event-stream of `log` messages, then one `end` (or `error`) message.',
+          contentType: 'text/plain',
+          events: Type.Union([ref('LogMessage'), ref('EndMessage'), ref('StreamError')]),
+        },
+      },
       async handle(ctx) {
-        await accessiblePipeline(ctx);
-        const { pipelineId, taskId } = ctx.params as { pipelineId: string; taskId: string };
-        const runId = runIdOf(ctx);
+        await accessiblePipeline(ctx, ctx.params.pipelineId);
+        const { pipelineId, runId, taskId } = ctx.params;
         // Resolve the task first so an unknown task answers 404 before a stream opens.
         await ctx.gofer.tasks.get(pipelineId, runId, taskId);
         const follow = ctx.query.follow === true;
         const chunks = ctx.gofer.tasks.logs(pipelineId, runId, taskId, { follow, signal: ctx.signal });
-        if (!follow) {
-          const parts: Uint8Array[] = [];
-          for await (const chunk of chunks) parts.push(chunk);
-          return { status: 200, bytes: Buffer.concat(parts), contentType: 'text/plain; charset=utf-8' };
-        }
-        const sse = new SseStream(ctx.res);
+        // Streamed from the file as the client reads: a log of any size costs a chunk or two.
+        if (!follow) return { status: 200, stream: chunks, contentType: 'text/plain; charset=utf-8' };
+        const sse = ctx.sse();
         const decoder = new TextDecoder();
         try {
           for await (const chunk of chunks) {
@@ -66,6 +84,6 @@ export function taskRoutes(): Route[] {
         }
         return 'streamed';
       },
-    },
+    }),
   ];
 }

@@ -1,78 +1,96 @@
 /** API tokens (management only, bootstrap aside) and namespaces. */
+import { Type } from 'typebox';
 import { GoferError } from '../../api/index.js';
-import { requireManagement } from '../../auth/principal.js';
-import type { CreateTokenRequest } from '../../auth/token-store.js';
-import type { Route } from '../route.js';
-import { listOf, ref } from '../schemas.js';
+import { defineRoute, type Route } from '../route.js';
+import { listOf, NAMESPACE_ID, ref } from '../schemas.js';
 import { items } from './access.js';
 
-const NAMESPACE_ID = { type: 'string', pattern: '^[a-zA-Z0-9_-]{1,64}$' };
+const TOKEN_ID = { tokenId: Type.String({ minLength: 1 }) };
 
 export function tokenRoutes(): Route[] {
   return [
-    {
-      method: 'POST', path: '/api/tokens/bootstrap', operationId: 'bootstrapToken', tag: 'tokens', public: true,
+    defineRoute({
+      method: 'POST',
+      path: '/api/tokens/bootstrap',
+      operationId: 'bootstrapToken',
+      tag: 'tokens',
+      public: true,
       summary: 'Creates the first management token. Only works while no token exists.',
-      responses: {
-        201: { description: 'The token and its secret (shown once).', schema: ref('NewApiToken') },
-        409: { description: 'Tokens already exist.', schema: ref('Error') },
-      },
+      errors: { ERR_CONFLICT: 'Tokens already exist.' },
+      responses: { 201: { description: 'The token and its secret (shown once).', schema: ref('NewApiToken') } },
       async handle(ctx) {
         return { status: 201, body: ctx.tokens.bootstrap() };
       },
-    },
-    {
-      method: 'GET', path: '/api/tokens', operationId: 'listTokens', tag: 'tokens',
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/api/tokens',
+      operationId: 'listTokens',
+      tag: 'tokens',
+      access: 'management',
       summary: 'Lists tokens (never their secrets).',
       responses: { 200: { description: 'The tokens.', schema: listOf('ApiToken') } },
       async handle(ctx) {
-        requireManagement(ctx.principal);
         return items(ctx.tokens.list());
       },
-    },
-    {
-      method: 'POST', path: '/api/tokens', operationId: 'createToken', tag: 'tokens',
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/api/tokens',
+      operationId: 'createToken',
+      tag: 'tokens',
+      access: 'management',
       summary: 'Creates a management token, or a client token scoped to namespaces.',
-      body: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['kind'],
-        properties: {
-          kind: { enum: ['management', 'client'] },
-          namespaces: { type: 'array', items: NAMESPACE_ID },
-          description: { type: 'string', maxLength: 500 },
-          expiresInMs: { type: 'integer', minimum: 0 },
+      body: Type.Object(
+        {
+          kind: Type.Enum(['management', 'client']),
+          namespaces: Type.Optional(Type.Array(NAMESPACE_ID)),
+          description: Type.Optional(Type.String({ maxLength: 500 })),
+          expiresInMs: Type.Optional(Type.Integer({ minimum: 0 })),
         },
-      },
+        { additionalProperties: false },
+      ),
+      errors: { ERR_NOT_FOUND: 'A namespace the token names does not exist.' },
       responses: { 201: { description: 'The token and its secret (shown once).', schema: ref('NewApiToken') } },
       async handle(ctx) {
-        requireManagement(ctx.principal);
-        return { status: 201, body: ctx.tokens.create(ctx.body as CreateTokenRequest) };
+        return { status: 201, body: ctx.tokens.create(ctx.body) };
       },
-    },
-    {
-      method: 'GET', path: '/api/tokens/{tokenId}', operationId: 'getToken', tag: 'tokens',
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/api/tokens/{tokenId}',
+      operationId: 'getToken',
+      tag: 'tokens',
+      access: 'management',
       summary: 'Gets one token (never its secret).',
-      params: { tokenId: { type: 'string', minLength: 1 } },
+      params: TOKEN_ID,
+      errors: { ERR_NOT_FOUND: 'The token does not exist.' },
       responses: { 200: { description: 'The token.', schema: ref('ApiToken') } },
       async handle(ctx) {
-        requireManagement(ctx.principal);
-        return { status: 200, body: ctx.tokens.get(ctx.params.tokenId!) };
+        return { status: 200, body: ctx.tokens.get(ctx.params.tokenId) };
       },
-    },
-    {
-      method: 'DELETE', path: '/api/tokens/{tokenId}', operationId: 'deleteToken', tag: 'tokens',
+    }),
+    defineRoute({
+      method: 'DELETE',
+      path: '/api/tokens/{tokenId}',
+      operationId: 'deleteToken',
+      tag: 'tokens',
+      access: 'management',
       summary: 'Revokes a token at once.',
-      params: { tokenId: { type: 'string', minLength: 1 } },
+      params: TOKEN_ID,
+      errors: { ERR_NOT_FOUND: 'The token does not exist.' },
       responses: { 204: { description: 'Revoked.' } },
       async handle(ctx) {
-        requireManagement(ctx.principal);
-        ctx.tokens.delete(ctx.params.tokenId!);
+        ctx.tokens.delete(ctx.params.tokenId);
         return { status: 204 };
       },
-    },
-    {
-      method: 'GET', path: '/api/namespaces', operationId: 'listNamespaces', tag: 'namespaces',
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/api/namespaces',
+      operationId: 'listNamespaces',
+      tag: 'namespaces',
+      access: 'any',
       summary: 'Lists the namespaces the token may act on.',
       responses: { 200: { description: 'The namespaces.', schema: listOf('Namespace') } },
       async handle(ctx) {
@@ -80,35 +98,46 @@ export function tokenRoutes(): Route[] {
         const all = ctx.tokens.listNamespaces();
         return items(p.kind === 'management' ? all : p.kind === 'client' ? all.filter((n) => p.namespaces.includes(n.namespaceId)) : []);
       },
-    },
-    {
-      method: 'POST', path: '/api/namespaces', operationId: 'createNamespace', tag: 'namespaces',
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/api/namespaces',
+      operationId: 'createNamespace',
+      tag: 'namespaces',
+      access: 'management',
       summary: 'Creates a namespace.',
-      body: { type: 'object', additionalProperties: false, required: ['namespaceId'], properties: { namespaceId: NAMESPACE_ID, description: { type: 'string', maxLength: 500 } } },
-      responses: {
-        201: { description: 'The namespace.', schema: ref('Namespace') },
-        409: { description: 'It exists already.', schema: ref('Error') },
-      },
+      body: Type.Object({ namespaceId: NAMESPACE_ID, description: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false }),
+      errors: { ERR_CONFLICT: 'It exists already.' },
+      responses: { 201: { description: 'The namespace.', schema: ref('Namespace') } },
       async handle(ctx) {
-        requireManagement(ctx.principal);
-        const { namespaceId, description } = ctx.body as { namespaceId: string; description?: string };
-        return { status: 201, body: ctx.tokens.createNamespace(namespaceId, description) };
+        return { status: 201, body: ctx.tokens.createNamespace(ctx.body.namespaceId, ctx.body.description) };
       },
-    },
-    {
-      method: 'DELETE', path: '/api/namespaces/{namespaceId}', operationId: 'deleteNamespace', tag: 'namespaces',
+    }),
+    defineRoute({
+      method: 'DELETE',
+      path: '/api/namespaces/{namespaceId}',
+      operationId: 'deleteNamespace',
+      tag: 'namespaces',
+      access: 'management',
       summary: 'Deletes an empty namespace.',
       params: { namespaceId: NAMESPACE_ID },
-      responses: { 204: { description: 'Deleted.' }, 409: { description: 'Pipelines still belong to it.', schema: ref('Error') } },
+      errors: {
+        ERR_INVALID_ARGUMENT: 'The namespace id is invalid, or it is "default", which cannot be deleted.',
+        ERR_NOT_FOUND: 'The namespace does not exist.',
+        ERR_CONFLICT: 'Pipelines still belong to it.',
+      },
+      responses: { 204: { description: 'Deleted.' } },
       async handle(ctx) {
-        requireManagement(ctx.principal);
-        const { namespaceId } = ctx.params as { namespaceId: string };
+        const { namespaceId } = ctx.params;
         ctx.tokens.getNamespace(namespaceId);
         const pipelines = await ctx.gofer.pipelines.list({ namespace: namespaceId });
-        if (pipelines.length > 0) throw new GoferError('ERR_CONFLICT', `The namespace "${namespaceId}" still holds ${pipelines.length} pipeline(s); delete them first.`, { details: { namespaceId, pipelines: pipelines.map((p) => p.pipelineId) } });
+        if (pipelines.length > 0)
+          throw new GoferError('ERR_CONFLICT', `The namespace "${namespaceId}" still holds ${pipelines.length} pipeline(s); delete them first.`, {
+            details: { namespaceId, pipelines: pipelines.map((p) => p.pipelineId) },
+          });
         ctx.tokens.deleteNamespace(namespaceId);
         return { status: 204 };
       },
-    },
+    }),
   ];
 }

@@ -1,0 +1,2 @@
+// The plugin API: see @gofer/core/api.
+export * from '@gofer/core/api';

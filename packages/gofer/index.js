@@ -1,0 +1,2 @@
+// Everything a host application needs: see @gofer/core.
+export * from '@gofer/core';

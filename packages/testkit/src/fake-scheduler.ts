@@ -1,0 +1,184 @@
+/**
+ * A scripted in-memory scheduler for tests of code that drives a scheduler (the core's
+ * orchestrator tests use it; see also fakeSchedulerFactory for the contract suite).
+ * Each task's behaviour is scripted by task id (the `gofer.task` label, else the request id):
+ * exit code, output chunks, a delay, a start error, or "hang until stopped". Every request is
+ * recorded. No timers run unless a script asks for a delay.
+ */
+import {
+  GoferError,
+  defineScheduler,
+  type ContainerRef,
+  type ContainerStatus,
+  type LogChunk,
+  type Scheduler,
+  type SchedulerDefinition,
+  type StartContainerRequest,
+  type StopContainerRequest,
+} from '@gofer/core/api';
+
+/** How one task's container behaves. */
+export interface FakeBehaviour {
+  /** Exit code once done (default 0). */
+  exitCode?: number;
+  /** Output chunks, emitted in order at start (strings go to stdout). */
+  output?: Array<string | Uint8Array | { stream: 'stdout' | 'stderr'; data: string | Uint8Array }>;
+  /** Finish this many ms after start (default: at once, on the next tick). */
+  delayMs?: number;
+  /** Run until stopped. */
+  hang?: boolean;
+  /** Ignore the graceful stop: only the forced kill after the stop timeout ends it. */
+  ignoreGracefulStop?: boolean;
+  /** startContainer rejects with this error. */
+  startError?: Error;
+}
+
+/** One container of the fake: its request, state and output so far. */
+export interface FakeContainer {
+  schedulerId: string;
+  request: StartContainerRequest;
+  state: ContainerStatus['state'];
+  exitCode?: number;
+  chunks: LogChunk[];
+  ended: boolean;
+  wake: Set<() => void>;
+  timer?: NodeJS.Timeout;
+}
+
+const encoder = new TextEncoder();
+
+/** An in-memory Scheduler scripted per task; it records every start and stop request. */
+export class FakeScheduler implements Scheduler {
+  readonly starts: StartContainerRequest[] = [];
+  readonly stops: StopContainerRequest[] = [];
+  readonly containers = new Map<string, FakeContainer>();
+  private readonly scripts = new Map<string, FakeBehaviour>();
+  private counter = 0;
+  closed = false;
+
+  constructor(private readonly defaults: FakeBehaviour = {}) {}
+
+  /** Scripts the behaviour of a task id (or a full request id). */
+  script(taskId: string, behaviour: FakeBehaviour): this {
+    this.scripts.set(taskId, behaviour);
+    return this;
+  }
+
+  /** The requests made for a task id. */
+  startsOf(taskId: string): StartContainerRequest[] {
+    return this.starts.filter((r) => (r.labels['gofer.task'] ?? r.id) === taskId);
+  }
+
+  /** Makes a container disappear (as if removed behind Gofer's back). */
+  vanish(schedulerId: string): void {
+    const c = this.containers.get(schedulerId);
+    if (!c) return;
+    clearTimeout(c.timer);
+    this.containers.delete(schedulerId);
+    this.end(c);
+  }
+
+  /** Finishes a hanging container with an exit code. */
+  finish(schedulerId: string, exitCode = 0): void {
+    const c = this.containers.get(schedulerId);
+    if (c && c.state === 'running') this.exit(c, 'exited', exitCode);
+  }
+
+  async startContainer(req: StartContainerRequest): Promise<{ schedulerId: string }> {
+    this.starts.push(structuredClone(req));
+    const behaviour = { ...this.defaults, ...(this.scripts.get(req.labels['gofer.task'] ?? '') ?? this.scripts.get(req.id) ?? {}) };
+    if (behaviour.startError) throw behaviour.startError;
+    // Same request id: the leftover is replaced, as the contract says.
+    for (const [id, c] of this.containers)
+      if (c.request.id === req.id) {
+        clearTimeout(c.timer);
+        this.containers.delete(id);
+        this.end(c);
+      }
+    const schedulerId = `fake-${++this.counter}`;
+    const container: FakeContainer = {
+      schedulerId,
+      request: req,
+      state: 'running',
+      chunks: (behaviour.output ?? []).map(toChunk),
+      ended: false,
+      wake: new Set(),
+    };
+    (container as FakeContainer & { behaviour: FakeBehaviour }).behaviour = behaviour;
+    this.containers.set(schedulerId, container);
+    if (!behaviour.hang) {
+      const done = () => this.exit(container, 'exited', behaviour.exitCode ?? 0);
+      if (behaviour.delayMs) container.timer = setTimeout(done, behaviour.delayMs);
+      else setImmediate(done);
+    }
+    return { schedulerId };
+  }
+
+  async stopContainer(req: StopContainerRequest): Promise<void> {
+    this.stops.push({ ...req });
+    const c = this.containers.get(req.schedulerId);
+    if (!c) throw new GoferError('ERR_NO_SUCH_CONTAINER', `no container ${req.schedulerId}`);
+    if (c.state !== 'running') return;
+    const behaviour = (c as FakeContainer & { behaviour: FakeBehaviour }).behaviour;
+    if (behaviour.ignoreGracefulStop) await new Promise((r) => setTimeout(r, req.timeoutMs));
+    clearTimeout(c.timer);
+    this.exit(c, 'cancelled', 137);
+  }
+
+  async getState(req: ContainerRef): Promise<ContainerStatus> {
+    const c = this.containers.get(req.schedulerId);
+    if (!c) throw new GoferError('ERR_NO_SUCH_CONTAINER', `no container ${req.schedulerId}`);
+    return c.exitCode === undefined ? { state: c.state } : { state: c.state, exitCode: c.exitCode };
+  }
+
+  async getLogs(req: ContainerRef): Promise<AsyncIterable<LogChunk>> {
+    const c = this.containers.get(req.schedulerId);
+    if (!c) throw new GoferError('ERR_NO_SUCH_CONTAINER', `no container ${req.schedulerId}`);
+    return (async function* () {
+      let i = 0;
+      for (;;) {
+        while (i < c.chunks.length) yield c.chunks[i++]!;
+        if (c.ended) return;
+        await new Promise<void>((resolve) => c.wake.add(resolve));
+      }
+    })();
+  }
+
+  async listContainers(req: { labels: Record<string, string> }): Promise<Array<{ schedulerId: string; labels: Record<string, string> }>> {
+    return [...this.containers.values()]
+      .filter((c) => Object.entries(req.labels).every(([k, v]) => c.request.labels[k] === v))
+      .map((c) => ({ schedulerId: c.schedulerId, labels: c.request.labels }));
+  }
+
+  async removeContainer(req: ContainerRef): Promise<void> {
+    this.vanish(req.schedulerId);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const c of this.containers.values()) clearTimeout(c.timer);
+  }
+
+  /** A definition that hands out this instance, for `createGofer({ plugins: [...] })`. */
+  definition(name = 'fake'): SchedulerDefinition {
+    return defineScheduler({ name, apiVersion: 1, create: () => this });
+  }
+
+  private exit(c: FakeContainer, state: 'exited' | 'cancelled', exitCode: number): void {
+    c.state = state;
+    c.exitCode = exitCode;
+    this.end(c);
+  }
+
+  private end(c: FakeContainer): void {
+    c.ended = true;
+    for (const wake of c.wake) wake();
+    c.wake.clear();
+  }
+}
+
+function toChunk(o: NonNullable<FakeBehaviour['output']>[number]): LogChunk {
+  if (typeof o === 'string') return { stream: 'stdout', data: encoder.encode(o) };
+  if (o instanceof Uint8Array) return { stream: 'stdout', data: o };
+  return { stream: o.stream, data: typeof o.data === 'string' ? encoder.encode(o.data) : o.data };
+}

@@ -1,0 +1,23 @@
+/** Query keys: one place, so live updates invalidate exactly what a view shows. */
+export const keys = {
+  pipelines: (namespace?: string) => ['pipelines', namespace ?? null] as const,
+  pipelinesAll: ['pipelines'] as const,
+  pipeline: (pipelineId: string) => ['pipeline', pipelineId] as const,
+  versions: (pipelineId: string) => ['versions', pipelineId] as const,
+  version: (pipelineId: string, version: number) => ['version', pipelineId, version] as const,
+  runs: (pipelineId: string, limit?: number) => ['runs', pipelineId, limit ?? null] as const,
+  runsOf: (pipelineId: string) => ['runs', pipelineId] as const,
+  run: (pipelineId: string, runId: number) => ['run', pipelineId, runId] as const,
+  tasks: (pipelineId: string, runId: number) => ['tasks', pipelineId, runId] as const,
+  task: (pipelineId: string, runId: number, taskId: string) => ['task', pipelineId, runId, taskId] as const,
+  subscriptions: (pipelineId: string) => ['subscriptions', pipelineId] as const,
+  subscriptionsAll: ['subscriptions'] as const,
+  plugins: ['plugins'] as const,
+  extensions: ['extensions'] as const,
+  namespaces: ['namespaces'] as const,
+  secrets: (pipelineId?: string) => ['secrets', pipelineId ?? null] as const,
+  objects: (pipelineId: string) => ['objects', pipelineId] as const,
+  tokens: ['tokens'] as const,
+  operations: ['operations'] as const,
+  events: (limit: number) => ['events', limit] as const,
+};

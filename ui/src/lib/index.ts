@@ -1,0 +1,33 @@
+/**
+ * @gofer/ui as a library: Gofer's views and hooks for a host app's own React tree. Wrap them in
+ * <GoferProvider baseUrl getToken> (the host's auth supplies the token) and import
+ * '@gofer/ui/style.css' once. Views link with the host's link component and paths.
+ */
+import '../styles/gofer-ui.css';
+
+export { GoferProvider, type GoferProviderProps } from '../provider/gofer-provider';
+export { useGofer, type GoferContextValue, type LinkComponent } from '../provider/gofer-context';
+export { defaultPaths, type GoferPaths } from '../provider/paths';
+export type { StreamStatus } from '../provider/event-hub';
+
+export { RunGraph, RunGraphView, type RunGraphProps, type RunGraphViewProps } from '../components/run-graph/run-graph';
+export { TaskLog, type TaskLogProps } from '../components/task-log';
+export { RunsTable, type RunsTableProps } from '../components/runs-table';
+export { PipelineList, type PipelineListProps } from '../components/pipeline-list';
+export { TaskTimeline, type TaskTimelineProps } from '../components/task-timeline';
+export { RunHistoryChart } from '../components/run-history-chart';
+export { RunActions } from '../components/run-actions';
+export { RunStrip } from '../components/run-strip';
+export { StartRunForm } from '../components/start-run-form';
+export { StatusBadge, StatusIcon, runKind, taskKind, kindLabel, type StatusKind } from '../components/status';
+export { VariablesTable } from '../components/variables-table';
+
+export * from '../hooks/use-api';
+export { useRunView, type RunView } from '../hooks/use-run-view';
+export { useTaskLog, useDownloadLog, type TaskLogState, type LogStatus } from '../hooks/use-task-log';
+export { useLiveStatus, useGoferEvents, useNow } from '../hooks/use-live';
+
+export { GoferApiError } from '../api/api-error';
+export { createGoferClient, type GoferClient, type TokenGetter, type ClientOptions } from '../api/client';
+export { tasksOf, type TaskSpec, type DependsOn } from '../api/pipeline-config';
+export type * from '../api/types';
