@@ -60,7 +60,17 @@ function runFile(file) {
     const started = Date.now();
     const child = spawn(
       process.execPath,
-      ['--conditions=gofer-source', '--import', 'tsx', '--import', join(root, 'scripts/uvu-details-hook.mjs'), '--enable-source-maps', file],
+      [
+        '--conditions=gofer-source',
+        '--import',
+        'tsx',
+        '--import',
+        join(root, 'scripts/uvu-details-hook.mjs'),
+        '--import',
+        join(root, 'scripts/test-cpu-report.mjs'),
+        '--enable-source-maps',
+        file,
+      ],
       {
         cwd: root,
         env: { ...process.env, FORCE_COLOR: '0', NODE_OPTIONS: '', TSX_TSCONFIG_PATH: join(root, 'tsconfig.tsx.json') },
@@ -99,7 +109,9 @@ function runFile(file) {
         if (code !== 0 && result.failed === 0) result.failed = 1; // crashed after its summary
       }
       if (timedOut) result.failed += 1;
-      resolve({ file, code, output: text, ms: Date.now() - started, timedOut, ...result });
+      const cpu = /^gofer-test-cpu: ([\d.]+) ([\d.]+)$/m.exec(text);
+      const cpuS = cpu ? Number(cpu[1]) + Number(cpu[2]) : NaN;
+      resolve({ file, code, output: text, ms: Date.now() - started, cpuS, timedOut, ...result });
     });
   });
 }
@@ -108,7 +120,7 @@ const results = [];
 function report(r) {
   results.push(r);
   const mark = r.failed > 0 ? 'FAIL' : 'ok  ';
-  console.log(`${mark} ${r.file}  (${r.passed} passed, ${r.failed} failed${r.skipped ? `, ${r.skipped} skipped` : ''}, ${(r.ms / 1000).toFixed(1)} s)`);
+  console.log(`${mark} ${r.file}  (${r.passed} passed, ${r.failed} failed${r.skipped ? `, ${r.skipped} skipped` : ''}, ${(r.ms / 1000).toFixed(1)} s${Number.isNaN(r.cpuS) ? '' : `, ${r.cpuS.toFixed(1)} s CPU`})`);
   for (const line of r.output.split('\n')) if (/^\s*figure:/.test(line)) console.log(`     ${line.trim()}`);
   if (r.failed > 0) {
     console.log(
@@ -129,10 +141,18 @@ function lastDurations() {
     return {};
   }
 }
-// Before any run has been timed: these folders hold the files that take minutes (fault trials,
-// installs, browsers), the rest take seconds.
+// Before this tree has run its suite: the durations of a CI run, committed (scripts/test-durations.json,
+// refreshed with `npm run test:durations` after a full run); a file it does not know is taken as
+// long when its folder holds the files that take minutes (fault trials, installs, browsers).
 const LONG_FOLDERS = ['test/reliability/', 'test/packaging/', 'test/ui/', 'plugins/scheduler-swarm/', 'test/contract/'];
-const known = lastDurations();
+function committedDurations() {
+  try {
+    return JSON.parse(readFileSync(join(root, 'scripts/test-durations.json'), 'utf8'));
+  } catch {
+    return {};
+  }
+}
+const known = { ...committedDurations(), ...lastDurations() };
 const expectedMs = (f) => known[f] ?? (LONG_FOLDERS.some((d) => f.startsWith(d)) ? 60_000 : 5_000);
 
 const isSerial = (f) => f.endsWith('.serial.test.ts');
@@ -157,6 +177,13 @@ const sum = (k) => results.reduce((n, r) => n + r[k], 0);
 const passed = sum('passed'),
   failed = sum('failed'),
   skipped = sum('skipped');
+// Where the CPU went (the file's own process and the processes it spawned and waited for; not
+// the containers, which the engine runs): what to cut first when the suite is too slow.
+const timed = results.filter((r) => !Number.isNaN(r.cpuS)).sort((a, b) => b.cpuS - a.cpuS);
+if (timed.length > 0) {
+  const total = timed.reduce((n, r) => n + r.cpuS, 0);
+  console.log(`\nCPU: ${total.toFixed(0)} s in all; the most: ${timed.slice(0, 8).map((r) => `${r.file} ${r.cpuS.toFixed(0)} s`).join(', ')}`);
+}
 console.log('');
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(failed > 0 ? 1 : 0);

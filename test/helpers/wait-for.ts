@@ -7,7 +7,10 @@
  *   const run = await waitFor('run 1', () => runs.find((r) => r.runId === 1), { timeoutMs: 30_000 });
  */
 export interface WaitOptions {
-  /** How long to keep trying (default 10 s). */
+  /**
+   * How long to keep trying (default 30 s: a hang guard, generous because CI's 2 cores are shared
+   * by two test files and their containers; a passing wait returns as soon as its check holds).
+   */
   timeoutMs?: number;
   /** The pause between tries (default 10 ms). */
   intervalMs?: number;
@@ -15,7 +18,7 @@ export interface WaitOptions {
 
 export type Truthy<T> = Exclude<T, false | 0 | '' | null | undefined>;
 
-export async function waitFor<T>(what: string, check: () => T | Promise<T>, { timeoutMs = 10_000, intervalMs = 10 }: WaitOptions = {}): Promise<Truthy<T>> {
+export async function waitFor<T>(what: string, check: () => T | Promise<T>, { timeoutMs = 30_000, intervalMs = 10 }: WaitOptions = {}): Promise<Truthy<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

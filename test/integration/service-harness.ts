@@ -66,7 +66,7 @@ export async function startServiceProcess(
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   const listening = new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`service did not start within 30 s:\n${stderr}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`service did not start within 60 s:\n${stderr}`)), 60_000);
     child.stdout.on('data', (d) => {
       stdout += d;
       const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
