@@ -35,28 +35,36 @@ const STRIPPING_CANNOT = new Set([
 
 /** Loads a TypeScript module: Node's own type stripping where it has it, else tsx. */
 export async function importTypeScript(url: string, path: string): Promise<Record<string, unknown>> {
+  let strippingFailed: Error | undefined;
   if ((process.features as { typescript?: string | false }).typescript) {
     try {
       return (await import(url)) as Record<string, unknown>;
     } catch (err) {
       if (!STRIPPING_CANNOT.has((err as { code?: string }).code ?? '')) throw err;
+      strippingFailed = err as Error;
     }
   }
-  return importWithTsx(url, path);
+  return importWithTsx(url, path, strippingFailed);
 }
 
-/** Loads a TypeScript module with tsx's loader API; a clear error when tsx is not installed. */
-async function importWithTsx(url: string, path: string): Promise<Record<string, unknown>> {
+/**
+ * Loads a TypeScript module with tsx's loader API; a clear error when tsx is not installed, which
+ * keeps Node's own reason when type stripping was tried first (a genuinely missing import is
+ * ERR_MODULE_NOT_FOUND too, and must not read as "install tsx" alone).
+ */
+async function importWithTsx(url: string, path: string, strippingFailed?: Error): Promise<Record<string, unknown>> {
   const specifier = 'tsx/esm/api';
   let tsx: { tsImport: (url: string, parent: string) => Promise<Record<string, unknown>> };
   try {
     tsx = (await import(specifier)) as typeof tsx;
   } catch (cause) {
-    throw new GoferError(
-      'ERR_INVALID_ARGUMENT',
-      `Loading a TypeScript pipeline (${path}) needs the "tsx" package: npm install --save-dev tsx, or compile the file to .js / write JSON.`,
-      { cause, details: { path } },
-    );
+    const why = strippingFailed
+      ? `Node could not load ${path} by stripping its types (${strippingFailed.message}), and tsx`
+      : `Loading a TypeScript pipeline (${path})`;
+    throw new GoferError('ERR_INVALID_ARGUMENT', `${why} needs the "tsx" package: npm install --save-dev tsx, or compile the file to .js / write JSON.`, {
+      cause: strippingFailed ?? cause,
+      details: { path },
+    });
   }
   return tsx.tsImport(url, import.meta.url);
 }

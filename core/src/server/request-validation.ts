@@ -4,16 +4,34 @@
  * JSON bodies are not coerced. Every failure, and every error Fastify raises about a request
  * before a handler runs, becomes a coded GoferError whose `details.problems` names each path.
  */
-import type { ErrorObject } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { FastifySchemaCompiler } from 'fastify';
 import { GoferError, problemLines, type ErrorCode } from '../api/index.js';
 import { createAjv, describeAjvErrors, validatorFor } from '../api/ajv.js';
 
 const coercing = createAjv({ coerceTypes: true });
 
+/**
+ * A validator compiled on its first request. Fastify compiles every route's schemas when the app
+ * is ready; compiling them all took a third of the service's start-up CPU, for routes most
+ * processes (a CLI-driven service, a test's short-lived one) never call. Fastify reads a failed
+ * validation's problems from the function's `errors`, so the wrapper passes them on.
+ */
+function compiledOnFirstUse(compile: () => ValidateFunction): ValidateFunction {
+  let compiled: ValidateFunction | undefined;
+  const validate = ((data: unknown) => {
+    compiled ??= compile();
+    const valid = compiled(data);
+    validate.errors = compiled.errors;
+    return valid;
+  }) as ValidateFunction;
+  validate.errors = null;
+  return validate;
+}
+
 /** Fastify's validator compiler: params and query coerce, bodies do not. */
 export const validatorCompiler: FastifySchemaCompiler<object> = ({ schema, httpPart }) =>
-  httpPart === 'body' ? validatorFor(schema) : coercing.compile(schema);
+  compiledOnFirstUse(() => (httpPart === 'body' ? validatorFor(schema) : coercing.compile(schema)));
 
 /** Where a request part's problems are reported. */
 const PART: Record<string, string> = { params: 'path', querystring: 'query', body: 'body', headers: 'headers' };

@@ -9,7 +9,7 @@ import { test } from 'uvu';
 import { dockerAvailable, REGISTRY_IMAGE, TEST_LABEL } from '../../../test/helpers/docker.js';
 import { runSchedulerContract } from '@gofer/testkit';
 import * as assert from 'uvu/assert';
-import { countStartsPerNode, figure, joinTestSwarm, leaveTestSwarm, removeLabelled } from './swarm-helper.js';
+import { countStartsPerNode, figure, joinTestSwarm, leaveTestSwarm, nodeStates, removeLabelled } from './swarm-helper.js';
 
 const label = `contract-swarm-${process.pid}`;
 
@@ -32,15 +32,16 @@ if (await dockerAvailable()) {
     // The large output is `seq`: short lines, which the engine reads at ~110,000 lines/s.
     capabilities: { exactEnv: false, signals: true, restart: 'child-process', largeOutputBytes: 4 * 1024 * 1024 },
   });
-  test('swarm: the contract tasks ran on both nodes', () => {
+  test('swarm: the contract tasks ran on both nodes', async () => {
     const perNode = starts?.stop() ?? {};
+    const nodes = await nodeStates();
     figure(
       `swarm contract tasks per node: ${Object.entries(perNode)
         .map(([node, n]) => `${node}=${n}`)
         .join(', ')}`,
     );
     assert.ok(Object.keys(perNode).length >= 2, `two nodes: ${JSON.stringify(perNode)}`);
-    for (const [node, n] of Object.entries(perNode)) assert.ok(n > 0, `no task ran on ${node}: ${JSON.stringify(perNode)}`);
+    for (const [node, n] of Object.entries(perNode)) assert.ok(n > 0, `no task ran on ${node}: ${JSON.stringify(perNode)}; nodes now: ${nodes}`);
   });
   test.after(async () => {
     starts?.stop();

@@ -163,32 +163,65 @@ export function clusterNodeEngines(): Record<string, string> {
 
 /**
  * Counts the task containers that start on each node of the test cluster (the engines' own
- * `start` events, filtered by a label every task carries) until `stop` is called.
+ * `start` events, filtered by a label every task carries) until `stop` is called. An event
+ * stream that ends or fails (an engine busy on a loaded machine, a dropped socket) is opened
+ * again from where it stopped, and a container counts once however often its start is read.
  */
 export async function countStartsPerNode(label: string): Promise<{ stop(): Record<string, number> }> {
   const cluster = requireTestCluster();
-  const counts: Record<string, number> = {};
-  const streams: NodeJS.ReadableStream[] = [];
-  for (const node of [cluster.manager, ...cluster.workers]) {
-    counts[node.name] = 0;
+  const started = new Map<string, Set<string>>();
+  const streams = new Set<NodeJS.ReadableStream & { destroy?: () => void }>();
+  let stopped = false;
+  const follow = async (node: ClusterNode, since?: number): Promise<void> => {
+    const ids = started.get(node.name)!;
     const docker = new Docker({ socketPath: node.socket });
-    const stream = await docker.getEvents({ filters: { type: ['container'], event: ['start'], label: [label] } });
+    let last = since ?? Math.floor(Date.now() / 1000);
+    const stream = (await docker.getEvents({
+      ...(since !== undefined ? { since } : {}),
+      filters: { type: ['container'], event: ['start'], label: [label] },
+    })) as NodeJS.ReadableStream & { destroy?: () => void };
+    streams.add(stream);
     let buffered = '';
     stream.on('data', (d: Buffer) => {
       buffered += d.toString();
       const lines = buffered.split('\n');
       buffered = lines.pop() ?? '';
-      counts[node.name] = (counts[node.name] ?? 0) + lines.filter((l) => l.trim()).length;
+      for (const line of lines.filter((l) => l.trim())) {
+        const event = JSON.parse(line) as { id?: string; time?: number };
+        if (event.id) ids.add(event.id);
+        if (event.time) last = event.time;
+      }
     });
-    stream.on('error', () => undefined);
-    streams.push(stream);
+    let reopened = false;
+    const reopen = () => {
+      streams.delete(stream);
+      if (stopped || reopened) return;
+      reopened = true;
+      setTimeout(() => void follow(node, last).catch(reopen), 500);
+    };
+    stream.on('error', reopen);
+    stream.on('end', reopen);
+    stream.on('close', reopen);
+  };
+  for (const node of [cluster.manager, ...cluster.workers]) {
+    started.set(node.name, new Set());
+    await follow(node);
   }
   return {
     stop: () => {
-      for (const s of streams) (s as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
-      return { ...counts };
+      stopped = true;
+      for (const s of streams) s.destroy?.();
+      return Object.fromEntries([...started].map(([name, ids]) => [name, ids.size]));
     },
   };
+}
+
+/** `docker node ls` as one line per node (status, availability, name), for failure messages. */
+export async function nodeStates(): Promise<string> {
+  const { stdout } = await run('docker', ['node', 'ls', '--format', '{{.Hostname}} {{.Status}} {{.Availability}}']).catch(() => ({
+    stdout: 'docker node ls failed',
+  }));
+  return stdout.trim().split('\n').join('; ');
 }
 
 /** Removes every service and secret carrying `gofer.test=<value>`. */
