@@ -10,7 +10,10 @@ process.on('exit', () => {
   try {
     const stat = readFileSync('/proc/self/stat', 'utf8');
     // Fields after the command name, which is in parentheses and may hold spaces.
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+    const f = stat
+      .slice(stat.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number);
     const self = (f[11] + f[12]) / TICKS_PER_SECOND;
     const children = (f[13] + f[14]) / TICKS_PER_SECOND;
     process.stderr.write(`\ngofer-test-cpu: ${self.toFixed(1)} ${children.toFixed(1)}\n`);

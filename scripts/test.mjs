@@ -120,7 +120,9 @@ const results = [];
 function report(r) {
   results.push(r);
   const mark = r.failed > 0 ? 'FAIL' : 'ok  ';
-  console.log(`${mark} ${r.file}  (${r.passed} passed, ${r.failed} failed${r.skipped ? `, ${r.skipped} skipped` : ''}, ${(r.ms / 1000).toFixed(1)} s${Number.isNaN(r.cpuS) ? '' : `, ${r.cpuS.toFixed(1)} s CPU`})`);
+  console.log(
+    `${mark} ${r.file}  (${r.passed} passed, ${r.failed} failed${r.skipped ? `, ${r.skipped} skipped` : ''}, ${(r.ms / 1000).toFixed(1)} s${Number.isNaN(r.cpuS) ? '' : `, ${r.cpuS.toFixed(1)} s CPU`})`,
+  );
   for (const line of r.output.split('\n')) if (/^\s*figure:/.test(line)) console.log(`     ${line.trim()}`);
   if (r.failed > 0) {
     console.log(
@@ -182,7 +184,12 @@ const passed = sum('passed'),
 const timed = results.filter((r) => !Number.isNaN(r.cpuS)).sort((a, b) => b.cpuS - a.cpuS);
 if (timed.length > 0) {
   const total = timed.reduce((n, r) => n + r.cpuS, 0);
-  console.log(`\nCPU: ${total.toFixed(0)} s in all; the most: ${timed.slice(0, 8).map((r) => `${r.file} ${r.cpuS.toFixed(0)} s`).join(', ')}`);
+  console.log(
+    `\nCPU: ${total.toFixed(0)} s in all; the most: ${timed
+      .slice(0, 8)
+      .map((r) => `${r.file} ${r.cpuS.toFixed(0)} s`)
+      .join(', ')}`,
+  );
 }
 console.log('');
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
