@@ -136,25 +136,20 @@ function report(r) {
 }
 
 const durationsFile = join(root, 'node_modules/.cache/gofer-test-durations.json');
-function lastDurations() {
+/** A durations file (`{ file: ms }`), or nothing when it is missing or unreadable. */
+function readDurations(path) {
   try {
-    return JSON.parse(readFileSync(durationsFile, 'utf8'));
+    return JSON.parse(readFileSync(path, 'utf8'));
   } catch {
     return {};
   }
 }
-// Before this tree has run its suite: the durations of a CI run, committed (scripts/test-durations.json,
-// refreshed with `npm run test:durations` after a full run); a file it does not know is taken as
-// long when its folder holds the files that take minutes (fault trials, installs, browsers).
+// Before this tree has run its suite: the durations of a CI run, committed in
+// scripts/test-durations.json (refresh it by copying the cache file above after a full run); a
+// file neither knows is taken as long when its folder holds the files that take minutes (fault
+// trials, installs, browsers).
 const LONG_FOLDERS = ['test/reliability/', 'test/packaging/', 'test/ui/', 'plugins/scheduler-swarm/', 'test/contract/'];
-function committedDurations() {
-  try {
-    return JSON.parse(readFileSync(join(root, 'scripts/test-durations.json'), 'utf8'));
-  } catch {
-    return {};
-  }
-}
-const known = { ...committedDurations(), ...lastDurations() };
+const known = { ...readDurations(join(root, 'scripts/test-durations.json')), ...readDurations(durationsFile) };
 const expectedMs = (f) => known[f] ?? (LONG_FOLDERS.some((d) => f.startsWith(d)) ? 60_000 : 5_000);
 
 const isSerial = (f) => f.endsWith('.serial.test.ts');

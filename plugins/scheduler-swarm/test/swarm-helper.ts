@@ -195,13 +195,18 @@ export async function countStartsPerNode(label: string): Promise<{ stop(): Recor
     let reopened = false;
     const reopen = () => {
       streams.delete(stream);
-      if (stopped || reopened) return;
+      if (reopened) return;
       reopened = true;
-      setTimeout(() => void follow(node, last).catch(reopen), 500);
+      followLater(node, last);
     };
     stream.on('error', reopen);
     stream.on('end', reopen);
     stream.on('close', reopen);
+  };
+  // Until stopped, a stream that could not be opened again is tried again.
+  const followLater = (node: ClusterNode, since: number): void => {
+    if (stopped) return;
+    setTimeout(() => void follow(node, since).catch(() => followLater(node, since)), 500);
   };
   for (const node of [cluster.manager, ...cluster.workers]) {
     started.set(node.name, new Set());
