@@ -5,11 +5,11 @@
  * run, so a redelivery never starts a second one). With a token it reports each run back as a
  * commit status or a check run.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhooks, type EmitterWebhookEvent } from '@octokit/webhooks';
 import { GoferError, isGoferError, type ErrorCode, type Extension, type ExtensionContext, type GoferEvent, type Subscription } from '@gofer/core/api';
-import { decodeBody, readBody } from '@gofer/extension-webhook';
+import { DELIVERY_STATUS_OF_CODE, DeliveryListener, decodeBody, readBody, replyError as reply } from '@gofer/extension-webhook';
 import { matchPullRequest, matchPush, matchRelease, parseFilters, type Filters, type Match, type Skip } from './delivery.js';
 import { Reporter, type PendingReport } from './reporter.js';
 
@@ -32,21 +32,12 @@ interface Watched {
 }
 
 const PATH_PREFIX = '/github/';
-const STATUS_OF_CODE: Partial<Record<ErrorCode, number>> = {
-  ERR_NOT_FOUND: 404,
-  ERR_PIPELINE_DISABLED: 409,
-  ERR_TRIGGER_PAUSED: 409,
-  ERR_INVALID_ARGUMENT: 400,
-  ERR_EXTENSION_UNAVAILABLE: 503,
-  ERR_GOFER_CLOSED: 503,
-};
 const reportKey = (pipelineId: string, runId: number) => `report:${pipelineId}/${runId}`;
 
 export class GitHubExtension implements Extension {
   private readonly subs = new Map<string, Watched>();
   private readonly reporter: Reporter;
-  private server: Server | undefined;
-  private opening: Promise<void> | undefined;
+  private readonly listener: DeliveryListener;
   private closed = false;
   private readonly stopListening: () => void;
   /** Reports being sent, so close() can wait for them. */
@@ -60,6 +51,17 @@ export class GitHubExtension implements Extension {
   ) {
     this.reporter = new Reporter((settings.apiUrl ?? 'https://api.github.com').replace(/\/+$/, ''), 'gofer-extension-github');
     this.stopListening = ctx.events.subscribe((event) => this.onEvent(event));
+    this.listener = new DeliveryListener({
+      label: 'GitHub',
+      host: settings.host ?? '127.0.0.1',
+      port: settings.port ?? 8092,
+      portSetting: 'extensions.github.port',
+      pathPrefix: PATH_PREFIX,
+      logger: ctx.logger,
+      handle: (req, res) => this.handle(req, res),
+      failureLog: 'github delivery failed unexpectedly',
+      failureMessage: 'The delivery could not be processed; see `gofer extension logs github`.',
+    });
   }
 
   async subscribe(sub: Subscription): Promise<void> {
@@ -68,7 +70,8 @@ export class GitHubExtension implements Extension {
     const filters = parseFilters(sub.settings);
     const report = (sub.settings.report ?? (sub.settings.token ? 'status' : 'none')) as Watched['report'];
     if (report !== 'none' && !sub.settings.token) throw new Error(`report: "${report}" needs a token (token: global_secret{{GITHUB_TOKEN}})`);
-    await this.open();
+    if (this.closed) throw new GoferError('ERR_EXTENSION_UNAVAILABLE', 'The GitHub extension is closed.');
+    await this.listener.open();
     this.subs.set(sub.subscriptionId, { sub, filters, webhooks: new Webhooks({ secret }), report });
     this.ctx.logger.info('github subscription ready', { subscriptionId: sub.subscriptionId, url: this.urlFor(sub.subscriptionId) });
   }
@@ -82,24 +85,16 @@ export class GitHubExtension implements Extension {
     this.stopListening();
     this.subs.clear();
     await Promise.allSettled([...this.sending]);
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    await this.listener.close();
   }
 
   address(): AddressInfo | undefined {
-    const address = this.server?.address();
-    return address && typeof address === 'object' ? address : undefined;
+    return this.listener.address();
   }
 
   /** The payload URL to enter in the repository's webhook settings. */
   urlFor(subscriptionId: string): string | undefined {
-    const a = this.address();
-    return a && `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}${PATH_PREFIX}${encodeURIComponent(subscriptionId)}`;
+    return this.listener.urlFor(subscriptionId);
   }
 
   /** Resolves once every report started so far was sent (tests, shutdown). */
@@ -107,42 +102,9 @@ export class GitHubExtension implements Extension {
     while (this.sending.size > 0) await Promise.allSettled([...this.sending]);
   }
 
-  private open(): Promise<void> {
-    if (this.closed) return Promise.reject(new GoferError('ERR_EXTENSION_UNAVAILABLE', 'The GitHub extension is closed.'));
-    this.opening ??= new Promise<void>((resolve, reject) => {
-      const server = createServer((req, res) => {
-        this.handle(req, res).catch((err: Error) => {
-          this.ctx.logger.error('github delivery failed unexpectedly', { error: err.message });
-          if (!res.headersSent) reply(res, 500, 'ERR_INTERNAL', 'The delivery could not be processed; see `gofer extension logs github`.');
-          else res.destroy();
-        });
-      });
-      server.once('error', (err: Error) => {
-        this.opening = undefined;
-        reject(
-          new GoferError(
-            'ERR_EXTENSION_UNAVAILABLE',
-            `The GitHub listener could not open ${this.settings.host ?? '127.0.0.1'}:${this.settings.port ?? 8092}: ${err.message}. Fix: free the port or set extensions.github.port.`,
-            { cause: err },
-          ),
-        );
-      });
-      server.listen(this.settings.port ?? 8092, this.settings.host ?? '127.0.0.1', () => {
-        this.server = server;
-        resolve();
-      });
-    });
-    return this.opening;
-  }
-
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '').split('?')[0] ?? '';
-    let id: string | undefined;
-    try {
-      id = path.startsWith(PATH_PREFIX) ? decodeURIComponent(path.slice(PATH_PREFIX.length)) : undefined;
-    } catch {
-      id = undefined;
-    }
+    const id = this.listener.subscriptionIdOf(path);
     const watched = id === undefined ? undefined : this.subs.get(id);
     if (!watched) {
       req.resume();
@@ -233,7 +195,7 @@ export class GitHubExtension implements Extension {
         code,
         error: (err as Error).message,
       });
-      reply(res, STATUS_OF_CODE[code] ?? 500, code, (err as Error).message);
+      reply(res, DELIVERY_STATUS_OF_CODE[code] ?? 500, code, (err as Error).message);
     }
   }
 
@@ -308,8 +270,4 @@ export class GitHubExtension implements Extension {
 function json(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
-}
-
-function reply(res: ServerResponse, status: number, code: ErrorCode, message: string): void {
-  json(res, status, { error: { code, message } });
 }

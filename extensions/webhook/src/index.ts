@@ -13,6 +13,7 @@ export { signBody, verifySignature } from './signature.js';
 export { mapVariables, readPointer } from './variable-mapping.js';
 export { readBody, type BodyResult } from './read-body.js';
 export { decodeBody, mediaType, type DecodedBody } from './decode-body.js';
+export { DELIVERY_STATUS_OF_CODE, DeliveryListener, replyError, type DeliveryListenerOptions } from './delivery-listener.js';
 
 /** The webhook extension's definition (the package's default export). */
 const webhookExtension: ExtensionDefinition<WebhookSettings> = defineExtension({

@@ -4,10 +4,11 @@
  * Order of checks: path (404), method (405), size (413), signature (401, on the raw bytes),
  * body (400, only when it must be decoded: see decode-body.ts). Errors carry registry codes.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { GoferError, isGoferError, Type, type ErrorCode, type Extension, type ExtensionContext, type Static, type Subscription } from '@gofer/core/api';
+import { GoferError, isGoferError, Type, type Extension, type ExtensionContext, type Static, type Subscription } from '@gofer/core/api';
 import { decodeBody } from './decode-body.js';
+import { DELIVERY_STATUS_OF_CODE, DeliveryListener, replyError as reply } from './delivery-listener.js';
 import { readBody } from './read-body.js';
 import { verifySignature } from './signature.js';
 import { mapVariables } from './variable-mapping.js';
@@ -30,29 +31,33 @@ export type WebhookSettings = Static<typeof settingsSchema>;
 
 const PATH_PREFIX = '/hooks/';
 
-const STATUS_OF_CODE: Partial<Record<ErrorCode, number>> = {
-  ERR_NOT_FOUND: 404,
-  ERR_PIPELINE_DISABLED: 409,
-  ERR_TRIGGER_PAUSED: 409,
-  ERR_INVALID_ARGUMENT: 400,
-  ERR_EXTENSION_UNAVAILABLE: 503,
-  ERR_GOFER_CLOSED: 503,
-};
-
 /** The webhook extension instance; `urlFor` tells where a subscription's deliveries go. */
 export class WebhookExtension implements Extension {
   private readonly subs = new Map<string, Subscription>();
-  private server: Server | undefined;
-  private opening: Promise<void> | undefined;
+  private readonly listener: DeliveryListener;
   private closed = false;
 
   constructor(
     private readonly ctx: ExtensionContext,
     private readonly settings: WebhookSettings,
-  ) {}
+  ) {
+    this.listener = new DeliveryListener({
+      label: 'webhook',
+      host: settings.host ?? '127.0.0.1',
+      port: settings.port ?? 8091,
+      portSetting: 'extensions.webhook.port',
+      pathPrefix: PATH_PREFIX,
+      logger: ctx.logger,
+      handle: (req, res) => this.handle(req, res),
+      failureLog: 'webhook request failed unexpectedly',
+      failureMessage: 'The webhook could not be processed; see the Gofer log.',
+      onOpen: (address) => ctx.logger.info('webhook listener open', { address }),
+    });
+  }
 
   async subscribe(sub: Subscription): Promise<void> {
-    await this.open();
+    if (this.closed) throw new GoferError('ERR_EXTENSION_UNAVAILABLE', 'The webhook extension is closed.');
+    await this.listener.open();
     this.subs.set(sub.subscriptionId, sub);
     this.ctx.logger.info('webhook subscription ready', { subscriptionId: sub.subscriptionId, url: this.urlFor(sub.subscriptionId) });
   }
@@ -65,62 +70,22 @@ export class WebhookExtension implements Extension {
   async close(): Promise<void> {
     this.closed = true;
     this.subs.clear();
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    await this.listener.close();
   }
 
   /** Where the listener is, once a subscription opened it. */
   address(): AddressInfo | undefined {
-    const address = this.server?.address();
-    return address && typeof address === 'object' ? address : undefined;
+    return this.listener.address();
   }
 
   /** The URL a sender should POST to for `subscriptionId`. */
   urlFor(subscriptionId: string): string | undefined {
-    const address = this.address();
-    return (
-      address &&
-      `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}${PATH_PREFIX}${encodeURIComponent(subscriptionId)}`
-    );
-  }
-
-  private open(): Promise<void> {
-    if (this.closed) return Promise.reject(new GoferError('ERR_EXTENSION_UNAVAILABLE', 'The webhook extension is closed.'));
-    this.opening ??= new Promise<void>((resolve, reject) => {
-      const server = createServer((req, res) => {
-        this.handle(req, res).catch((err: Error) => {
-          this.ctx.logger.error('webhook request failed unexpectedly', { error: err.message });
-          if (!res.headersSent) reply(res, 500, 'ERR_INTERNAL', 'The webhook could not be processed; see the Gofer log.');
-          else res.destroy();
-        });
-      });
-      server.once('error', (err: NodeJS.ErrnoException) => {
-        this.opening = undefined;
-        reject(
-          new GoferError(
-            'ERR_EXTENSION_UNAVAILABLE',
-            `The webhook listener could not open ${this.settings.host ?? '127.0.0.1'}:${this.settings.port ?? 8091}: ${err.message}. Fix: free the port or set extensions.webhook.port.`,
-            { cause: err },
-          ),
-        );
-      });
-      server.listen(this.settings.port ?? 8091, this.settings.host ?? '127.0.0.1', () => {
-        this.server = server;
-        this.ctx.logger.info('webhook listener open', { address: this.address() });
-        resolve();
-      });
-    });
-    return this.opening;
+    return this.listener.urlFor(subscriptionId);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '').split('?')[0] ?? '';
-    const subscriptionId = path.startsWith(PATH_PREFIX) ? safeDecode(path.slice(PATH_PREFIX.length)) : undefined;
+    const subscriptionId = this.listener.subscriptionIdOf(path);
     const sub = subscriptionId === undefined ? undefined : this.subs.get(subscriptionId);
     if (!sub) {
       req.resume();
@@ -171,20 +136,7 @@ export class WebhookExtension implements Extension {
     } catch (err) {
       const code = isGoferError(err) ? err.code : 'ERR_INTERNAL';
       this.ctx.logger.warn('webhook could not start a run', { subscriptionId: sub.subscriptionId, code, error: (err as Error).message });
-      reply(res, STATUS_OF_CODE[code] ?? 500, code, (err as Error).message);
+      reply(res, DELIVERY_STATUS_OF_CODE[code] ?? 500, code, (err as Error).message);
     }
-  }
-}
-
-function reply(res: ServerResponse, status: number, code: ErrorCode, message: string): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ error: { code, message } }));
-}
-
-function safeDecode(segment: string): string | undefined {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return undefined;
   }
 }
