@@ -5,7 +5,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { ContainerStatus, LogChunk, Scheduler } from '@gofer/core/api';
+import { systemClock, type ContainerStatus, type LogChunk, type Scheduler } from '@gofer/core/api';
 import { createLogger } from '../../core/src/kernel/logger.js';
 import { LogWriteFailedError, type LogWriter } from '../../core/src/logs/log-store.js';
 import { TaskWatcher, type TaskOutcome } from '../../core/src/tasks/task-watcher.js';
@@ -41,6 +41,7 @@ function watch(scheduler: Scheduler, writer: LogWriter = { write() {}, close() {
     stopTimeoutMs: 1000,
     timeoutMs: 0,
     startedAt: Date.now(),
+    clock: systemClock,
     openWriter: () => writer,
     secretValues: [],
     reattach: false,

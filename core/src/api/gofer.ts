@@ -2,6 +2,7 @@
  * The typed API a host application drives. The CLI and the HTTP API are thin clients of it.
  * Made by `createGofer(options)`.
  */
+import type { Clock } from './clock.js';
 import type { GoferConfig, GoferConfigFile } from './config.js';
 import type { ErrorCode } from './errors.js';
 import type { GoferEvent, GoferEventType } from './events.js';
@@ -26,6 +27,11 @@ export interface GoferOptions {
   logger?: Logger;
   /** Read `GOFER_*` environment overrides (default true). */
   useEnv?: boolean;
+  /**
+   * Where the recorded times and the pipeline's time limits come from; default the system clock.
+   * For tests: `@gofer/testkit`'s `FakeClock` (see {@link Clock} for what it drives).
+   */
+  clock?: Clock;
 }
 
 /** A plugin as the registry sees it: loaded, active, or failed with a reason. */

@@ -10,6 +10,7 @@ export * from './runs.js';
 export * from './events.js';
 export * from './config.js';
 export * from './gofer.js';
+export * from './clock.js';
 /**
  * Streaming masker of secret values in task output (chunk boundaries and multi-line values
  * handled). Schedulers that resolve secrets themselves (for example from a secrets directory)

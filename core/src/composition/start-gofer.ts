@@ -7,13 +7,13 @@
  * the HTTP API on top) and for tests. Host applications get `createGofer()`, which returns only
  * the `Gofer` handle.
  */
-import { GoferError, isGoferError, type Gofer, type GoferConfig, type GoferOptions } from '../api/index.js';
+import { GoferError, isGoferError, systemClock, type Gofer, type GoferConfig, type GoferOptions } from '../api/index.js';
 import { withDeadline } from '../kernel/deadline.js';
 import { Container } from '../kernel/di.js';
 import { loadConfig } from '../kernel/config.js';
 import { Lifecycle } from '../kernel/lifecycle.js';
 import { createLogger } from '../kernel/logger.js';
-import { CONFIG, LIFECYCLE, LOGGER, SHUTDOWN_SIGNAL } from '../kernel/tokens.js';
+import { CLOCK, CONFIG, LIFECYCLE, LOGGER, SHUTDOWN_SIGNAL } from '../kernel/tokens.js';
 import { SCHEDULER } from '../plugin-host/registry.js';
 import { lockDataDir, type DataDirLock } from '../stores/data-dir-lock.js';
 import { GOFER, GoferHandle } from './gofer-handle.js';
@@ -57,7 +57,12 @@ export async function startGofer(options: GoferOptions = {}, hooks: StartHooks =
   if (lock) lifecycle.onClose('stores', 'data directory lock', () => lock.release());
 
   // One root container per instance: several instances never share state.
-  const root = Container.root().value(CONFIG, config).value(LOGGER, logger).value(SHUTDOWN_SIGNAL, shutdown.signal).value(LIFECYCLE, lifecycle);
+  const root = Container.root()
+    .value(CONFIG, config)
+    .value(LOGGER, logger)
+    .value(CLOCK, options.clock ?? systemClock)
+    .value(SHUTDOWN_SIGNAL, shutdown.signal)
+    .value(LIFECYCLE, lifecycle);
   try {
     wireStores(root);
     await wirePlugins(root, options.plugins ?? []);

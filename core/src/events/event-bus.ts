@@ -4,8 +4,9 @@
  * once, synchronously (the publisher's transaction commits within the turn; `events.follow()`,
  * which feeds remote clients, yields only committed events).
  */
-import type { GoferEvent, GoferEventMap, GoferEventType } from '../api/index.js';
+import { systemClock, type Clock, type GoferEvent, type GoferEventMap, type GoferEventType } from '../api/index.js';
 import { injectable, token } from '../kernel/di.js';
+import { CLOCK } from '../kernel/tokens.js';
 import { EVENT_STORE } from './event-store.js';
 
 /** Where published events are persisted: returns the event's id. */
@@ -17,7 +18,7 @@ export interface EventLog {
 export type EventListener = (event: GoferEvent) => void;
 
 /** Publishes typed events; plugins see it through `ctx.events`. */
-@injectable(EVENT_STORE)
+@injectable(EVENT_STORE, CLOCK)
 export class EventBus {
   /** Each listener with the id of the last event published before it subscribed. */
   private readonly listeners = new Map<EventListener, number>();
@@ -25,11 +26,14 @@ export class EventBus {
   private lastId = 0;
 
   /** Without a log, ids are counted in memory. */
-  constructor(private readonly log?: EventLog) {}
+  constructor(
+    private readonly log?: EventLog,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   /** Stores the event (when persisted) and hands it to the listeners; returns it with its id. */
   publish<K extends GoferEventType>(type: K, payload: GoferEventMap[K]): GoferEvent {
-    const draft = { type, at: Date.now(), payload } as Omit<GoferEvent, 'id'>;
+    const draft = { type, at: this.clock.now(), payload } as Omit<GoferEvent, 'id'>;
     const id = this.log ? this.log.append(draft) : this.nextId++;
     const event = { ...draft, id } as GoferEvent;
     this.lastId = id;

@@ -1,6 +1,7 @@
 /** Pipelines and their versions in SQLite. Synchronous: the SQLite drivers are, and callers batch. */
-import { GoferError, type PipelineConfig, type PipelineInfo, type PipelineVersion } from '../api/index.js';
+import { GoferError, type Clock, type PipelineConfig, type PipelineInfo, type PipelineVersion } from '../api/index.js';
 import { injectable, token } from '../kernel/di.js';
+import { CLOCK } from '../kernel/tokens.js';
 import { DATABASE, type SqliteDatabase } from '../stores/database.js';
 
 interface PipelineRow {
@@ -30,21 +31,24 @@ function toInfo(row: PipelineRow): PipelineInfo {
 }
 
 /** Pipelines and versions in SQLite. */
-@injectable(DATABASE)
+@injectable(DATABASE, CLOCK)
 export class PipelineStore {
   /** Parsed configs by `pipeline/version`: versions never change once stored. */
   private readonly configs = new Map<string, PipelineConfig>();
   private readonly selectOne;
   private readonly selectConfig;
 
-  constructor(private readonly db: SqliteDatabase) {
+  constructor(
+    private readonly db: SqliteDatabase,
+    private readonly clock: Clock,
+  ) {
     this.selectOne = db.prepare<[string], PipelineRow>('SELECT * FROM pipelines WHERE pipeline_id = ?');
     this.selectConfig = db.prepare<[string, number], { config: string }>('SELECT config FROM pipeline_versions WHERE pipeline_id = ? AND version = ?');
   }
 
   /** Stores `config` as the next version; the first version is deployed at once. */
   register(config: PipelineConfig, namespace: string): PipelineVersion {
-    const now = Date.now();
+    const now = this.clock.now();
     return this.db.transaction((): PipelineVersion => {
       const existing = this.selectOne.get(config.id);
       if (existing && existing.namespace !== namespace) {
@@ -75,7 +79,7 @@ export class PipelineStore {
     const config = this.config(pipelineId, version);
     this.db
       .prepare('UPDATE pipelines SET live_version = ?, name = ?, description = ?, modified = ? WHERE pipeline_id = ?')
-      .run(version, config.name, config.description ?? '', Date.now(), pipelineId);
+      .run(version, config.name, config.description ?? '', this.clock.now(), pipelineId);
     return this.get(pipelineId);
   }
 
@@ -137,7 +141,7 @@ export class PipelineStore {
 
   setState(pipelineId: string, state: 'active' | 'disabled'): PipelineInfo {
     this.get(pipelineId);
-    this.db.prepare('UPDATE pipelines SET state = ?, modified = ? WHERE pipeline_id = ?').run(state, Date.now(), pipelineId);
+    this.db.prepare('UPDATE pipelines SET state = ?, modified = ? WHERE pipeline_id = ?').run(state, this.clock.now(), pipelineId);
     return this.get(pipelineId);
   }
 

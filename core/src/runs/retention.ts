@@ -11,10 +11,10 @@
  * pipeline; `run.completed` is published once the run's end is recorded and its logs are
  * closed), and for events at most once a minute as runs complete, plus hourly.
  */
-import type { GoferConfig, Logger } from '../api/index.js';
+import type { Clock, GoferConfig, Logger } from '../api/index.js';
 import { EVENT_BUS, type EventBus } from '../events/event-bus.js';
 import { injectable, token } from '../kernel/di.js';
-import { CONFIG, LOGGER } from '../kernel/tokens.js';
+import { CLOCK, CONFIG, LOGGER } from '../kernel/tokens.js';
 import { LOG_STORE, type LogStore } from '../logs/log-store.js';
 import { DATABASE, type SqliteDatabase } from '../stores/database.js';
 
@@ -31,7 +31,7 @@ export interface SweepResult {
 }
 
 /** The retention sweeps of one Gofer instance; see the file comment. */
-@injectable(CONFIG, LOGGER, DATABASE, LOG_STORE, EVENT_BUS)
+@injectable(CONFIG, LOGGER, DATABASE, LOG_STORE, EVENT_BUS, CLOCK)
 export class Retention {
   private readonly nthEnded;
   private readonly logsToRemove;
@@ -51,6 +51,7 @@ export class Retention {
     db: SqliteDatabase,
     private readonly logs: LogStore,
     private readonly bus: EventBus,
+    private readonly clock: Clock,
   ) {
     this.nthEnded = db.prepare<[string, number], { run_id: number }>(
       "SELECT run_id FROM runs WHERE pipeline_id = ? AND state = 'complete' ORDER BY run_id DESC LIMIT 1 OFFSET ?",
@@ -112,8 +113,9 @@ export class Retention {
   }
 
   /** Deletes events older than `eventRetentionDays` and beyond the newest `eventRetentionCount`. */
-  sweepEvents(now = Date.now()): { eventsRemoved: number } {
-    this.lastEventSweep = now;
+  sweepEvents(now = this.clock.now()): { eventsRemoved: number } {
+    // The pacing of sweeps is real time; an event's age is on the clock its time came from.
+    this.lastEventSweep = Date.now();
     let eventsRemoved = 0;
     if (this.config.eventRetentionDays > 0) eventsRemoved += this.eventsBefore.run(now - this.config.eventRetentionDays * DAY_MS).changes;
     if (this.config.eventRetentionCount > 0) {

@@ -9,6 +9,7 @@
  */
 import {
   isGoferError,
+  type Clock,
   type GoferConfig,
   type Logger,
   type PipelineConfig,
@@ -21,7 +22,7 @@ import { containerLabels, containerRequestId } from '../containers/container-lab
 import { INSTANCE_ID } from '../containers/instance-id.js';
 import { EVENT_BUS, type EventBus } from '../events/event-bus.js';
 import { injectable, token } from '../kernel/di.js';
-import { CONFIG, LOGGER } from '../kernel/tokens.js';
+import { CLOCK, CONFIG, LOGGER } from '../kernel/tokens.js';
 import { LOG_STORE, type LogStore } from '../logs/log-store.js';
 import { OBJECT_STORE, type ObjectStore } from '../objects/object-store.js';
 import { PIPELINE_STORE, type PipelineStore } from '../pipelines/pipeline-store.js';
@@ -66,6 +67,7 @@ export const RUN_SIGNAL = token<AbortSignal>('gofer.run.signal');
   CONFIG,
   LOGGER,
   INSTANCE_ID,
+  CLOCK,
 )
 export class RunExecution implements ResumableRun {
   private config!: PipelineConfig;
@@ -101,6 +103,7 @@ export class RunExecution implements ResumableRun {
     private readonly goferConfig: GoferConfig,
     logger: Logger,
     private readonly instanceId: string,
+    private readonly clock: Clock,
   ) {
     this.log = logger.child({ pipeline: pipelineId, run: runId });
     this.removals = new ContainerRemovals(scheduler, this.log);
@@ -245,7 +248,7 @@ export class RunExecution implements ResumableRun {
         return;
       }
       // Recorded even when Gofer is closing: the next start re-attaches by this id.
-      const started = Date.now();
+      const started = this.clock.now();
       this.store.taskRunning(this.pipelineId, this.runId, task.id, schedulerId, started);
       // The scheduler said which keys carry the secrets in the container: list those instead.
       if (secretEnv) this.store.taskVariables(this.pipelineId, this.runId, task.id, withSchedulerSecrets(resolved.stored, secretEnv));
@@ -261,14 +264,15 @@ export class RunExecution implements ResumableRun {
   }
 
   /** Follows a started container to its end and completes the task with its outcome. */
-  async watch(task: TaskConfig, schedulerId: string, startedAt: number, secretValues: string[], reattach: boolean): Promise<void> {
+  async watch(task: TaskConfig, schedulerId: string, startedAt: number | undefined, secretValues: string[], reattach: boolean): Promise<void> {
     const watcher = new TaskWatcher({
       scheduler: this.scheduler,
       schedulerId,
       signal: this.signal,
       stopTimeoutMs: this.goferConfig.stopTimeoutMs,
       timeoutMs: task.timeoutMs ?? 0,
-      startedAt,
+      startedAt: startedAt ?? this.clock.now(),
+      clock: this.clock,
       openWriter: () => this.logs.writer(this.pipelineId, this.runId, task.id, true),
       secretValues,
       reattach,
@@ -342,7 +346,7 @@ export class RunExecution implements ResumableRun {
 
   /** Records that a container found after a restart is the task's, as if it had just been started. */
   adopt(taskId: string, schedulerId: string): number {
-    const started = Date.now();
+    const started = this.clock.now();
     this.store.taskRunning(this.pipelineId, this.runId, taskId, schedulerId, started);
     this.bus.publish('task.started', { pipelineId: this.pipelineId, runId: this.runId, taskId, schedulerId });
     return started;

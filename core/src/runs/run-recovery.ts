@@ -24,7 +24,8 @@ export interface ResumableRun {
   /** Records a found container as the task's; returns its start time. */
   adopt(taskId: string, schedulerId: string): number;
   /** Follows a container to its end and completes the task. */
-  watch(task: TaskConfig, schedulerId: string, startedAt: number, secretValues: string[], reattach: boolean): Promise<void>;
+  /** `startedAt` undefined: not recorded (the watch counts the task's time limit from now). */
+  watch(task: TaskConfig, schedulerId: string, startedAt: number | undefined, secretValues: string[], reattach: boolean): Promise<void>;
   /** Starts the task as if it were new. */
   runTask(task: TaskConfig): Promise<void>;
   failUnexpectedly(taskId: string, err: Error): void;
@@ -42,7 +43,7 @@ export function resumeTask(run: ResumableRun, row: StoredTask): void {
 function reattach(run: ResumableRun, row: StoredTask, schedulerId: string): void {
   const task = run.claim(row.taskId);
   if (!task) return;
-  run.watch(task, schedulerId, row.started ?? Date.now(), run.secretValuesFor(task), true).catch((err: Error) => run.failUnexpectedly(task.id, err));
+  run.watch(task, schedulerId, row.started, run.secretValuesFor(task), true).catch((err: Error) => run.failUnexpectedly(task.id, err));
 }
 
 /** Gofer stopped while starting the task. */

@@ -6,6 +6,7 @@
 import type { SqliteStatement } from '../stores/sqlite-database.js';
 import {
   GoferError,
+  type Clock,
   type Run,
   type RunInitiator,
   type RunState,
@@ -18,6 +19,7 @@ import {
   type TaskVariable,
 } from '../api/index.js';
 import { injectable, token } from '../kernel/di.js';
+import { CLOCK } from '../kernel/tokens.js';
 import { DATABASE, type SqliteDatabase } from '../stores/database.js';
 import { GROUP_COMMIT, type GroupCommit } from '../stores/group-commit.js';
 
@@ -117,13 +119,14 @@ export function publicTask(task: StoredTask): TaskExecution {
 }
 
 /** Runs and task executions in SQLite (see the file comment). */
-@injectable(DATABASE, GROUP_COMMIT)
+@injectable(DATABASE, GROUP_COMMIT, CLOCK)
 export class RunStore {
   private readonly s: Record<string, SqliteStatement>;
 
   constructor(
     private readonly db: SqliteDatabase,
     private readonly group: GroupCommit,
+    private readonly clock: Clock,
   ) {
     const p = (sql: string) => db.prepare(sql);
     this.s = {
@@ -160,7 +163,7 @@ export class RunStore {
       const next = this.s.nextRunId!.get(pipelineId) as { last_run_id: number } | undefined;
       if (!next) throw new GoferError('ERR_NOT_FOUND', `There is no pipeline "${pipelineId}".`, { details: { pipelineId } });
       const runId = next.last_run_id;
-      const now = Date.now();
+      const now = this.clock.now();
       const { seq } = this.s.insertRun!.get(pipelineId, runId, version, JSON.stringify(initiator), JSON.stringify(variables), now) as { seq: number };
       for (const task of tasks) this.s.insertTask!.run(pipelineId, runId, task.id, task.image, now);
       return { pipelineId, runId, version, state: 'pending', status: 'unknown', initiator, variables, started: now, cancelRequested: false, seq };
@@ -189,7 +192,7 @@ export class RunStore {
 
   completeRun(pipelineId: string, runId: number, status: RunStatus, reason: { reason: string; description: string } | undefined): void {
     this.group.begin();
-    this.s.completeRun!.run(status, reason ? JSON.stringify(reason) : null, Date.now(), pipelineId, runId);
+    this.s.completeRun!.run(status, reason ? JSON.stringify(reason) : null, this.clock.now(), pipelineId, runId);
   }
 
   requestCancel(pipelineId: string, runId: number): void {
@@ -235,7 +238,7 @@ export class RunStore {
     exitCode: number | undefined,
   ): number {
     this.group.begin();
-    const ended = Date.now();
+    const ended = this.clock.now();
     this.s.taskComplete!.run(status, reason ? JSON.stringify(reason) : null, exitCode ?? null, ended, pipelineId, runId, taskId);
     return ended;
   }

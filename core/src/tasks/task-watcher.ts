@@ -5,7 +5,16 @@
  * end is the signal; `getState` is polled (with backoff) only if the container still runs after
  * its output ended.
  */
-import { isGoferError, type Logger, type Scheduler, type ContainerStatus, type TaskExecutionReason, type TaskExecutionStatus } from '../api/index.js';
+import {
+  isGoferError,
+  type Clock,
+  type ClockTimer,
+  type Logger,
+  type Scheduler,
+  type ContainerStatus,
+  type TaskExecutionReason,
+  type TaskExecutionStatus,
+} from '../api/index.js';
 import { withDeadline } from '../kernel/deadline.js';
 import { sleep, untilAborted } from '../kernel/abortable.js';
 import { LogWriteFailedError, type LogWriter } from '../logs/log-store.js';
@@ -34,6 +43,8 @@ export interface TaskWatcherOptions {
   /** 0: no limit. */
   timeoutMs: number;
   startedAt: number;
+  /** Whose time `startedAt` and `timeoutMs` are on. */
+  clock: Clock;
   openWriter: () => LogWriter;
   secretValues: string[];
   /** True when re-attaching after a restart: a vanished container is reported as orphaned. */
@@ -83,10 +94,11 @@ export class TaskWatcher {
         };
       }
     }
-    let timer: NodeJS.Timeout | undefined;
+    const { clock } = this.o;
+    let timer: ClockTimer | undefined;
     if (this.o.timeoutMs > 0) {
-      const left = Math.max(0, this.o.startedAt + this.o.timeoutMs - Date.now());
-      timer = setTimeout(() => this.stop('timeout'), left);
+      const left = Math.max(0, this.o.startedAt + this.o.timeoutMs - clock.now());
+      timer = clock.setTimeout(() => this.stop('timeout'), left);
     }
     try {
       const writer = this.o.openWriter();
@@ -120,7 +132,7 @@ export class TaskWatcher {
       await this.stopping;
       return { ...this.outcome(state), logsComplete };
     } finally {
-      clearTimeout(timer);
+      if (timer) clock.clearTimeout(timer);
     }
   }
 

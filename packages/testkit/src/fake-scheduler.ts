@@ -8,6 +8,9 @@
 import {
   GoferError,
   defineScheduler,
+  systemClock,
+  type Clock,
+  type ClockTimer,
   type ContainerRef,
   type ContainerStatus,
   type LogChunk,
@@ -23,7 +26,10 @@ export interface FakeBehaviour {
   exitCode?: number;
   /** Output chunks, emitted in order at start (strings go to stdout). */
   output?: Array<string | Uint8Array | { stream: 'stdout' | 'stderr'; data: string | Uint8Array }>;
-  /** Finish this many ms after start (default: at once, on the next tick). */
+  /**
+   * Finish this many ms after start (default: at once, on the next tick), on the fake's clock:
+   * under `createTestGofer` that is its `FakeClock`, which only moves when the test advances it.
+   */
   delayMs?: number;
   /** Run until stopped. */
   hang?: boolean;
@@ -42,7 +48,7 @@ export interface FakeContainer {
   chunks: LogChunk[];
   ended: boolean;
   wake: Set<() => void>;
-  timer?: NodeJS.Timeout;
+  timer?: ClockTimer;
 }
 
 const encoder = new TextEncoder();
@@ -56,7 +62,11 @@ export class FakeScheduler implements Scheduler {
   private counter = 0;
   closed = false;
 
-  constructor(private readonly defaults: FakeBehaviour = {}) {}
+  /** `clock`: whose time `delayMs` counts on (default the system clock). */
+  constructor(
+    private readonly defaults: FakeBehaviour = {},
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   /** Scripts the behaviour of a task id (or a full request id). */
   script(taskId: string, behaviour: FakeBehaviour): this {
@@ -73,7 +83,7 @@ export class FakeScheduler implements Scheduler {
   vanish(schedulerId: string): void {
     const c = this.containers.get(schedulerId);
     if (!c) return;
-    clearTimeout(c.timer);
+    this.cancelTimer(c);
     this.containers.delete(schedulerId);
     this.end(c);
   }
@@ -91,7 +101,7 @@ export class FakeScheduler implements Scheduler {
     // Same request id: the leftover is replaced, as the contract says.
     for (const [id, c] of this.containers)
       if (c.request.id === req.id) {
-        clearTimeout(c.timer);
+        this.cancelTimer(c);
         this.containers.delete(id);
         this.end(c);
       }
@@ -108,7 +118,7 @@ export class FakeScheduler implements Scheduler {
     this.containers.set(schedulerId, container);
     if (!behaviour.hang) {
       const done = () => this.exit(container, 'exited', behaviour.exitCode ?? 0);
-      if (behaviour.delayMs) container.timer = setTimeout(done, behaviour.delayMs);
+      if (behaviour.delayMs) container.timer = this.clock.setTimeout(done, behaviour.delayMs);
       else setImmediate(done);
     }
     return { schedulerId };
@@ -120,8 +130,9 @@ export class FakeScheduler implements Scheduler {
     if (!c) throw new GoferError('ERR_NO_SUCH_CONTAINER', `no container ${req.schedulerId}`);
     if (c.state !== 'running') return;
     const behaviour = (c as FakeContainer & { behaviour: FakeBehaviour }).behaviour;
+    // The stop timeout is the scheduler's pacing, not the pipeline's time: real time.
     if (behaviour.ignoreGracefulStop) await new Promise((r) => setTimeout(r, req.timeoutMs));
-    clearTimeout(c.timer);
+    this.cancelTimer(c);
     this.exit(c, 'cancelled', 137);
   }
 
@@ -156,7 +167,7 @@ export class FakeScheduler implements Scheduler {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const c of this.containers.values()) clearTimeout(c.timer);
+    for (const c of this.containers.values()) this.cancelTimer(c);
   }
 
   /** A definition that hands out this instance, for `createGofer({ plugins: [...] })`. */
@@ -168,6 +179,11 @@ export class FakeScheduler implements Scheduler {
     c.state = state;
     c.exitCode = exitCode;
     this.end(c);
+  }
+
+  private cancelTimer(c: FakeContainer): void {
+    if (c.timer) this.clock.clearTimeout(c.timer);
+    c.timer = undefined;
   }
 
   private end(c: FakeContainer): void {

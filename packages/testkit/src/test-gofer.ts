@@ -3,11 +3,13 @@
  * scripted {@link FakeScheduler}, so a pipeline's DAG, variables and failure branches can be
  * unit-tested in milliseconds without Docker or processes. Built on `createGofer` alone.
  *
- * No fake clock: the core takes no clock to inject, and the fake finishes tasks on the next tick
- * (or after `delayMs`), so tests wait on runs, never on time.
+ * Time is a {@link FakeClock} (unless `options.clock` says otherwise): the core's recorded times,
+ * the tasks' `timeoutMs` and the fake's `delayMs` are on it, and it moves only when the test calls
+ * `clock.advance(ms)`. A task with no delay ends on the next tick, so most tests never touch it.
  */
 import { createGofer } from '@gofer/core';
 import type { Gofer, GoferConfigFile, PluginDefinition, Run, StartRunOptions, TaskExecution } from '@gofer/core/api';
+import { FakeClock } from './fake-clock.js';
 import { FakeScheduler, type FakeBehaviour } from './fake-scheduler.js';
 import { memoryLogger, type MemoryLogger } from './plugin-context.js';
 
@@ -21,6 +23,8 @@ export interface TestGoferOptions {
   config?: GoferConfigFile;
   /** More plugins (extensions) to hand in; the fake scheduler is always added. */
   plugins?: PluginDefinition[];
+  /** The clock of the core and the fake scheduler: default a new {@link FakeClock} at 2026-01-01T00:00:00Z. */
+  clock?: FakeClock;
 }
 
 /** A finished run with its tasks by id, as {@link TestGofer.run} answers. */
@@ -35,6 +39,11 @@ export interface TestGofer extends Gofer {
   readonly scheduler: FakeScheduler;
   /** The core's log lines (nothing is printed). */
   readonly log: MemoryLogger;
+  /**
+   * The clock the core and the fake run on: after starting a run, `await clock.whenPending()`
+   * (the task's timer is set), then `await clock.advance(ms)` moves time past its timeout.
+   */
+  readonly clock: FakeClock;
   /** Starts a run of the live version, waits until it is complete, and returns it with its tasks. */
   run(pipelineId: string, opts?: StartRunOptions): Promise<TestRunResult>;
   /** A task's stored output as text (stdout and stderr in order). */
@@ -49,12 +58,14 @@ const FAKE = 'fake';
  * `close()` when the test ends (it holds no files, but the fake's timers and the core's stay).
  */
 export async function createTestGofer(options: TestGoferOptions = {}): Promise<TestGofer> {
-  const scheduler = new FakeScheduler(options.defaults);
+  const clock = options.clock ?? new FakeClock();
+  const scheduler = new FakeScheduler(options.defaults, clock);
   for (const [taskId, behaviour] of Object.entries(options.tasks ?? {})) scheduler.script(taskId, behaviour);
   const log = memoryLogger();
   const gofer = await createGofer({
     useEnv: false,
     logger: log,
+    clock,
     plugins: [scheduler.definition(FAKE), ...(options.plugins ?? [])],
     // A short stop timeout: the fake ends a cancelled task at once unless told to ignore the stop.
     config: { dataDir: ':memory:', scheduler: FAKE, discover: false, stopTimeoutMs: 50, ...options.config },
@@ -76,6 +87,7 @@ export async function createTestGofer(options: TestGoferOptions = {}): Promise<T
     close: () => gofer.close(),
     scheduler,
     log,
+    clock,
     async run(pipelineId, opts) {
       const started = await gofer.runs.start(pipelineId, opts);
       const run = await gofer.runs.wait(pipelineId, started.runId);

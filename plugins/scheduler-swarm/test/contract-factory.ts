@@ -1,14 +1,25 @@
 /** Makes the swarm scheduler for the contract suite (here and in its restart child). */
 import { engineClient } from '@gofer/docker-common';
+import type { StartContainerRequest } from '@gofer/core/api';
 import { presentOnEngine, REGISTRY_AUTH } from '../../../test/helpers/docker.js';
 import { testContext } from '@gofer/testkit';
 import plugin, { resolveSettings, type SwarmScheduler } from '../src/index.js';
 import { clusterNodeEngines } from './swarm-helper.js';
 
+/** The label the factory puts on each task to choose its node through a placement rule. */
+const NODE_LABEL = 'gofer.test.node-role';
+const ROLES = ['manager', 'worker'] as const;
+
 /**
  * A swarm scheduler with the loopback registry's credentials in its settings (the contract's
  * requests carry no registryAuth), the test cluster's worker engines (so a task on the worker
  * is stopped and read like one on the manager), a short grace period, quick polling.
+ *
+ * Its tasks go to the manager and the worker in turn. The suite starts its tasks one after the
+ * other, and a swarm places a task on the node with the fewest active tasks: with both at zero
+ * the choice is the swarm's, and on a busy machine it once put 15 of 15 on the manager. The
+ * contract must hold on either node, so each node gets half of it, chosen by the scheduler's own
+ * placement rules (the spread of tasks started together is swarm-cluster.test.ts's).
  */
 export async function createScheduler(dataDir: string): Promise<SwarmScheduler> {
   // create() receives settings the core validated, defaults filled in: the same here.
@@ -17,8 +28,13 @@ export async function createScheduler(dataDir: string): Promise<SwarmScheduler> 
     pollIntervalMs: 100,
     nodeEngines: clusterNodeEngines(),
     registryCredentials: { '127.0.0.1:5000': { username: REGISTRY_AUTH.user, password: REGISTRY_AUTH.pass } },
+    placement: ROLES.map((role) => ({ labels: { [NODE_LABEL]: role }, constraints: [`node.role==${role}`] })),
   });
-  return (await plugin.create(testContext('swarm', dataDir), settings)) as SwarmScheduler;
+  const scheduler = (await plugin.create(testContext('swarm', dataDir), settings)) as SwarmScheduler;
+  const start = scheduler.startContainer.bind(scheduler);
+  let next = 0;
+  scheduler.startContainer = (req: StartContainerRequest) => start({ ...req, labels: { ...req.labels, [NODE_LABEL]: ROLES[next++ % ROLES.length]! } });
+  return scheduler;
 }
 
 /** Whether the swarm still has the service. */

@@ -1,8 +1,8 @@
 /**
  * The scheduler contract suite against the swarm scheduler, on the two-node test cluster this
- * file joins (bringing it up when the engine is not in a swarm) and leaves again. The swarm
- * spreads the tasks: the engines' own start events count how many ran on each node, and both
- * must have run some.
+ * file joins (bringing it up when the engine is not in a swarm) and leaves again. The factory
+ * sends the tasks to the manager and the worker in turn (contract-factory.ts says why); the
+ * engines' own start events count how many ran on each node, and both must have run some.
  */
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
