@@ -87,8 +87,10 @@ export class LocalScheduler {
     await writeFile(join(dir, 'meta.json'), JSON.stringify({ id: req.id, image: req.image, labels: req.labels, wrapperPid: wrapper.pid }));
 
     const deadline = Date.now() + 10_000;
-    while (!existsSync(join(dir, 'pid')) && !existsSync(join(dir, 'exit'))) {
-      if (wrapper.exitCode !== null || Date.now() > deadline) throw new GoferError('ERR_INTERNAL', `The task process of ${req.id} did not start.`);
+    for (;;) {
+      const wrapperEnded = wrapper.exitCode !== null || wrapper.signalCode !== null; // first: what it wrote before it ended is seen next
+      if (existsSync(join(dir, 'pid')) || existsSync(join(dir, 'exit'))) break;
+      if (wrapperEnded || Date.now() > deadline) throw new GoferError('ERR_INTERNAL', `The task process of ${req.id} did not start.`);
       await sleep(2);
     }
     return { schedulerId };
@@ -186,10 +188,12 @@ export class LocalScheduler {
 
   /** @returns {Promise<ContainerStatus>} */
   async stateOf(dir) {
-    const cancelled = existsSync(join(dir, 'cancelled'));
+    // `cancelled` is looked at after `exit`: stopContainer writes it before it signals, so an
+    // end caused by a stop is never taken for one of the task's own.
+    const cancelled = () => existsSync(join(dir, 'cancelled'));
     const ended = async () => {
       const exit = await readFile(join(dir, 'exit'), 'utf8').catch(() => undefined);
-      return exit === undefined ? undefined : { state: cancelled ? 'cancelled' : 'exited', exitCode: Number(exit) };
+      return exit === undefined ? undefined : { state: cancelled() ? 'cancelled' : 'exited', exitCode: Number(exit) };
     };
     const first = await ended();
     if (first) return first;
@@ -197,7 +201,7 @@ export class LocalScheduler {
     if (meta && wrapperAlive(meta.wrapperPid, dir)) return { state: 'running' };
     // The wrapper writes `exit` before it exits: if it ended since the first look, the file is
     // there now. A wrapper gone without it (killed from outside, a reboot) leaves "unknown".
-    return (await ended()) ?? { state: cancelled ? 'cancelled' : 'unknown' };
+    return (await ended()) ?? { state: cancelled() ? 'cancelled' : 'unknown' };
   }
 
   /** Polls until the task no longer runs; false when `timeoutMs` passed first. */
