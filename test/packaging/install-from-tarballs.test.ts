@@ -134,7 +134,10 @@ async function testAndPackExtension(dir: string): Promise<{ tested: string; tarb
   return { tested: tested.stdout, tarball: join(dir, packed.stdout.trim().split('\n').pop()!) };
 }
 
-/** Packs every workspace and installs the tarballs into two folders: slim (embedding) and full (`gofer`). */
+/**
+ * Packs every workspace and installs the tarballs into four folders: slim (embedding), full
+ * (`gofer`), and copies of examples/extension-ts and examples/host-app, which then build.
+ */
 function prepare(): Promise<void> {
   prepared ??= (async () => {
     assert.ok(relative(ROOT, work).startsWith('..'), `${work} is outside the repository`);
