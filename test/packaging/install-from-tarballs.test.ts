@@ -424,6 +424,8 @@ test('(g) examples/host-app compiles with tsc against the installed @gofer/core 
 });
 
 test.after(() => {
+  // On a line of its own: uvu's progress dots end with no newline, and a figure after them is not at a line's start.
+  console.log('');
   for (const line of figures) console.log(`figure: packaging: ${line}`);
   if (process.env.GOFER_PACKAGING_KEEP === '1') console.log(`kept ${work}`);
   else rmSync(work, { recursive: true, force: true });
