@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs every uvu test file in its own Node process (TypeScript through tsx, sources through the
+// Runs every uvu test file (`*.test.ts`, and `*.test.js` under examples/) in its own Node process (TypeScript through tsx, sources through the
 // "gofer-source" export condition), a few at a time, and ends with one line: `N passed, N failed`.
 //   node scripts/test.mjs                 every test file
 //   node scripts/test.mjs docker cron     only files whose path contains one of the words
@@ -24,6 +24,8 @@ const jobs = Number(process.env.GOFER_TEST_JOBS ?? Math.max(2, availableParallel
 const fileTimeoutMs = Number(process.env.GOFER_TEST_FILE_TIMEOUT_MS ?? 600_000);
 const SEARCH = ['test', 'core', 'plugins', 'extensions', 'examples'];
 const SKIP_DIRS = new Set(['node_modules', 'dist', 'fixtures', '.git']);
+// The examples are what a user copies: a plain-JavaScript plugin's tests are plain JavaScript.
+const isTest = (path) => path.endsWith('.test.ts') || (path.startsWith(join(root, 'examples')) && path.endsWith('.test.js'));
 
 function findTests(dir, out = []) {
   let entries;
@@ -36,7 +38,7 @@ function findTests(dir, out = []) {
     if (SKIP_DIRS.has(name)) continue;
     const path = join(dir, name);
     if (statSync(path).isDirectory()) findTests(path, out);
-    else if (name.endsWith('.test.ts')) out.push(path);
+    else if (isTest(path)) out.push(path);
   }
   return out;
 }

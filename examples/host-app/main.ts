@@ -1,7 +1,9 @@
 /**
  * Embedding Gofer in a host application: the host hands in its own scheduler and its own trigger
  * extension as plain values, registers a pipeline, lets the extension start a run with runtime
- * variables, follows events, and closes. Run it with:
+ * variables, follows events, and closes. A project of its own (see README.md): with @gofer/core
+ * installed, `npm run build` (tsc) and `npm start` (node dist/main.js). Inside the Gofer
+ * repository, against the sources and without a build:
  *   node --conditions=gofer-source --import tsx examples/host-app/main.ts
  */
 import { createGofer, defineExtension, defineScheduler, type ContainerStatus, type ExtensionContext, type LogChunk } from '@gofer/core';

@@ -9,8 +9,16 @@
  *       declaration file it loads mentions tsyringe;
  *   (c) `npx gofer service start` of the all-in-one `gofer` package serves the web UI and the API,
  *       and the CLI starts a run and prints its logs;
- *   (d) the plain-JavaScript example plugin installed with `npm install ../folder` (a symlink) is
- *       discovered and used, and its bad settings are refused with a message naming it.
+ *   (d) the plain-JavaScript example scheduler (examples/scheduler-plugin-js) installed with
+ *       `npm install ../folder` (a symlink) is discovered and runs tasks as processes, and its bad
+ *       settings are refused with a message naming it;
+ *   (e) that example's own contract test, copied into the install folder (a user's project with
+ *       @gofer/testkit and uvu), passes there, run with `node --preserve-symlinks`;
+ *   (f) examples/extension-ts, in a folder of its own with @gofer/core and @gofer/testkit from
+ *       their tarballs, builds with tsc, passes its own test and packs; its tarball, installed
+ *       next to `gofer`, is discovered and starts a run when a file is dropped;
+ *   (g) examples/host-app, in a folder of its own with @gofer/core from its tarball, compiles
+ *       with tsc and runs with plain node.
  *
  * better-sqlite3 (the SQLite driver on Node 20) builds from source at install time when no
  * prebuilt binary can be downloaded, which takes minutes on a small machine. Its install script
@@ -70,6 +78,14 @@ async function timed<T>(what: string, work: () => Promise<T>): Promise<T> {
 /** The tarball file of a package, by name. */
 const tarball = (name: string) => join(tarballs, `${name.replace(/^@/, '').replace('/', '-')}-0.1.0.tgz`);
 
+/** An example of examples/, copied outside the repository as a user has it: without what a build or install left in it. */
+function copyExample(name: string): string {
+  const dir = join(work, name);
+  const skip = /(^|\/)(node_modules|dist|build-test)(\/|$)|\.tgz$/;
+  cpSync(join(ROOT, 'examples', name), dir, { recursive: true, filter: (src) => !skip.test(relative(join(ROOT, 'examples', name), src)) });
+  return dir;
+}
+
 /** A folder outside the repository with a package.json, and the local-prebuild hint for better-sqlite3. */
 function appFolder(name: string): string {
   const dir = join(work, name);
@@ -92,8 +108,36 @@ async function localPrebuild(): Promise<void> {
 }
 
 let prepared: Promise<void> | undefined;
+/**
+ * The two examples that build in folders of their own: started by prepare() once their installs
+ * are done, awaited by their tests, so their tsc runs overlap with the tests before them (which
+ * mostly wait on processes).
+ */
+let extensionPacked: Promise<{ tested: string; tarball: string }> | undefined;
+let hostAppBuilt: Promise<unknown> | undefined;
 
-/** Packs every workspace and installs the tarballs into two folders: slim (embedding) and full (`gofer`). */
+/** Starts work now, for a test to await later; a failure is reported by that test, not as an unhandled rejection. */
+function startEarly<T>(work: Promise<T>): Promise<T> {
+  work.catch(() => {});
+  return work;
+}
+
+/**
+ * examples/extension-ts as its README has it: `npm test` (tsc of sources and tests, then node)
+ * and `npm pack` (whose prepack is the build, tsc), side by side: they write different folders.
+ */
+async function testAndPackExtension(dir: string): Promise<{ tested: string; tarball: string }> {
+  const [tested, packed] = await Promise.all([
+    timed('extension-ts: npm test (tsc, then node)', () => npm(['test', '--silent'], dir)),
+    timed('extension-ts: npm pack (its prepack builds with tsc)', () => npm(['pack', '--silent'], dir)),
+  ]);
+  return { tested: tested.stdout, tarball: join(dir, packed.stdout.trim().split('\n').pop()!) };
+}
+
+/**
+ * Packs every workspace and installs the tarballs into four folders: slim (embedding), full
+ * (`gofer`), and copies of examples/extension-ts and examples/host-app, which then build.
+ */
 function prepare(): Promise<void> {
   prepared ??= (async () => {
     assert.ok(relative(ROOT, work).startsWith('..'), `${work} is outside the repository`);
@@ -115,15 +159,32 @@ function prepare(): Promise<void> {
 
     const slim = appFolder('embed');
     const full = appFolder('app');
+    const extension = copyExample('extension-ts');
+    const hostApp = copyExample('host-app');
+    // Four installs at once: most of an install is waiting (the cache, the disk), so side by side
+    // they take little more than the longest of them. The examples build as soon as theirs is done.
+    const extensionInstalled = timed('npm install in examples/extension-ts (@gofer/core, @gofer/testkit from tarballs; typescript, uvu)', () =>
+      // Its package.json names @gofer/core and @gofer/testkit as devDependencies: the tarballs stand in for the registry.
+      npm(['install', ...NPM_FLAGS, '--save-dev', tarball('@gofer/core'), tarball('@gofer/testkit')], extension),
+    );
+    const hostAppInstalled = timed('npm install in examples/host-app (@gofer/core from its tarball; typescript)', () =>
+      npm(['install', ...NPM_FLAGS, tarball('@gofer/core')], hostApp),
+    );
+    extensionPacked = startEarly(extensionInstalled.then(() => testAndPackExtension(extension)));
+    hostAppBuilt = startEarly(hostAppInstalled.then(() => timed('host-app: npm run build (tsc)', () => npm(['run', 'build', '--silent'], hostApp))));
     await Promise.all([
+      extensionInstalled,
+      hostAppInstalled,
       timed('npm install of @gofer/core + @gofer/scheduler-process', () =>
         // @types/node: the public declarations use Node's types (Buffer, NodeJS.ProcessEnv), as a TypeScript host does.
         npm(['install', ...NPM_FLAGS, tarball('@gofer/core'), tarball('@gofer/scheduler-process'), '@types/node@^20.19.0'], slim),
       ),
-      timed('npm install of gofer and its sibling tarballs', () => npm(['install', ...NPM_FLAGS, ...all.map((w) => tarball(w.name))], full)),
+      // uvu: the app is also a plugin author's project, running the contract suite in (e).
+      timed('npm install of gofer and its sibling tarballs', () => npm(['install', ...NPM_FLAGS, ...all.map((w) => tarball(w.name)), 'uvu@^0.5.6'], full)),
     ]);
     if (HAS_NODE_SQLITE) {
-      for (const dir of [slim, full]) assert.not.ok(existsSync(join(dir, 'node_modules/better-sqlite3')), `--omit=optional left better-sqlite3 out of ${dir}`);
+      for (const dir of [slim, full, extension, hostApp])
+        assert.not.ok(existsSync(join(dir, 'node_modules/better-sqlite3')), `--omit=optional left better-sqlite3 out of ${dir}`);
       figures.push(`Node ${process.versions.node}: installed with --omit=optional, no native module (the stores run on node:sqlite)`);
     }
   })();
@@ -255,40 +316,116 @@ test('(c) npx gofer service start from the install folder serves the UI and the 
   }
 });
 
-test('(d) the plain-JavaScript example plugin, installed with npm install ../folder, is used; its bad settings are refused by name', async () => {
+test('(d) the plain-JavaScript example scheduler, installed with npm install ../folder, runs tasks as processes; bad settings are refused by name', async () => {
   const dir = join(work, 'app');
-  const plugin = join(work, 'scheduler-plugin-js');
-  cpSync(join(ROOT, 'examples/scheduler-plugin-js'), plugin, { recursive: true });
+  const plugin = copyExample('scheduler-plugin-js');
   await timed('npm install ../scheduler-plugin-js (a symlink)', () => npm(['install', ...NPM_FLAGS, '../scheduler-plugin-js'], dir));
-  assert.ok(existsSync(join(dir, 'node_modules/gofer-scheduler-echo/index.js')), 'linked');
-  assert.not.ok(existsSync(join(plugin, 'node_modules/@gofer/core')), "the plugin folder has no core of its own: it must use the host's");
+  assert.ok(existsSync(join(dir, 'node_modules/gofer-scheduler-local-js/index.js')), 'linked');
+  assert.not.ok(existsSync(join(plugin, 'node_modules')), "the plugin folder has no node_modules: it must use the host's core");
 
   const script = [
     "import { createGofer } from '@gofer/core';",
-    "const gofer = await createGofer({ config: { scheduler: 'echo', dataDir: ':memory:', discover: true, schedulers: { echo: { prefix: 'echoed:' } } } });",
-    "await gofer.pipelines.register({ id: 'plugged', name: 'plugged', tasks: [{ id: 'echo', image: 'none', command: ['made', 'by', 'a', 'plugin'] }] });",
+    "const gofer = await createGofer({ config: { scheduler: 'local-js', dataDir: ':memory:', discover: true, logLevel: 'warn', schedulers: { 'local-js': { stopTimeoutMs: 2000 } } } });",
+    "await gofer.pipelines.register({ id: 'plugged', name: 'plugged', tasks: [{ id: 'say', image: 'none', command: ['/bin/sh', '-c', 'echo made by a plugin: $WHO; exit 3'], variables: { WHO: 'local-js' } }] });",
     "const run = await gofer.runs.start('plugged');",
     "const done = await gofer.runs.wait('plugged', run.runId);",
-    "for await (const c of gofer.tasks.logs('plugged', run.runId, 'echo')) process.stdout.write(c);",
-    'console.log(done.status);',
+    "for await (const c of gofer.tasks.logs('plugged', run.runId, 'say')) process.stdout.write(c);",
+    "const [task] = await gofer.tasks.list('plugged', run.runId);",
+    'console.log(done.status, task.exitCode);',
     'await gofer.close();',
   ].join('\n');
   const ok = await exec(process.execPath, ['--input-type=module', '-e', script], { cwd: dir, env: cleanEnv(), timeout: 60_000 });
-  assert.equal(ok.stdout.trim().split('\n'), ['echoed: made by a plugin', 'successful']);
+  assert.equal(ok.stdout.trim().split('\n'), ['made by a plugin: local-js', 'failed 3']);
 
   const bad =
-    "import { createGofer } from '@gofer/core'; await createGofer({ config: { scheduler: 'echo', dataDir: ':memory:', schedulers: { echo: { prefix: '' } } } });";
+    "import { createGofer } from '@gofer/core'; await createGofer({ config: { scheduler: 'local-js', dataDir: ':memory:', schedulers: { 'local-js': { stopTimeoutMs: -1 } } } });";
   const failed = await exec(process.execPath, ['--input-type=module', '-e', bad], { cwd: dir, env: cleanEnv(), timeout: 60_000 }).then(
     () => undefined,
     (err: { stderr: string }) => err,
   );
   assert.ok(failed, 'bad settings stop start-up');
   assert.match(failed.stderr, /ERR_PLUGIN_SETTINGS_INVALID/);
-  assert.match(failed.stderr, /gofer-scheduler-echo|scheduler "echo"|\/schedulers\/echo\/prefix/);
+  assert.match(failed.stderr, /gofer-scheduler-local-js|scheduler "local-js"|\/schedulers\/local-js\/stopTimeoutMs/);
   assert.not.match(failed.stderr, /gofer\.config\.json/, 'settings given to createGofer do not send the user to a config file');
 });
 
+test("(e) the example scheduler's contract test, copied into a user's project, passes there with node --preserve-symlinks", async () => {
+  const dir = join(work, 'app');
+  mkdirSync(join(dir, 'test'), { recursive: true });
+  for (const file of ['contract.test.js', 'factory.js']) cpSync(join(ROOT, 'examples/scheduler-plugin-js/test', file), join(dir, 'test', file));
+  // Without the flag Node follows the symlink to the plugin's own folder, which has no
+  // node_modules: its `import '@gofer/core/api'` is not found there. uvu, whose `before` hook
+  // (the suite's) fails, says only that nothing passed; the import itself says why.
+  const load = "await import('./test/factory.js')";
+  const plain = await exec(process.execPath, ['--input-type=module', '-e', load], { cwd: dir, env: cleanEnv(), timeout: 60_000 }).then(
+    () => undefined,
+    (err: { stderr: string }) => err,
+  );
+  assert.ok(plain, 'without --preserve-symlinks the factory cannot load the plugin');
+  assert.match(plain.stderr, /Cannot find package '@gofer\/core' imported from .*scheduler-plugin-js\/index\.js/);
+  await exec(process.execPath, ['--preserve-symlinks', '--input-type=module', '-e', load], { cwd: dir, env: cleanEnv(), timeout: 60_000 });
+
+  const { stdout } = await timed('the contract suite of scheduler-plugin-js, run in the install folder', () =>
+    exec(process.execPath, ['--preserve-symlinks', 'test/contract.test.js'], { cwd: dir, env: cleanEnv(), timeout: 300_000 }),
+  );
+  const summary = (label: string) => Number(new RegExp(`^\\s*${label}:\\s+(\\d+)`, 'm').exec(stdout)?.[1]);
+  assert.ok(summary('Total') >= 14, stdout);
+  assert.is(summary('Passed'), summary('Total'), stdout);
+  figures.push(`scheduler-plugin-js contract suite outside the repository: ${summary('Passed')} of ${summary('Total')} passed`);
+});
+
+test('(f) examples/extension-ts builds, passes its own test and packs outside the repository; its tarball is discovered and starts a run', async () => {
+  const { tested, tarball: file } = await extensionPacked!;
+  assert.match(tested, /Total:\s+3\b[\s\S]*Passed:\s+3\b/, tested);
+  const { stdout: listing } = await exec('tar', ['-tzf', file]);
+  assert.equal(listing.split('\n').filter(Boolean).sort(), ['package/README.md', 'package/dist/index.d.ts', 'package/dist/index.js', 'package/package.json']);
+
+  const dir = join(work, 'app');
+  await timed('npm install of the extension-ts tarball', () => npm(['install', ...NPM_FLAGS, file], dir));
+  const drop = join(work, 'drop');
+  mkdirSync(drop);
+  const script = [
+    "import { writeFileSync } from 'node:fs';",
+    "import { createGofer } from '@gofer/core';",
+    `const drop = ${JSON.stringify(drop)};`,
+    "const gofer = await createGofer({ config: { scheduler: 'process', dataDir: ':memory:', discover: true, logLevel: 'warn', extensions: { 'file-drop': { pollMs: 20 } } } });",
+    "const info = gofer.plugins.list().find((p) => p.name === 'file-drop');",
+    'console.log(info.kind, info.status, info.source, info.packageName);',
+    "await gofer.pipelines.register({ id: 'dropped', name: 'dropped', tasks: [{ id: 'show', image: 'none', command: ['/bin/sh', '-c', 'echo got $DROPPED_FILE'] }] });",
+    "await gofer.subscriptions.create({ pipelineId: 'dropped', extension: 'file-drop', label: 'inbox', settings: { dir: drop } });",
+    "writeFileSync(drop + '/report.csv', 'a,b\\n');",
+    'let runs = [];',
+    "for (let i = 0; i < 500 && runs.length === 0; i++) { runs = await gofer.runs.list('dropped'); await new Promise((r) => setTimeout(r, 20)); }",
+    "const done = await gofer.runs.wait('dropped', runs[0].runId);",
+    "for await (const c of gofer.tasks.logs('dropped', done.runId, 'show')) process.stdout.write(c);",
+    'console.log(done.status, done.initiator.kind, done.initiator.name);',
+    'await gofer.close();',
+  ].join('\n');
+  const { stdout } = await exec(process.execPath, ['--input-type=module', '-e', script], { cwd: dir, env: cleanEnv(), timeout: 60_000 });
+  assert.equal(stdout.trim().split('\n'), [
+    'extension active scan gofer-extension-file-drop',
+    `got ${join(drop, 'report.csv')}`,
+    'successful extension file-drop',
+  ]);
+});
+
+test('(g) examples/host-app compiles with tsc against the installed @gofer/core and runs with plain node', async () => {
+  const dir = join(work, 'host-app');
+  await hostAppBuilt;
+  assert.ok(existsSync(join(dir, 'dist/main.js')), 'built');
+  const { stdout } = await exec('npm', ['start', '--silent'], { cwd: dir, env: cleanEnv(), timeout: 60_000 });
+  assert.equal(stdout.trim().split('\n'), [
+    'event task.completed greet successful',
+    'event task.completed farewell successful',
+    'run 1 successful (started by extension host-trigger)',
+    'task farewell successful: goodbye | GREETING=hi from the host RUN=1',
+    'task greet successful: hello | GREETING=hi from the host RUN=1',
+  ]);
+});
+
 test.after(() => {
+  // On a line of its own: uvu's progress dots end with no newline, and a figure after them is not at a line's start.
+  console.log('');
   for (const line of figures) console.log(`figure: packaging: ${line}`);
   if (process.env.GOFER_PACKAGING_KEEP === '1') console.log(`kept ${work}`);
   else rmSync(work, { recursive: true, force: true });
