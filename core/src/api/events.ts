@@ -17,6 +17,11 @@ export interface GoferEventMap {
   'task.created': { pipelineId: string; runId: number; taskId: string };
   'task.started': { pipelineId: string; runId: number; taskId: string; schedulerId: string };
   'task.completed': { pipelineId: string; runId: number; taskId: string; status: TaskExecutionStatus; reason?: TaskExecutionReason; exitCode?: number };
+  /** An attempt ended with a reason worth retrying: `attempt` (the next one) starts at `retryAt`. */
+  'task.retrying': { pipelineId: string; runId: number; taskId: string; attempt: number; retryAt: number; reason: TaskExecutionReason };
+  'task.cancel_requested': { pipelineId: string; runId: number; taskId: string };
+  /** The run ran over its `timeoutMs`: it is being cancelled with reason `timeout`. */
+  'run.timed_out': { pipelineId: string; runId: number; timeoutMs: number };
   'object.evicted': { pipelineId: string; key: string };
   'subscription.created': { subscriptionId: string; pipelineId: string; extension: string };
   'subscription.deleted': { subscriptionId: string };

@@ -9,7 +9,7 @@ import type { GoferEvent, GoferEventType } from './events.js';
 import type { ExtensionDefinition } from './extension.js';
 import type { PipelineConfig } from './pipeline.js';
 import type { Logger, PluginKind } from './plugin.js';
-import type { PipelineInfo, PipelineVersion, Run, RunInitiator, TaskExecution } from './runs.js';
+import type { PipelineInfo, PipelineVersion, Run, RunInitiator, TaskAttempt, TaskExecution } from './runs.js';
 import type { SchedulerDefinition } from './scheduler.js';
 
 /** A plugin definition a host application hands in directly. */
@@ -79,6 +79,8 @@ export interface PipelinesApi {
 export interface StartRunOptions {
   variables?: Record<string, string>;
   initiator?: RunInitiator;
+  /** This run's time limit in ms, over the pipeline's `timeoutMs` (0: none). */
+  timeoutMs?: number;
 }
 
 export interface RunsApi {
@@ -99,7 +101,16 @@ export interface TasksApi {
    * The task's stored output (secrets masked). With `follow`, keeps yielding live output until
    * the task completes.
    */
-  logs(pipelineId: string, runId: number, taskId: string, opts?: { follow?: boolean; signal?: AbortSignal }): AsyncIterable<Uint8Array>;
+  logs(pipelineId: string, runId: number, taskId: string, opts?: { follow?: boolean; signal?: AbortSignal; attempt?: number }): AsyncIterable<Uint8Array>;
+  /** Every attempt of the task so far, oldest first (the last one is the task execution's current attempt). */
+  attempts(pipelineId: string, runId: number, taskId: string): Promise<TaskAttempt[]>;
+  /**
+   * Cancels one task: a running container is stopped (graceful, then forced after the stop
+   * timeout), a task not started or in its retry backoff is cancelled at once; its dependents
+   * follow their `dependsOn` rules. ERR_CONFLICT when the run is complete; a complete task is
+   * returned as it is.
+   */
+  cancel(pipelineId: string, runId: number, taskId: string): Promise<TaskExecution>;
 }
 
 export interface SecretsApi {

@@ -11,7 +11,7 @@ import { Type, type Static, type TString } from 'typebox';
  * `'success'` are the same value.
  */
 export const RequiredParentStatus = {
-  /** The parent finished in any way: successful, failed or skipped. */
+  /** The parent finished in any way: successful, failed, skipped, or cancelled on its own (`tasks.cancel`). */
   Any: 'any',
   /** The parent finished successfully. */
   Success: 'success',
@@ -31,6 +31,37 @@ export const REMOVE_AFTER_EXIT_SCHEMA = Type.Enum(['always', 'on-success', 'neve
 
 /** `'always' | 'on-success' | 'never'`: see {@link REMOVE_AFTER_EXIT_SCHEMA}. */
 export type RemoveAfterExit = Static<typeof REMOVE_AFTER_EXIT_SCHEMA>;
+
+/**
+ * The reasons an attempt may end with that are worth another attempt (`retries.on`): the
+ * scheduler could not start the container, it exited non-zero, it ran over the task's
+ * `timeoutMs`, or its container vanished (orphaned).
+ */
+export const RETRY_REASON_SCHEMA = Type.Enum(['scheduler_error', 'abnormal_exit', 'timeout', 'orphaned']);
+
+/** `'scheduler_error' | 'abnormal_exit' | 'timeout' | 'orphaned'`: see {@link RETRY_REASON_SCHEMA}. */
+export type RetryReason = Static<typeof RETRY_REASON_SCHEMA>;
+
+/**
+ * Automatic retries of a task: up to `limit` more attempts after the first, the n-th retry
+ * waiting `backoffMs * factor^(n-1)` ms, and only when the attempt ended with one of `on`.
+ */
+export const RETRIES_SCHEMA = Type.Object(
+  {
+    /** How many attempts after the first, at most (0: none). */
+    limit: Type.Integer({ minimum: 0, maximum: 100 }),
+    /** The wait before the first retry, in ms (default 0). */
+    backoffMs: Type.Optional(Type.Integer({ minimum: 0 })),
+    /** Each further wait is the previous one times this (default 2). */
+    factor: Type.Optional(Type.Number({ minimum: 1, maximum: 100 })),
+    /** The reasons worth retrying (default all four). */
+    on: Type.Optional(Type.Array(RETRY_REASON_SCHEMA, { minItems: 1, uniqueItems: true })),
+  },
+  { additionalProperties: false },
+);
+
+/** A task's `retries`: see {@link RETRIES_SCHEMA}. */
+export type RetryPolicy = Static<typeof RETRIES_SCHEMA>;
 
 /** Pipeline and task ids: 3-32 of `[a-zA-Z0-9_-]`. */
 export const ID_PATTERN = '^[a-zA-Z0-9_-]{3,32}$';
@@ -64,6 +95,8 @@ export const TASK_SCHEMA = Type.Object(
     timeoutMs: Type.Optional(Type.Integer({ minimum: 0 })),
     /** Replaces the config's `removeAfterExit` for this task's container. */
     removeAfterExit: Type.Optional(REMOVE_AFTER_EXIT_SCHEMA),
+    /** Automatic retries: each attempt has its own container, log, exit code and times. */
+    retries: Type.Optional(RETRIES_SCHEMA),
   },
   { additionalProperties: false },
 );
@@ -77,6 +110,8 @@ export const PIPELINE_SCHEMA = Type.Object(
     description: Type.Optional(Type.String()),
     /** How many runs of this pipeline may be running at once; 0 = unlimited. */
     parallelism: Type.Optional(Type.Integer({ minimum: 0 })),
+    /** Cancel a run (reason `timeout`) that runs longer, counted from its start; 0 or absent: no limit. */
+    timeoutMs: Type.Optional(Type.Integer({ minimum: 0 })),
     tasks: Type.Array(TASK_SCHEMA, { minItems: 1 }),
   },
   { additionalProperties: false },

@@ -29,9 +29,17 @@ export interface Run {
   variables: Record<string, string>;
   started: number;
   ended?: number;
+  /** The run's time limit (the pipeline's `timeoutMs`, or the one given at start); absent: none. */
+  timeoutMs?: number;
+  /** When the run is cancelled with reason `timeout`: set once it starts running. */
+  deadline?: number;
 }
 
-export type TaskExecutionState = 'processing' | 'waiting' | 'running' | 'complete';
+/**
+ * `retrying`: an attempt ended with a reason worth retrying and the task waits its backoff
+ * (until `retryAt`) before its next attempt.
+ */
+export type TaskExecutionState = 'processing' | 'waiting' | 'running' | 'complete' | 'retrying';
 export type TaskExecutionStatus = 'unknown' | 'successful' | 'failed' | 'cancelled' | 'skipped';
 export type TaskExecutionReason = 'abnormal_exit' | 'scheduler_error' | 'failed_precondition' | 'cancelled' | 'orphaned' | 'timeout' | 'log_write_failed';
 
@@ -79,6 +87,30 @@ export interface TaskExecution {
   created: number;
   started?: number;
   ended?: number;
+  /** The current (or last) attempt, from 1: the fields above are this attempt's. */
+  attempt: number;
+  /** While `retrying`: when the next attempt starts. */
+  retryAt?: number;
+  /** Set once a single-task cancel was asked for (`tasks.cancel`). */
+  cancelRequested?: boolean;
+}
+
+/** One attempt of a task execution: its own container, exit code, times and log. */
+export interface TaskAttempt {
+  pipelineId: string;
+  runId: number;
+  taskId: string;
+  /** From 1. */
+  attempt: number;
+  state: TaskExecutionState;
+  status: TaskExecutionStatus;
+  statusReason?: { reason: TaskExecutionReason; description: string };
+  exitCode?: number;
+  schedulerId?: string;
+  started?: number;
+  ended?: number;
+  /** Set on an attempt that was followed by another: when that one was due. */
+  retryAt?: number;
 }
 
 /** A pipeline as stored: its metadata and live version. */

@@ -1,5 +1,6 @@
 /**
- * Task logs: one file per task execution under `<dataDir>/logs/<pipeline>/<run>/<task>.log`
+ * Task logs: one file per task attempt under `<dataDir>/logs/<pipeline>/<run>/<task>.log` for the
+ * first attempt and `<task>.attempt-<n>.log` for retries (task ids have no dot, so no clash)
  * (a temporary directory when the data directory is `:memory:`). Writers append as output
  * arrives; readers get the stored bytes and, with follow, the live ones until the task ends.
  * Files are created on the first byte, so tasks without output cost no file.
@@ -41,7 +42,10 @@ const MIB = 1024 * 1024;
 type Waiter = () => void;
 
 /** The in-memory key of a task execution's log (cheaper than building its path). */
-const keyOf = (pipelineId: string, runId: number, taskId: string) => `${pipelineId}\0${runId}\0${taskId}`;
+const keyOf = (pipelineId: string, runId: number, taskId: string, attempt = 1) => `${pipelineId}\0${runId}\0${taskId}\0${attempt}`;
+
+/** The file name of one attempt's log: attempt 1 keeps the name logs had before retries. */
+const fileName = (taskId: string, attempt: number) => (attempt <= 1 ? `${taskId}.log` : `${taskId}.attempt-${attempt}.log`);
 
 /** Task log files; see the file comment. */
 @injectable(CONFIG, LIFECYCLE)
@@ -63,18 +67,18 @@ export class LogStore {
     }
   }
 
-  /** The log file of a task execution. */
-  path(pipelineId: string, runId: number, taskId: string): string {
-    return join(this.root, pipelineId, String(runId), `${taskId}.log`);
+  /** The log file of a task execution's attempt (default the first). */
+  path(pipelineId: string, runId: number, taskId: string, attempt = 1): string {
+    return join(this.root, pipelineId, String(runId), fileName(taskId, attempt));
   }
 
   /**
    * Opens a writer. `fresh` discards what is stored (a re-attached container's output is read
    * again from its beginning, so the file is rewritten rather than appended twice).
    */
-  writer(pipelineId: string, runId: number, taskId: string, fresh = true): LogWriter {
-    const key = keyOf(pipelineId, runId, taskId);
-    const file = this.path(pipelineId, runId, taskId);
+  writer(pipelineId: string, runId: number, taskId: string, fresh = true, attempt = 1): LogWriter {
+    const key = keyOf(pipelineId, runId, taskId, attempt);
+    const file = this.path(pipelineId, runId, taskId, attempt);
     let fd: number | undefined;
     let failed = false;
     let sinceCheck = RESERVE_CHECK_BYTES; // check before the first write
@@ -134,8 +138,8 @@ export class LogStore {
   }
 
   /** Wakes followers of a task (also called when a task completes without output). */
-  touch(pipelineId: string, runId: number, taskId: string): void {
-    this.notify(keyOf(pipelineId, runId, taskId));
+  touch(pipelineId: string, runId: number, taskId: string, attempt = 1): void {
+    this.notify(keyOf(pipelineId, runId, taskId, attempt));
   }
 
   /**
@@ -146,10 +150,10 @@ export class LogStore {
     pipelineId: string,
     runId: number,
     taskId: string,
-    opts: { follow?: boolean; signal?: AbortSignal; isDone?: () => boolean } = {},
+    opts: { follow?: boolean; signal?: AbortSignal; isDone?: () => boolean; attempt?: number } = {},
   ): AsyncIterable<Uint8Array> {
-    const key = keyOf(pipelineId, runId, taskId);
-    const file = this.path(pipelineId, runId, taskId);
+    const key = keyOf(pipelineId, runId, taskId, opts.attempt);
+    const file = this.path(pipelineId, runId, taskId, opts.attempt);
     let offset = 0;
     const buffer = Buffer.alloc(64 * 1024);
     const drain = function* (this: LogStore): Generator<Uint8Array> {

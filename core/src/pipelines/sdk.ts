@@ -9,7 +9,7 @@
  * ).build();
  * ```
  */
-import { RequiredParentStatus, type PipelineConfig, type RemoveAfterExit, type TaskConfig } from '../api/index.js';
+import { RequiredParentStatus, type PipelineConfig, type RemoveAfterExit, type RetryPolicy, type TaskConfig } from '../api/index.js';
 import { validatePipelineConfig } from './validate-config.js';
 
 /** Builds one task of a pipeline. Every setter returns the task, for chaining. */
@@ -65,6 +65,14 @@ export class Task {
     this.config.timeoutMs = ms;
     return this;
   }
+  /**
+   * Retries the task automatically: up to `limit` more attempts, the n-th waiting
+   * `backoffMs * factor^(n-1)` ms, when an attempt ends with one of `on` (default all four reasons).
+   */
+  retries(policy: RetryPolicy): this {
+    this.config.retries = structuredClone(policy);
+    return this;
+  }
   /** Pulls the image even when it is present locally. */
   alwaysPull(always = true): this {
     this.config.alwaysPull = always;
@@ -101,6 +109,11 @@ export class Pipeline {
   /** How many runs may run at once; 0 = unlimited. */
   parallelism(n: number): this {
     this.config.parallelism = n;
+    return this;
+  }
+  /** Cancels a run (reason `timeout`) that runs longer than `ms`; 0 = no limit. A run may set its own at start. */
+  timeoutMs(ms: number): this {
+    this.config.timeoutMs = ms;
     return this;
   }
   /** Adds tasks (call several times to add more). */

@@ -3,14 +3,15 @@ import type { RequiredParentStatus, RunStatus, TaskExecutionStatus } from '../ap
 
 /** Whether a parent's final status satisfies what the child requires of it (`dependsOn`). */
 export function parentSatisfies(required: RequiredParentStatus, status: TaskExecutionStatus): boolean {
-  if (required === 'any') return status === 'successful' || status === 'failed' || status === 'skipped';
+  // A task cancelled on its own (tasks.cancel) has finished too: `any` children still run.
+  if (required === 'any') return status === 'successful' || status === 'failed' || status === 'skipped' || status === 'cancelled';
   if (required === 'failure') return status === 'failed';
   return status === 'successful';
 }
 
 /**
  * A complete run's status: `cancelled` when a cancel was requested and cut a task short,
- * else `failed` when a task failed or ended `unknown`, else `successful` (skips are fine).
+ * else `failed` when a task failed, ended `unknown` or was cancelled on its own, else `successful` (skips are fine).
  */
 export function runOutcome(
   finished: ReadonlyMap<string, TaskExecutionStatus>,
@@ -20,7 +21,8 @@ export function runOutcome(
   if (cancelRequested && statuses.some(([, s]) => s === 'cancelled')) {
     return { status: 'cancelled', reason: { reason: 'cancelled', description: 'the run was cancelled' } };
   }
-  const failed = statuses.filter(([, s]) => s === 'failed' || s === 'unknown').map(([id]) => id);
+  // A task cancelled on its own (the run itself was not) did not do its work: the run failed.
+  const failed = statuses.filter(([, s]) => s === 'failed' || s === 'unknown' || s === 'cancelled').map(([id]) => id);
   if (failed.length > 0) {
     return {
       status: 'failed',

@@ -72,9 +72,16 @@ export class Orchestrator {
    * Creates a run of the pipeline's live version and queues it. `inCreation` runs inside the
    * transaction that writes the run (an extension's event id is stored atomically with it).
    */
-  start(pipelineId: string, variables: Record<string, string>, initiator: RunInitiator, inCreation?: (run: StoredRun) => void): StoredRun {
+  start(
+    pipelineId: string,
+    variables: Record<string, string>,
+    initiator: RunInitiator,
+    inCreation?: (run: StoredRun) => void,
+    opts: { timeoutMs?: number } = {},
+  ): StoredRun {
     if (this.closed) throw new GoferError('ERR_GOFER_CLOSED', 'Gofer is closing; no new runs can start.');
     checkVariables(variables);
+    checkTimeout(opts.timeoutMs);
     const info = this.pipelines.get(pipelineId);
     if (info.state === 'disabled') {
       throw new GoferError(
@@ -86,6 +93,12 @@ export class Orchestrator {
     const config = this.pipelines.config(pipelineId, info.liveVersion);
     const run = this.store.transaction(() => {
       const created = this.store.createRun(pipelineId, info.liveVersion, config.tasks, variables, initiator);
+      // The run's own limit wins over the pipeline's (0: none); recorded with the run.
+      const timeoutMs = opts.timeoutMs ?? config.timeoutMs ?? 0;
+      if (timeoutMs > 0) {
+        this.store.setRunTimeout(pipelineId, created.runId, timeoutMs);
+        created.timeoutMs = timeoutMs;
+      }
       this.bus.publish('run.created', { pipelineId, runId: created.runId });
       for (const task of config.tasks) this.bus.publish('task.created', { pipelineId, runId: created.runId, taskId: task.id });
       this.objects.expireRunObjects(pipelineId, created.runId);
@@ -126,6 +139,27 @@ export class Orchestrator {
       return;
     }
     this.active.get(key(pipelineId, runId))?.scope.execution.cancel();
+  }
+
+  /**
+   * Cancels one task of a run (see TasksApi.cancel). A run still queued has no execution: the
+   * request is recorded, and the task is cancelled when the run starts.
+   */
+  cancelTask(pipelineId: string, runId: number, taskId: string): void {
+    const run = this.store.getRun(pipelineId, runId);
+    const task = this.store.task(pipelineId, runId, taskId);
+    if (run.state === 'complete') {
+      throw new GoferError('ERR_CONFLICT', `Run ${runId} of pipeline "${pipelineId}" is complete; there is nothing to cancel.`, {
+        details: { pipelineId, runId, taskId },
+      });
+    }
+    if (task.state === 'complete') return;
+    const active = this.active.get(key(pipelineId, runId));
+    if (active) return active.scope.execution.cancelTask(taskId);
+    if (!task.cancelRequested) {
+      this.store.requestTaskCancel(pipelineId, runId, taskId);
+      this.bus.publish('task.cancel_requested', { pipelineId, runId, taskId });
+    }
   }
 
   /** Resolves once the run is complete (or rejects when `signal` aborts). */
@@ -211,6 +245,15 @@ export class Orchestrator {
         this.pump();
       });
     this.active.set(k, { scope, finished });
+  }
+}
+
+function checkTimeout(timeoutMs: unknown): void {
+  if (timeoutMs === undefined) return;
+  if (typeof timeoutMs !== 'number' || !Number.isInteger(timeoutMs) || timeoutMs < 0) {
+    throw new GoferError('ERR_INVALID_ARGUMENT', 'The run timeoutMs must be a whole number of milliseconds, 0 or more (0: no limit).', {
+      details: { field: 'timeoutMs' },
+    });
   }
 }
 

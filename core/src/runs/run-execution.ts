@@ -10,6 +10,7 @@
 import {
   isGoferError,
   type Clock,
+  type ClockTimer,
   type GoferConfig,
   type Logger,
   type PipelineConfig,
@@ -40,8 +41,9 @@ import {
   type SubstitutionLookup,
 } from '../tasks/variables.js';
 import { parentSatisfies, runOutcome } from './dag-rules.js';
+import { backoffBefore, shouldRetry } from './retry-policy.js';
 import { resumeTask, type ResumableRun } from './run-recovery.js';
-import { RUN_STORE, type RunStore } from './run-store.js';
+import { RUN_STORE, type RunCancelReason, type RunStore } from './run-store.js';
 import { RUN_TOKENS, type RunTokens } from './run-tokens.js';
 
 /** The pipeline of the run a child container belongs to. */
@@ -79,6 +81,15 @@ export class RunExecution implements ResumableRun {
   private readonly handled = new Set<string>();
   private readonly watchers = new Map<string, TaskWatcher>();
   private cancelRequested = false;
+  /** Why the run was cancelled: `timeout` when its own time limit did it. */
+  private cancelReason: RunCancelReason = 'cancelled';
+  /** Tasks a single-task cancel was asked for (tasks.cancel). */
+  private readonly cancelledTasks = new Set<string>();
+  /** The current attempt of each task that is past its first. */
+  private readonly attempts = new Map<string, number>();
+  /** Tasks waiting their retry backoff, with the timer that starts the next attempt. */
+  private readonly retryTimers = new Map<string, ClockTimer>();
+  private runTimer: ClockTimer | undefined;
   /** startContainer calls in flight: on detach, wait for them so their scheduler ids are recorded. */
   private readonly starting = new Set<Promise<unknown>>();
   private readonly removals: ContainerRemovals;
@@ -116,16 +127,29 @@ export class RunExecution implements ResumableRun {
     this.config = this.pipelines.config(this.pipelineId, run.version);
     this.runVariables = run.variables;
     this.cancelRequested = run.cancelRequested;
+    if (run.cancelReason) this.cancelReason = run.cancelReason;
     for (const task of this.config.tasks) this.tasks.set(task.id, task);
     const fresh = run.state === 'pending';
+    let deadline = run.deadline;
     if (fresh) {
       this.store.setRunRunning(this.pipelineId, this.runId);
+      // The run's time limit counts from here (not from creation: a queued run has not run yet).
+      if (run.timeoutMs && deadline === undefined) {
+        deadline = this.clock.now() + run.timeoutMs;
+        this.store.setRunDeadline(this.pipelineId, this.runId, deadline);
+      }
       this.bus.publish('run.started', { pipelineId: this.pipelineId, runId: this.runId });
+    }
+    if (run.timeoutMs && deadline !== undefined && !this.cancelRequested) {
+      const timeoutMs = run.timeoutMs;
+      this.runTimer = this.clock.setTimeout(() => this.timedOut(timeoutMs), Math.max(0, deadline - this.clock.now()));
     }
     // A run that never ran has every task `processing` (or all cancelled, which cancel() wrote
     // together with the run's completion): only a resumed run needs its task rows read back.
     const rows = fresh ? [] : this.store.tasks(this.pipelineId, this.runId);
     for (const row of rows) {
+      if (row.attempt > 1) this.attempts.set(row.taskId, row.attempt);
+      if (row.cancelRequested) this.cancelledTasks.add(row.taskId);
       if (row.state === 'complete') {
         this.finished.set(row.taskId, row.status);
         this.handled.add(row.taskId);
@@ -143,6 +167,8 @@ export class RunExecution implements ResumableRun {
       await Promise.race([this.done, detached]);
     } finally {
       this.signal.removeEventListener('abort', onAbort);
+      // Detached or done: no backoff or time limit may act any more (a restart re-arms them from the store).
+      this.clearTimers();
     }
     if (this.signal.aborted && this.finished.size < this.tasks.size) {
       await Promise.allSettled([...this.starting]);
@@ -154,15 +180,126 @@ export class RunExecution implements ResumableRun {
     this.finish();
   }
 
-  /** Stops running containers and cancels tasks that have not started. */
+  /** Stops running containers and cancels tasks that have not started (or wait a retry). */
   cancel(): void {
     if (this.cancelRequested) return;
     this.cancelRequested = true;
     this.store.requestCancel(this.pipelineId, this.runId);
     this.bus.publish('run.cancel_requested', { pipelineId: this.pipelineId, runId: this.runId });
+    if (this.runTimer) this.clock.clearTimeout(this.runTimer);
     for (const watcher of this.watchers.values()) watcher.stop('cancel');
+    for (const taskId of [...this.retryTimers.keys()]) this.cancelBackoff(taskId, this.cancelDescription('during its retry backoff'));
     this.schedule();
     this.checkDone();
+  }
+
+  /** The run ran over its `timeoutMs`: cancelled, with reason `timeout` (recorded first). */
+  private timedOut(timeoutMs: number): void {
+    this.runTimer = undefined;
+    if (this.cancelRequested || this.signal.aborted) return;
+    this.cancelReason = 'timeout';
+    this.store.setCancelReason(this.pipelineId, this.runId, 'timeout');
+    this.bus.publish('run.timed_out', { pipelineId: this.pipelineId, runId: this.runId, timeoutMs });
+    this.log.info('the run ran over its timeout; cancelling it', { timeoutMs });
+    this.cancel();
+  }
+
+  private cancelDescription(when: string): string {
+    return this.cancelReason === 'timeout' ? `the run ran over its timeout and was cancelled ${when}` : `the run was cancelled ${when}`;
+  }
+
+  /**
+   * Cancels one task (see TasksApi.cancel): recorded first; a running container is stopped
+   * (graceful, then forced after the stop timeout), a task in its backoff or not yet started is
+   * cancelled at once, one being started is stopped as soon as its start is recorded.
+   */
+  cancelTask(taskId: string): void {
+    if (this.finished.has(taskId) || !this.tasks.has(taskId)) return;
+    if (!this.cancelledTasks.has(taskId)) {
+      this.cancelledTasks.add(taskId);
+      this.store.requestTaskCancel(this.pipelineId, this.runId, taskId);
+      this.bus.publish('task.cancel_requested', { pipelineId: this.pipelineId, runId: this.runId, taskId });
+    }
+    const watcher = this.watchers.get(taskId);
+    if (watcher) return watcher.stop('cancel');
+    if (this.retryTimers.has(taskId)) return this.cancelBackoff(taskId, 'the task was cancelled during its retry backoff');
+    if (!this.handled.has(taskId)) {
+      this.handled.add(taskId);
+      this.complete(taskId, 'cancelled', { reason: 'cancelled', description: 'the task was cancelled before it started' });
+    }
+    // Otherwise it is being started: runTask and watch see the request.
+  }
+
+  private cancelBackoff(taskId: string, description: string): void {
+    const timer = this.retryTimers.get(taskId);
+    if (timer) this.clock.clearTimeout(timer);
+    this.retryTimers.delete(taskId);
+    this.complete(taskId, 'cancelled', { reason: 'cancelled', description });
+  }
+
+  private clearTimers(): void {
+    if (this.runTimer) this.clock.clearTimeout(this.runTimer);
+    this.runTimer = undefined;
+    for (const timer of this.retryTimers.values()) this.clock.clearTimeout(timer);
+    this.retryTimers.clear();
+  }
+
+  /** The task's current attempt, from 1. */
+  attemptOf(taskId: string): number {
+    return this.attempts.get(taskId) ?? 1;
+  }
+
+  /**
+   * An attempt ended: another follows when the task's `retries` say so (the wait is recorded
+   * before its timer is set, so a restart resumes it), else the task completes with it.
+   */
+  private attemptEnded(task: TaskConfig, status: TaskExecutionStatus, reason?: { reason: TaskExecutionReason; description: string }, exitCode?: number): void {
+    if (this.finished.has(task.id)) return;
+    const attempt = this.attemptOf(task.id);
+    const stopped = this.cancelRequested || this.cancelledTasks.has(task.id) || this.signal.aborted;
+    if (!stopped && reason && shouldRetry(task.retries, attempt, status, reason.reason)) {
+      const next = attempt + 1;
+      const retryAt = this.clock.now() + backoffBefore(task.retries!, next);
+      this.store.taskRetrying(this.pipelineId, this.runId, task.id, status, reason, exitCode, retryAt);
+      this.attempts.set(task.id, next);
+      this.bus.publish('task.retrying', { pipelineId: this.pipelineId, runId: this.runId, taskId: task.id, attempt: next, retryAt, reason: reason.reason });
+      this.log.info('the attempt failed; retrying after its backoff', { task: task.id, attempt, reason: reason.reason, retryAt });
+      // Followers of the ended attempt's log see it is over.
+      this.logs.touch(this.pipelineId, this.runId, task.id, attempt);
+      this.armRetry(task, retryAt);
+      return;
+    }
+    this.complete(task.id, status, reason, exitCode);
+  }
+
+  /** Starts the task's next attempt at `retryAt` (on the clock). */
+  private armRetry(task: TaskConfig, retryAt: number): void {
+    if (retryAt <= this.clock.now()) {
+      // No wait (backoffMs 0, or a recorded wait that ended while Gofer was down): start at once.
+      void this.store.durable().then(() => {
+        if (!this.signal.aborted && !this.finished.has(task.id)) void this.runTask(task);
+      });
+      return;
+    }
+    const timer = this.clock.setTimeout(
+      () => {
+        this.retryTimers.delete(task.id);
+        if (this.signal.aborted || this.finished.has(task.id)) return;
+        // The wait was recorded before the timer was set: make sure it is on disk before the next attempt acts.
+        void this.store.durable().then(() => {
+          if (!this.signal.aborted) void this.runTask(task);
+        });
+      },
+      Math.max(0, retryAt - this.clock.now()),
+    );
+    this.retryTimers.set(task.id, timer);
+  }
+
+  /** Recovery: a task was in its retry backoff when Gofer stopped; the wait goes on to the recorded time. */
+  resumeBackoff(task: TaskConfig, retryAt: number): void {
+    if (this.cancelRequested) return this.complete(task.id, 'cancelled', { reason: 'cancelled', description: this.cancelDescription('during its retry backoff') });
+    if (this.cancelledTasks.has(task.id)) return this.complete(task.id, 'cancelled', { reason: 'cancelled', description: 'the task was cancelled during its retry backoff' });
+    this.armRetry(task, retryAt);
   }
 
   /** Starts, skips or cancels every task whose parents are all complete. */
@@ -173,7 +310,11 @@ export class RunExecution implements ResumableRun {
       if (!parents.every(([parent]) => this.finished.has(parent))) continue;
       this.handled.add(task.id);
       if (this.cancelRequested) {
-        this.complete(task.id, 'cancelled', { reason: 'cancelled', description: 'the run was cancelled before the task started' });
+        this.complete(task.id, 'cancelled', { reason: 'cancelled', description: this.cancelDescription('before the task started') });
+        continue;
+      }
+      if (this.cancelledTasks.has(task.id)) {
+        this.complete(task.id, 'cancelled', { reason: 'cancelled', description: 'the task was cancelled before it started' });
         continue;
       }
       const unmet = parents.find(([parent, required]) => !parentSatisfies(required, this.finished.get(parent)!));
@@ -191,11 +332,13 @@ export class RunExecution implements ResumableRun {
 
   /** Starts one task: variables, substitutions, the durable record, then the scheduler. */
   async runTask(task: TaskConfig): Promise<void> {
+    const attempt = this.attemptOf(task.id);
     try {
       const merged = mergeVariables({
         pipelineId: this.pipelineId,
         runId: this.runId,
         task,
+        attempt,
         runVariables: this.runVariables,
         ...(task.injectApiToken ? { apiToken: (this.apiToken ??= this.tokens.issue(this.pipelineId, this.runId)) } : {}),
       });
@@ -204,7 +347,7 @@ export class RunExecution implements ResumableRun {
         resolved = resolveVariables(merged, this.lookup);
       } catch (err) {
         if (err instanceof MissingSubstitutionError || isGoferError(err)) {
-          this.complete(task.id, 'failed', { reason: 'failed_precondition', description: (err as Error).message });
+          this.attemptEnded(task, 'failed', { reason: 'failed_precondition', description: (err as Error).message });
           return;
         }
         throw err;
@@ -215,14 +358,18 @@ export class RunExecution implements ResumableRun {
       await this.store.durable();
       if (this.signal.aborted) return;
       if (this.cancelRequested) {
-        this.complete(task.id, 'cancelled', { reason: 'cancelled', description: 'the run was cancelled before the task started' });
+        this.complete(task.id, 'cancelled', { reason: 'cancelled', description: this.cancelDescription('before the task started') });
+        return;
+      }
+      if (this.cancelledTasks.has(task.id)) {
+        this.complete(task.id, 'cancelled', { reason: 'cancelled', description: 'the task was cancelled before it started' });
         return;
       }
       let schedulerId: string;
       let secretEnv: Record<string, string> | undefined;
       try {
         const start = this.scheduler.startContainer({
-          id: containerRequestId(this.pipelineId, this.runId, task.id),
+          id: containerRequestId(this.pipelineId, this.runId, task.id, attempt),
           image: task.image,
           variables: resolved.env,
           secrets: task.secrets ?? {},
@@ -241,7 +388,7 @@ export class RunExecution implements ResumableRun {
       } catch (err) {
         if (this.signal.aborted) return;
         const code = isGoferError(err) ? `${err.code}: ` : '';
-        this.complete(task.id, 'failed', {
+        this.attemptEnded(task, 'failed', {
           reason: 'scheduler_error',
           description: `the scheduler could not start the container: ${code}${(err as Error).message}`,
         });
@@ -259,7 +406,7 @@ export class RunExecution implements ResumableRun {
       if (this.signal.aborted) return;
       this.log.error('task failed unexpectedly', { task: task.id, error: (err as Error).message });
       if (!this.finished.has(task.id))
-        this.complete(task.id, 'failed', { reason: 'scheduler_error', description: `unexpected error: ${(err as Error).message}` });
+        this.attemptEnded(task, 'failed', { reason: 'scheduler_error', description: `unexpected error: ${(err as Error).message}` });
     }
   }
 
@@ -273,13 +420,13 @@ export class RunExecution implements ResumableRun {
       timeoutMs: task.timeoutMs ?? 0,
       startedAt: startedAt ?? this.clock.now(),
       clock: this.clock,
-      openWriter: () => this.logs.writer(this.pipelineId, this.runId, task.id, true),
+      openWriter: () => this.logs.writer(this.pipelineId, this.runId, task.id, true, this.attemptOf(task.id)),
       secretValues,
       reattach,
       logger: this.log.child({ task: task.id }),
     });
     this.watchers.set(task.id, watcher);
-    if (this.cancelRequested) watcher.stop('cancel');
+    if (this.cancelRequested || this.cancelledTasks.has(task.id)) watcher.stop('cancel');
     let outcome: TaskOutcome | undefined;
     try {
       outcome = await watcher.run();
@@ -287,7 +434,12 @@ export class RunExecution implements ResumableRun {
       this.watchers.delete(task.id);
     }
     if (!outcome || this.signal.aborted) return;
-    this.complete(task.id, outcome.status, outcome.reason, outcome.exitCode);
+    let reason = outcome.reason;
+    if (outcome.status === 'cancelled' && this.cancelledTasks.has(task.id) && !this.cancelRequested)
+      reason = { reason: 'cancelled', description: 'the container was stopped because the task was cancelled' };
+    else if (outcome.status === 'cancelled' && this.cancelReason === 'timeout')
+      reason = { reason: 'cancelled', description: 'the container was stopped because the run ran over its timeout' };
+    this.attemptEnded(task, outcome.status, reason, outcome.exitCode);
     this.removeContainer(task, schedulerId, outcome);
   }
 
@@ -316,7 +468,7 @@ export class RunExecution implements ResumableRun {
       ...(reason ? { reason: reason.reason } : {}),
       ...(exitCode !== undefined ? { exitCode } : {}),
     });
-    this.logs.touch(this.pipelineId, this.runId, taskId);
+    this.logs.touch(this.pipelineId, this.runId, taskId, this.attemptOf(taskId));
     this.schedule();
     this.checkDone();
   }
@@ -327,14 +479,19 @@ export class RunExecution implements ResumableRun {
 
   /** Computes and stores the run's final status; revokes its API token. */
   private finish(): void {
-    const { status, reason } = runOutcome(this.finished, this.cancelRequested);
+    const outcome = runOutcome(this.finished, this.cancelRequested);
+    const { status } = outcome;
+    const reason =
+      status === 'cancelled' && this.cancelReason === 'timeout'
+        ? { reason: 'timeout', description: `the run ran longer than its timeout of ${this.store.getRun(this.pipelineId, this.runId).timeoutMs ?? 0} ms and was cancelled` }
+        : outcome.reason;
     this.store.completeRun(this.pipelineId, this.runId, status, reason);
     if (this.apiToken !== undefined || this.config.tasks.some((t) => t.injectApiToken)) this.tokens.revokeRun(this.pipelineId, this.runId);
     this.bus.publish('run.completed', { pipelineId: this.pipelineId, runId: this.runId, status });
   }
 
   labels(taskId: string): Record<string, string> {
-    return containerLabels(this.pipelineId, this.runId, taskId, this.instanceId);
+    return containerLabels(this.pipelineId, this.runId, taskId, this.instanceId, this.attemptOf(taskId));
   }
 
   /** Claims a task for recovery (the DAG will not start it again); undefined when the config has no such task. */

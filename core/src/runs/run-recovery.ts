@@ -9,6 +9,8 @@
  *   scheduler reports `unknown`) is removed first, then the task starts as if new (the run may
  *   meanwhile have been cancelled, or a substitution may fail: then nothing starts, and the
  *   leftover must not outlive its task).
+ * - `retrying`: the task waited its retry backoff: the wait goes on to the recorded `retryAt`
+ *   (already past: at once), then the next attempt starts; the row already has its number.
  * Rows still `processing` need nothing: the DAG starts them when their parents allow.
  */
 import type { Logger, Scheduler, TaskConfig } from '../api/index.js';
@@ -26,6 +28,8 @@ export interface ResumableRun {
   /** Follows a container to its end and completes the task. */
   /** `startedAt` undefined: not recorded (the watch counts the task's time limit from now). */
   watch(task: TaskConfig, schedulerId: string, startedAt: number | undefined, secretValues: string[], reattach: boolean): Promise<void>;
+  /** Waits the rest of a recorded retry backoff, then starts the next attempt. */
+  resumeBackoff(task: TaskConfig, retryAt: number): void;
   /** Starts the task as if it were new. */
   runTask(task: TaskConfig): Promise<void>;
   failUnexpectedly(taskId: string, err: Error): void;
@@ -37,6 +41,10 @@ export interface ResumableRun {
 export function resumeTask(run: ResumableRun, row: StoredTask): void {
   if (row.state === 'running' && row.schedulerId) reattach(run, row, row.schedulerId);
   else if (row.state === 'waiting') resumeStarting(run, row);
+  else if (row.state === 'retrying') {
+    const task = run.claim(row.taskId);
+    if (task) run.resumeBackoff(task, row.retryAt ?? 0);
+  }
 }
 
 /** The task's container was running when Gofer stopped. */

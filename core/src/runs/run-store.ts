@@ -11,6 +11,7 @@ import {
   type RunInitiator,
   type RunState,
   type RunStatus,
+  type TaskAttempt,
   type TaskConfig,
   type TaskExecution,
   type TaskExecutionReason,
@@ -36,6 +37,9 @@ interface RunRow {
   cancel_requested: number;
   started: number;
   ended: number | null;
+  timeout_ms: number | null;
+  deadline: number | null;
+  cancel_reason: string | null;
 }
 
 interface TaskRow {
@@ -53,11 +57,33 @@ interface TaskRow {
   created: number;
   started: number | null;
   ended: number | null;
+  attempt: number;
+  retry_at: number | null;
+  cancel_requested: number;
 }
+
+interface AttemptRow {
+  pipeline_id: string;
+  run_id: number;
+  task_id: string;
+  attempt: number;
+  status: TaskExecutionStatus;
+  status_reason: string | null;
+  exit_code: number | null;
+  scheduler_id: string | null;
+  started: number | null;
+  ended: number | null;
+  retry_at: number | null;
+}
+
+/** Why a cancel was asked for: by a caller, or by the run's own time limit. */
+export type RunCancelReason = 'cancelled' | 'timeout';
 
 /** A run as the orchestrator needs it: the public shape plus recovery facts. */
 export interface StoredRun extends Run {
   cancelRequested: boolean;
+  /** Set with cancelRequested: `timeout` when the run's time limit asked for it. */
+  cancelReason?: RunCancelReason;
   /** Global creation order, used for FIFO admission. */
   seq: number;
 }
@@ -83,6 +109,9 @@ function toRun(row: RunRow): StoredRun {
   };
   if (row.status_reason) run.statusReason = JSON.parse(row.status_reason) as Run['statusReason'];
   if (row.ended !== null) run.ended = row.ended;
+  if (row.timeout_ms !== null) run.timeoutMs = row.timeout_ms;
+  if (row.deadline !== null) run.deadline = row.deadline;
+  if (row.cancel_reason !== null) run.cancelReason = row.cancel_reason as RunCancelReason;
   return run;
 }
 
@@ -96,8 +125,11 @@ function toTask(row: TaskRow): StoredTask {
     status: row.status,
     variables: JSON.parse(row.variables) as TaskVariable[],
     created: row.created,
+    attempt: row.attempt,
     startAttempts: row.start_attempts,
   };
+  if (row.retry_at !== null) task.retryAt = row.retry_at;
+  if (row.cancel_requested === 1) task.cancelRequested = true;
   if (row.status_reason) task.statusReason = JSON.parse(row.status_reason) as TaskExecution['statusReason'];
   if (row.exit_code !== null) task.exitCode = row.exit_code;
   if (row.scheduler_id !== null) task.schedulerId = row.scheduler_id;
@@ -106,9 +138,39 @@ function toTask(row: TaskRow): StoredTask {
   return task;
 }
 
+function toAttempt(row: AttemptRow): TaskAttempt {
+  const a: TaskAttempt = {
+    pipelineId: row.pipeline_id,
+    runId: row.run_id,
+    taskId: row.task_id,
+    attempt: row.attempt,
+    state: 'complete',
+    status: row.status,
+  };
+  if (row.status_reason) a.statusReason = JSON.parse(row.status_reason) as TaskAttempt['statusReason'];
+  if (row.exit_code !== null) a.exitCode = row.exit_code;
+  if (row.scheduler_id !== null) a.schedulerId = row.scheduler_id;
+  if (row.started !== null) a.started = row.started;
+  if (row.ended !== null) a.ended = row.ended;
+  if (row.retry_at !== null) a.retryAt = row.retry_at;
+  return a;
+}
+
+/** The current attempt, as the task execution row shows it. */
+export function currentAttempt(task: TaskExecution): TaskAttempt {
+  const a: TaskAttempt = { pipelineId: task.pipelineId, runId: task.runId, taskId: task.taskId, attempt: task.attempt, state: task.state, status: task.status };
+  if (task.statusReason) a.statusReason = task.statusReason;
+  if (task.exitCode !== undefined) a.exitCode = task.exitCode;
+  if (task.schedulerId !== undefined) a.schedulerId = task.schedulerId;
+  if (task.started !== undefined) a.started = task.started;
+  if (task.ended !== undefined) a.ended = task.ended;
+  if (task.retryAt !== undefined) a.retryAt = task.retryAt;
+  return a;
+}
+
 /** Strips the recovery-only fields for the public API. */
 export function publicRun(run: StoredRun): Run {
-  const { cancelRequested: _c, seq: _s, ...rest } = run;
+  const { cancelRequested: _c, cancelReason: _r, seq: _s, ...rest } = run;
   return rest;
 }
 
@@ -151,8 +213,19 @@ export class RunStore {
       taskRunning: p("UPDATE task_executions SET state = 'running', scheduler_id = ?, started = ? WHERE pipeline_id = ? AND run_id = ? AND task_id = ?"),
       taskVariables: p('UPDATE task_executions SET variables = ? WHERE pipeline_id = ? AND run_id = ? AND task_id = ?'),
       taskComplete: p(
-        "UPDATE task_executions SET state = 'complete', status = ?, status_reason = ?, exit_code = ?, ended = ? WHERE pipeline_id = ? AND run_id = ? AND task_id = ?",
+        "UPDATE task_executions SET state = 'complete', status = ?, status_reason = ?, exit_code = ?, ended = ?, retry_at = NULL WHERE pipeline_id = ? AND run_id = ? AND task_id = ?",
       ),
+      archiveAttempt: p(
+        'INSERT OR REPLACE INTO task_attempts (pipeline_id, run_id, task_id, attempt, status, status_reason, exit_code, scheduler_id, started, ended, retry_at) SELECT pipeline_id, run_id, task_id, attempt, ?, ?, ?, scheduler_id, started, ?, ? FROM task_executions WHERE pipeline_id = ? AND run_id = ? AND task_id = ?',
+      ),
+      nextAttempt: p(
+        "UPDATE task_executions SET state = 'retrying', status = 'unknown', status_reason = NULL, exit_code = NULL, scheduler_id = NULL, started = NULL, ended = NULL, attempt = attempt + 1, retry_at = ? WHERE pipeline_id = ? AND run_id = ? AND task_id = ?",
+      ),
+      attempts: p('SELECT * FROM task_attempts WHERE pipeline_id = ? AND run_id = ? AND task_id = ? ORDER BY attempt'),
+      requestTaskCancel: p('UPDATE task_executions SET cancel_requested = 1 WHERE pipeline_id = ? AND run_id = ? AND task_id = ?'),
+      runTimeout: p('UPDATE runs SET timeout_ms = ? WHERE pipeline_id = ? AND run_id = ?'),
+      runDeadline: p('UPDATE runs SET deadline = ? WHERE pipeline_id = ? AND run_id = ?'),
+      cancelReason: p('UPDATE runs SET cancel_reason = ? WHERE pipeline_id = ? AND run_id = ?'),
     };
   }
 
@@ -243,6 +316,53 @@ export class RunStore {
     return ended;
   }
 
+  /**
+   * An attempt ended with a reason worth retrying: keeps it in task_attempts and makes the row
+   * the next attempt, `retrying` until `retryAt`. One transaction, so a restart sees either
+   * the ended attempt (and decides again) or the wait.
+   */
+  taskRetrying(
+    pipelineId: string,
+    runId: number,
+    taskId: string,
+    status: TaskExecutionStatus,
+    reason: { reason: TaskExecutionReason; description: string },
+    exitCode: number | undefined,
+    retryAt: number,
+  ): void {
+    this.transaction(() => {
+      this.s.archiveAttempt!.run(status, JSON.stringify(reason), exitCode ?? null, this.clock.now(), retryAt, pipelineId, runId, taskId);
+      this.s.nextAttempt!.run(retryAt, pipelineId, runId, taskId);
+    });
+  }
+
+  /** The attempts that were followed by another, oldest first (the current one is the task row). */
+  pastAttempts(pipelineId: string, runId: number, taskId: string): TaskAttempt[] {
+    return (this.s.attempts!.all(pipelineId, runId, taskId) as AttemptRow[]).map(toAttempt);
+  }
+
+  requestTaskCancel(pipelineId: string, runId: number, taskId: string): void {
+    this.group.begin();
+    this.s.requestTaskCancel!.run(pipelineId, runId, taskId);
+  }
+
+  /** The run's own time limit (recorded at creation, when it has one). */
+  setRunTimeout(pipelineId: string, runId: number, timeoutMs: number): void {
+    this.group.begin();
+    this.s.runTimeout!.run(timeoutMs, pipelineId, runId);
+  }
+
+  /** When the run times out: recorded as it starts running, so a restart keeps the same deadline. */
+  setRunDeadline(pipelineId: string, runId: number, deadline: number): void {
+    this.group.begin();
+    this.s.runDeadline!.run(deadline, pipelineId, runId);
+  }
+
+  setCancelReason(pipelineId: string, runId: number, reason: RunCancelReason): void {
+    this.group.begin();
+    this.s.cancelReason!.run(reason, pipelineId, runId);
+  }
+
   /** Runs of `pipelineId` with ids at or below `runId` (for log retention). */
   runIdsAtOrBelow(pipelineId: string, runId: number): number[] {
     return (this.db.prepare('SELECT run_id FROM runs WHERE pipeline_id = ? AND run_id <= ?').all(pipelineId, runId) as Array<{ run_id: number }>).map(
@@ -254,6 +374,7 @@ export class RunStore {
   deletePipeline(pipelineId: string): void {
     this.db.transaction(() => {
       this.db.prepare('DELETE FROM task_executions WHERE pipeline_id = ?').run(pipelineId);
+      this.db.prepare('DELETE FROM task_attempts WHERE pipeline_id = ?').run(pipelineId);
       this.db.prepare('DELETE FROM runs WHERE pipeline_id = ?').run(pipelineId);
     })();
   }

@@ -1,9 +1,9 @@
 /** The runs and tasks areas of the Gofer API. */
-import type { Run, RunsApi, StartRunOptions, TaskExecution, TasksApi } from '../api/index.js';
+import { GoferError, type Run, type RunsApi, type StartRunOptions, type TaskAttempt, type TaskExecution, type TasksApi } from '../api/index.js';
 import { injectable, token } from '../kernel/di.js';
 import { LOG_STORE, type LogStore } from '../logs/log-store.js';
 import { ORCHESTRATOR, type Orchestrator } from './orchestrator.js';
-import { publicRun, publicTask, RUN_STORE, type RunStore } from './run-store.js';
+import { currentAttempt, publicRun, publicTask, RUN_STORE, type RunStore } from './run-store.js';
 
 /** The runs area of the Gofer API. */
 @injectable(ORCHESTRATOR, RUN_STORE)
@@ -14,7 +14,13 @@ export class RunsService implements RunsApi {
   ) {}
 
   async start(pipelineId: string, opts: StartRunOptions = {}): Promise<Run> {
-    const run = this.orchestrator.start(pipelineId, opts.variables ?? {}, opts.initiator ?? { kind: 'api', name: 'api' });
+    const run = this.orchestrator.start(
+      pipelineId,
+      opts.variables ?? {},
+      opts.initiator ?? { kind: 'api', name: 'api' },
+      undefined,
+      opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs },
+    );
     // The caller may tell the world about this run: only once it is on disk.
     await this.store.durable();
     return publicRun(run);
@@ -40,11 +46,12 @@ export class RunsService implements RunsApi {
 }
 
 /** The tasks area of the Gofer API: task executions and their logs. */
-@injectable(RUN_STORE, LOG_STORE)
+@injectable(RUN_STORE, LOG_STORE, ORCHESTRATOR)
 export class TasksService implements TasksApi {
   constructor(
     private readonly store: RunStore,
     private readonly logStore: LogStore,
+    private readonly orchestrator: Orchestrator,
   ) {}
 
   async list(pipelineId: string, runId: number): Promise<TaskExecution[]> {
@@ -56,12 +63,41 @@ export class TasksService implements TasksApi {
     return publicTask(this.store.task(pipelineId, runId, taskId));
   }
 
-  async *logs(pipelineId: string, runId: number, taskId: string, opts: { follow?: boolean; signal?: AbortSignal } = {}): AsyncIterable<Uint8Array> {
-    this.store.task(pipelineId, runId, taskId);
+  /** The current (or last) attempt's output unless `attempt` names another. */
+  async *logs(
+    pipelineId: string,
+    runId: number,
+    taskId: string,
+    opts: { follow?: boolean; signal?: AbortSignal; attempt?: number } = {},
+  ): AsyncIterable<Uint8Array> {
+    const current = this.store.task(pipelineId, runId, taskId).attempt;
+    const attempt = opts.attempt ?? current;
+    if (!Number.isInteger(attempt) || attempt < 1 || attempt > current) {
+      throw new GoferError('ERR_NOT_FOUND', `Task "${taskId}" of run ${runId} has no attempt ${attempt} (it has ${current}).`, {
+        details: { pipelineId, runId, taskId, attempt },
+      });
+    }
     yield* this.logStore.read(pipelineId, runId, taskId, {
-      ...opts,
-      isDone: () => this.store.task(pipelineId, runId, taskId).state === 'complete',
+      ...(opts.follow !== undefined ? { follow: opts.follow } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      attempt,
+      // An attempt is over once the task completed or went on to a later attempt.
+      isDone: () => {
+        const row = this.store.task(pipelineId, runId, taskId);
+        return row.state === 'complete' || row.attempt > attempt;
+      },
     });
+  }
+
+  async attempts(pipelineId: string, runId: number, taskId: string): Promise<TaskAttempt[]> {
+    const task = this.store.task(pipelineId, runId, taskId);
+    return [...this.store.pastAttempts(pipelineId, runId, taskId), currentAttempt(publicTask(task))];
+  }
+
+  async cancel(pipelineId: string, runId: number, taskId: string): Promise<TaskExecution> {
+    this.orchestrator.cancelTask(pipelineId, runId, taskId);
+    await this.store.durable();
+    return publicTask(this.store.task(pipelineId, runId, taskId));
   }
 }
 

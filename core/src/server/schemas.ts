@@ -38,12 +38,34 @@ const ApiToken = Type.Object({
   expires: Type.Optional(int),
 });
 
+const TASK_STATE = Type.Enum(['processing', 'waiting', 'running', 'complete', 'retrying']);
+const TASK_REASON = Type.Object({
+  reason: Type.Enum(['abnormal_exit', 'scheduler_error', 'failed_precondition', 'cancelled', 'orphaned', 'timeout', 'log_write_failed']),
+  description: str,
+});
+
+/** One attempt of a task (issue 15: retries). */
+const TaskAttempt = Type.Object({
+  pipelineId: str,
+  runId: int,
+  taskId: str,
+  attempt: int,
+  state: TASK_STATE,
+  status: Type.Enum(['unknown', 'successful', 'failed', 'cancelled', 'skipped']),
+  statusReason: Type.Optional(TASK_REASON),
+  exitCode: Type.Optional(int),
+  schedulerId: Type.Optional(str),
+  started: Type.Optional(int),
+  ended: Type.Optional(int),
+  retryAt: Type.Optional(Type.Integer({ description: 'When the attempt after this one was (or is) due.' })),
+});
+
 const TaskExecution = Type.Object({
   pipelineId: str,
   runId: int,
   taskId: str,
   image: str,
-  state: Type.Enum(['processing', 'waiting', 'running', 'complete']),
+  state: TASK_STATE,
   status: Type.Enum(['unknown', 'successful', 'failed', 'cancelled', 'skipped']),
   statusReason: Type.Optional(
     Type.Object({
@@ -69,6 +91,9 @@ const TaskExecution = Type.Object({
   created: int,
   started: Type.Optional(int),
   ended: Type.Optional(int),
+  attempt: Type.Integer({ description: 'The current (or last) attempt, from 1: the fields above are its.' }),
+  retryAt: Type.Optional(Type.Integer({ description: 'While retrying: when the next attempt starts.' })),
+  cancelRequested: Type.Optional(Type.Boolean()),
 });
 
 const Event = Type.Object({ id: int, type: str, at: int, payload: anyObject });
@@ -116,8 +141,11 @@ export const COMPONENT_SCHEMAS = {
     variables: stringMap,
     started: int,
     ended: Type.Optional(int),
+    timeoutMs: Type.Optional(int),
+    deadline: Type.Optional(Type.Integer({ description: 'When the run is cancelled with reason timeout (set once it runs).' })),
   }),
   TaskExecution,
+  TaskAttempt,
   Keys: Type.Object({ keys: Type.Array(str) }),
   ReapResult: Type.Object({
     removed: Type.Array(Type.Object({ schedulerId: str, labels: stringMap })),

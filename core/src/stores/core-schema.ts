@@ -102,4 +102,30 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
   ALTER TABLE runs ADD COLUMN logs_removed INTEGER NOT NULL DEFAULT 0;
   CREATE INDEX events_at ON events (at);
   `,
+  // Retries, single-task cancel, run timeout (issue 15, items 2-4). The task_executions row is
+  // the current (or last) attempt; every attempt that was followed by another is kept in
+  // task_attempts. retry_at is set while the task waits its backoff (state 'retrying'), so a
+  // restart resumes the wait. A run's deadline is set when it starts running.
+  `
+  ALTER TABLE task_executions ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1;
+  ALTER TABLE task_executions ADD COLUMN retry_at INTEGER;
+  ALTER TABLE task_executions ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0;
+  CREATE TABLE task_attempts (
+    pipeline_id TEXT NOT NULL,
+    run_id INTEGER NOT NULL,
+    task_id TEXT NOT NULL,
+    attempt INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    status_reason TEXT,
+    exit_code INTEGER,
+    scheduler_id TEXT,
+    started INTEGER,
+    ended INTEGER,
+    retry_at INTEGER,
+    PRIMARY KEY (pipeline_id, run_id, task_id, attempt)
+  ) WITHOUT ROWID;
+  ALTER TABLE runs ADD COLUMN timeout_ms INTEGER;
+  ALTER TABLE runs ADD COLUMN deadline INTEGER;
+  ALTER TABLE runs ADD COLUMN cancel_reason TEXT;
+  `,
 ];

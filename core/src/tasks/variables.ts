@@ -13,6 +13,8 @@ export interface VariableInputs {
   runVariables: Record<string, string>;
   /** Set when the task has `injectApiToken`. */
   apiToken?: string;
+  /** The attempt being started (from 1): `GOFER_TASK_ATTEMPT`. */
+  attempt?: number;
 }
 
 /** One merged variable before substitution. */
@@ -37,6 +39,7 @@ export function mergeVariables(inputs: VariableInputs): MergedVariable[] {
     GOFER_RUN_ID: String(inputs.runId),
     GOFER_TASK_ID: inputs.task.id,
     GOFER_TASK_IMAGE: inputs.task.image,
+    GOFER_TASK_ATTEMPT: String(inputs.attempt ?? 1),
   };
   if (inputs.apiToken !== undefined) system.GOFER_API_TOKEN = inputs.apiToken;
   put('system', system);

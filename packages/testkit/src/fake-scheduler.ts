@@ -37,6 +37,12 @@ export interface FakeBehaviour {
   ignoreGracefulStop?: boolean;
   /** startContainer rejects with this error. */
   startError?: Error;
+  /**
+   * Per attempt (retries): entry n-1 is laid over the rest for the attempt whose
+   * `GOFER_TASK_ATTEMPT` is n; attempts past the list use the behaviour without it.
+   * `[{ exitCode: 1 }, { exitCode: 1 }]`: fails twice, then succeeds.
+   */
+  attempts?: Array<Omit<FakeBehaviour, 'attempts'>>;
 }
 
 /** One container of the fake: its request, state and output so far. */
@@ -96,7 +102,9 @@ export class FakeScheduler implements Scheduler {
 
   async startContainer(req: StartContainerRequest): Promise<{ schedulerId: string }> {
     this.starts.push(structuredClone(req));
-    const behaviour = { ...this.defaults, ...(this.scripts.get(req.labels['gofer.task'] ?? '') ?? this.scripts.get(req.id) ?? {}) };
+    const scripted: FakeBehaviour = { ...this.defaults, ...(this.scripts.get(req.labels['gofer.task'] ?? '') ?? this.scripts.get(req.id) ?? {}) };
+    const attempt = Number(req.variables['GOFER_TASK_ATTEMPT'] ?? 1);
+    const behaviour: FakeBehaviour = { ...scripted, ...(scripted.attempts?.[attempt - 1] ?? {}) };
     if (behaviour.startError) throw behaviour.startError;
     // Same request id: the leftover is replaced, as the contract says.
     for (const [id, c] of this.containers)

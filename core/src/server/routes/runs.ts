@@ -35,7 +35,13 @@ export function runRoutes(): Route[] {
       access: 'namespace',
       summary: 'Starts a run of the live version with runtime variables (the body may be left out: no variables).',
       params: pipelineId,
-      body: Type.Object({ variables: Type.Optional(VARIABLES_BODY) }, { additionalProperties: false }),
+      body: Type.Object(
+        {
+          variables: Type.Optional(VARIABLES_BODY),
+          timeoutMs: Type.Optional(Type.Integer({ minimum: 0, description: "This run's time limit in ms, over the pipeline's (0: none)." })),
+        },
+        { additionalProperties: false },
+      ),
       errors: {
         ERR_NOT_FOUND: 'The pipeline does not exist.',
         ERR_PIPELINE_DISABLED: 'The pipeline is disabled.',
@@ -47,6 +53,7 @@ export function runRoutes(): Route[] {
         const run = await ctx.gofer.runs.start(info.pipelineId, {
           variables: ctx.body.variables ?? {},
           initiator: { kind: 'api', name: principalName(ctx.principal) },
+          ...(ctx.body.timeoutMs !== undefined ? { timeoutMs: ctx.body.timeoutMs } : {}),
         });
         return { status: 201, body: run };
       },
