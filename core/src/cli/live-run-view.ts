@@ -13,8 +13,8 @@ import { duration, paint, statusStyle } from './output.js';
 export interface RunSource {
   run(): Promise<Run>;
   tasks(): Promise<TaskExecution[]>;
-  /** Text chunks of a task's output until it completes. */
-  followLogs(taskId: string, signal: AbortSignal): AsyncIterable<string>;
+  /** Text chunks of a task's output (of one attempt, when given) until it completes. */
+  followLogs(taskId: string, signal: AbortSignal, attempt?: number): AsyncIterable<string>;
 }
 
 /** Reads a run through the HTTP API (logs over Server-Sent Events). */
@@ -23,8 +23,9 @@ export function httpRunSource(client: ApiClient, pipelineId: string, runId: numb
   return {
     run: () => client.json<Run>('GET', base),
     tasks: async () => (await client.json<{ items: TaskExecution[] }>('GET', `${base}/tasks`)).items,
-    async *followLogs(taskId, signal) {
-      for await (const msg of client.sse(`${base}/tasks/${seg(taskId)}/logs?follow=true`, signal)) {
+    async *followLogs(taskId, signal, attempt) {
+      const which = attempt === undefined ? '' : `&attempt=${attempt}`;
+      for await (const msg of client.sse(`${base}/tasks/${seg(taskId)}/logs?follow=true${which}`, signal)) {
         if (msg.event === 'log') yield (msg.data as { text: string }).text;
       }
     },
@@ -36,9 +37,10 @@ export function coreRunSource(gofer: Gofer, pipelineId: string, runId: number): 
   return {
     run: () => gofer.runs.get(pipelineId, runId),
     tasks: () => gofer.tasks.list(pipelineId, runId),
-    async *followLogs(taskId, signal) {
+    async *followLogs(taskId, signal, attempt) {
       const decoder = new TextDecoder();
-      for await (const chunk of gofer.tasks.logs(pipelineId, runId, taskId, { follow: true, signal })) yield decoder.decode(chunk, { stream: true });
+      for await (const chunk of gofer.tasks.logs(pipelineId, runId, taskId, { follow: true, signal, ...(attempt === undefined ? {} : { attempt }) }))
+        yield decoder.decode(chunk, { stream: true });
     },
   };
 }
@@ -54,8 +56,11 @@ export interface LiveViewOptions {
 }
 
 function describeTask(t: TaskExecution): string {
-  if (t.state !== 'complete') return paint(statusStyle(t.state), t.state);
-  const extra = [t.exitCode !== undefined ? `exit ${t.exitCode}` : '', t.statusReason ? t.statusReason.reason : ''].filter(Boolean).join(', ');
+  // Attempts past the first are shown (retries), as is the wait before one.
+  const attempt = (t.attempt ?? 1) > 1 ? `attempt ${t.attempt}` : '';
+  if (t.state === 'retrying') return `${paint(statusStyle(t.state), t.state)} (attempt ${t.attempt}${t.retryAt ? ` at ${new Date(t.retryAt).toISOString()}` : ''})`;
+  if (t.state !== 'complete') return `${paint(statusStyle(t.state), t.state)}${attempt ? ` (${attempt})` : ''}`;
+  const extra = [t.exitCode !== undefined ? `exit ${t.exitCode}` : '', t.statusReason ? t.statusReason.reason : '', attempt].filter(Boolean).join(', ');
   return `${paint(statusStyle(t.status), t.status)}${extra ? ` (${extra})` : ''}`;
 }
 
@@ -83,13 +88,13 @@ export async function watchRun(source: RunSource, opts: LiveViewOptions = {}): P
   const width = { value: 8 };
   const logsOn = opts.logs ?? true;
 
-  const follow = (taskId: string) => {
+  const follow = (taskId: string, attempt: number) => {
     const prefix = () => paint('grey', `[${taskId.padEnd(width.value)}]`);
     const signal = opts.signal ? AbortSignal.any([opts.signal, stopLogs.signal]) : stopLogs.signal;
     return (async () => {
       let partial = '';
       try {
-        for await (const text of source.followLogs(taskId, signal)) {
+        for await (const text of source.followLogs(taskId, signal, attempt > 1 ? attempt : undefined)) {
           const lines = (partial + text).split('\n');
           partial = lines.pop() ?? '';
           for (const line of lines) write(`${prefix()} ${line}`);
@@ -116,16 +121,19 @@ export async function watchRun(source: RunSource, opts: LiveViewOptions = {}): P
         // A short task can start and end between two polls: still show that it ran.
         const running = describeTask({ ...t, state: 'running' });
         if (ran && before !== running) write(`${paint('bold', t.taskId.padEnd(width.value))}  ${running}`);
+        // One log stream per attempt: a retry's output follows the attempt before it.
+        const key = `${t.taskId}#${t.attempt ?? 1}`;
         if (ran && logsOn) {
           // A task's output comes before its verdict: its log stream ends once it completed.
-          if (!followers.has(t.taskId)) followers.set(t.taskId, follow(t.taskId));
-          await within(followers.get(t.taskId)!, LOG_GRACE_MS);
+          if (!followers.has(key)) followers.set(key, follow(t.taskId, t.attempt ?? 1));
+          await within(followers.get(key)!, LOG_GRACE_MS);
         }
         seen.set(t.taskId, shown);
         write(`${paint('bold', t.taskId.padEnd(width.value))}  ${shown}`);
       }
-      if (logsOn && !followers.has(t.taskId) && (t.state === 'running' || ran)) {
-        followers.set(t.taskId, follow(t.taskId));
+      const key = `${t.taskId}#${t.attempt ?? 1}`;
+      if (logsOn && !followers.has(key) && (t.state === 'running' || ran)) {
+        followers.set(key, follow(t.taskId, t.attempt ?? 1));
       }
     }
     run = await source.run();

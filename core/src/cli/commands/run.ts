@@ -1,7 +1,7 @@
 /** `gofer run start|list|get|cancel|watch`. */
 import type { Command } from 'commander';
 import type { Run } from '../../api/index.js';
-import { clientOf, collectKeyValue, globalsOf, positiveInt, seg } from '../context.js';
+import { clientOf, collectKeyValue, durationMs, globalsOf, positiveInt, seg } from '../context.js';
 import { httpRunSource, watchRun } from '../live-run-view.js';
 import { duration, paint, print, printJson, statusStyle, table, time } from '../output.js';
 import { setExitCode } from '../exit-codes.js';
@@ -38,8 +38,12 @@ export function registerRunCommands(program: Command): void {
     .description('Start a run of the live version')
     .option('-v, --variable <KEY=VALUE>', 'runtime variable (repeatable)', collectKeyValue, {})
     .option('-w, --wait', 'show the run live and exit non-zero unless it succeeds')
-    .action(async (pipelineId: string, opts: { variable: Record<string, string>; wait?: boolean }, cmd: Command) => {
-      const started = await clientOf(cmd).json<Run>('POST', `/api/pipelines/${seg(pipelineId)}/runs`, { variables: opts.variable });
+    .option('-t, --timeout <duration>', "cancel the run (reason timeout) when it runs longer, over the pipeline's timeoutMs: 500ms, 30s, 5m, 2h (0: none)", durationMs)
+    .action(async (pipelineId: string, opts: { variable: Record<string, string>; wait?: boolean; timeout?: number }, cmd: Command) => {
+      const started = await clientOf(cmd).json<Run>('POST', `/api/pipelines/${seg(pipelineId)}/runs`, {
+        variables: opts.variable,
+        ...(opts.timeout !== undefined ? { timeoutMs: opts.timeout } : {}),
+      });
       if (opts.wait) return waitFor(cmd, pipelineId, started.runId);
       if (globalsOf(cmd).json) return printJson(started);
       print(`Started run #${started.runId} of ${pipelineId}. Follow it with: gofer run watch ${pipelineId} ${started.runId}`);

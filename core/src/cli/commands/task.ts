@@ -1,6 +1,6 @@
-/** `gofer task list|get|logs`. */
+/** `gofer task list|get|attempts|logs|cancel`. */
 import type { Command } from 'commander';
-import type { TaskExecution, TaskVariable } from '../../api/index.js';
+import type { TaskAttempt, TaskExecution, TaskVariable } from '../../api/index.js';
 import { clientOf, globalsOf, positiveInt, seg } from '../context.js';
 import { duration, paint, print, printJson, statusStyle, table } from '../output.js';
 
@@ -8,13 +8,30 @@ const base = (p: string, r: string) => `/api/pipelines/${seg(p)}/runs/${positive
 
 function taskRows(tasks: TaskExecution[]): string {
   return table(
-    ['TASK', 'STATE', 'STATUS', 'EXIT', 'DURATION', 'REASON'],
+    ['TASK', 'STATE', 'STATUS', 'ATTEMPT', 'EXIT', 'DURATION', 'REASON'],
     tasks.map((t) => [
       t.taskId,
       t.state,
       paint(statusStyle(t.status), t.status),
+      String(t.attempt ?? 1),
       t.exitCode === undefined ? '-' : String(t.exitCode),
       duration(t.started, t.ended),
+      t.statusReason ? `${t.statusReason.reason}: ${t.statusReason.description}` : t.retryAt ? `next attempt at ${new Date(t.retryAt).toISOString()}` : '',
+    ]),
+  );
+}
+
+/** One line per attempt of a task (retries). */
+export function attemptRows(attempts: TaskAttempt[]): string {
+  return table(
+    ['ATTEMPT', 'STATE', 'STATUS', 'EXIT', 'DURATION', 'SCHEDULER ID', 'REASON'],
+    attempts.map((t) => [
+      String(t.attempt),
+      t.state,
+      paint(statusStyle(t.status), t.status),
+      t.exitCode === undefined ? '-' : String(t.exitCode),
+      duration(t.started, t.ended),
+      t.schedulerId ?? '-',
       t.statusReason ? `${t.statusReason.reason}: ${t.statusReason.description}` : '',
     ]),
   );
@@ -47,6 +64,10 @@ export function registerTaskCommands(program: Command): void {
       if (globalsOf(cmd).json) return printJson(te);
       print(taskRows([te]));
       print(`\nimage: ${te.image}${te.schedulerId ? `  scheduler id: ${te.schedulerId}` : ''}`);
+      if ((te.attempt ?? 1) > 1) {
+        const { items } = await clientOf(cmd).json<{ items: TaskAttempt[] }>('GET', `${base(p, r)}/${seg(t)}/attempts`);
+        print(`\n${attemptRows(items)}`);
+      }
       print(
         `\n${table(
           ['VARIABLE', 'VALUE', 'SOURCE'],
@@ -56,17 +77,37 @@ export function registerTaskCommands(program: Command): void {
     });
 
   task
+    .command('attempts <pipeline> <run> <task>')
+    .description("List a task's attempts (retries): exit code, times, reason of each")
+    .action(async (p: string, r: string, t: string, _o: unknown, cmd: Command) => {
+      const { items } = await clientOf(cmd).json<{ items: TaskAttempt[] }>('GET', `${base(p, r)}/${seg(t)}/attempts`);
+      if (globalsOf(cmd).json) return printJson(items);
+      print(attemptRows(items));
+    });
+
+  task
+    .command('cancel <pipeline> <run> <task>')
+    .description('Cancel one task: stop its container (graceful, then forced after the stop timeout); its dependents follow their dependsOn rules')
+    .action(async (p: string, r: string, t: string, _o: unknown, cmd: Command) => {
+      const te = await clientOf(cmd).json<TaskExecution>('POST', `${base(p, r)}/${seg(t)}/cancel`);
+      if (globalsOf(cmd).json) return printJson(te);
+      print(`Cancel requested for task ${te.taskId} of run #${te.runId} of ${te.pipelineId} (${te.state === 'complete' ? te.status : te.state})`);
+    });
+
+  task
     .command('logs <pipeline> <run> <task>')
-    .description("Print a task's output (secrets masked)")
+    .description("Print a task's output (secrets masked): the current attempt's, or --attempt N's")
     .option('-f, --follow', 'keep printing until the task completes')
-    .action(async (p: string, r: string, t: string, opts: { follow?: boolean }, cmd: Command) => {
+    .option('-a, --attempt <n>', 'the output of this attempt (default: the current one)', positiveInt)
+    .action(async (p: string, r: string, t: string, opts: { follow?: boolean; attempt?: number }, cmd: Command) => {
       const client = clientOf(cmd);
       const path = `${base(p, r)}/${seg(t)}/logs`;
+      const which = opts.attempt === undefined ? '' : `attempt=${opts.attempt}`;
       if (!opts.follow) {
-        process.stdout.write(await client.bytes('GET', path));
+        process.stdout.write(await client.bytes('GET', which ? `${path}?${which}` : path));
         return;
       }
-      for await (const msg of client.sse(`${path}?follow=true`)) {
+      for await (const msg of client.sse(`${path}?follow=true${which ? `&${which}` : ''}`)) {
         if (msg.event === 'log') process.stdout.write((msg.data as { text: string }).text);
         else if (msg.event === 'error') throw new Error((msg.data as { message: string }).message);
       }
