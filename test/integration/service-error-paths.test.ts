@@ -135,6 +135,8 @@ test('every error a route answers is documented for it, and every documented err
       putPipelineSecret: [{}],
       deleteGlobalSecret: [{ params: { key: 'nokey' } }],
       reapOrphans: [{}],
+      // Issue 15: the run of errp is complete, so cancelling its task is a conflict.
+      cancelTask: [{}],
       createSubscription: [
         { body: { extension: 'nope', label: 'x', settings: {} } },
         { body: { extension: 'fixture-broken-ext', label: 'x', settings: {} } },
