@@ -9,9 +9,11 @@
  *   scheduler reports `unknown`) is removed first, then the task starts as if new (the run may
  *   meanwhile have been cancelled, or a substitution may fail: then nothing starts, and the
  *   leftover must not outlive its task).
+ * - `waiting_approval`: an approval gate was waiting for a decision; it waits again, its timeout
+ *   counted from when it first started waiting (a decision already made completed the row).
  * Rows still `processing` need nothing: the DAG starts them when their parents allow.
  */
-import type { Logger, Scheduler, TaskConfig } from '../api/index.js';
+import type { Logger, Scheduler, TaskApproval, TaskConfig } from '../api/index.js';
 import type { StoredTask } from './run-store.js';
 
 /** What recovery needs from the run execution it resumes. */
@@ -30,6 +32,8 @@ export interface ResumableRun {
   runTask(task: TaskConfig): Promise<void>;
   failUnexpectedly(taskId: string, err: Error): void;
   secretValuesFor(task: TaskConfig): string[];
+  /** An approval gate waits again (re-arming its timeout). */
+  resumeApproval(taskId: string, approval: TaskApproval | undefined): void;
   labels(taskId: string): Record<string, string>;
 }
 
@@ -37,6 +41,7 @@ export interface ResumableRun {
 export function resumeTask(run: ResumableRun, row: StoredTask): void {
   if (row.state === 'running' && row.schedulerId) reattach(run, row, row.schedulerId);
   else if (row.state === 'waiting') resumeStarting(run, row);
+  else if (row.state === 'waiting_approval') run.resumeApproval(row.taskId, row.approval);
 }
 
 /** The task's container was running when Gofer stopped. */

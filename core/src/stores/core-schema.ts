@@ -102,4 +102,9 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
   ALTER TABLE runs ADD COLUMN logs_removed INTEGER NOT NULL DEFAULT 0;
   CREATE INDEX events_at ON events (at);
   `,
+  // Approval gates (issue 15, item 6): a task's kind, and an approval gate's request and decision (JSON).
+  `
+  ALTER TABLE task_executions ADD COLUMN kind TEXT;
+  ALTER TABLE task_executions ADD COLUMN approval TEXT;
+  `,
 ];

@@ -1,6 +1,6 @@
-/** `gofer run start|list|get|cancel|watch`. */
+/** `gofer run start|list|get|cancel|watch|approve|reject`. */
 import type { Command } from 'commander';
-import type { Run } from '../../api/index.js';
+import type { Run, TaskExecution } from '../../api/index.js';
 import { clientOf, collectKeyValue, globalsOf, positiveInt, seg } from '../context.js';
 import { httpRunSource, watchRun } from '../live-run-view.js';
 import { duration, paint, print, printJson, statusStyle, table, time } from '../output.js';
@@ -86,4 +86,24 @@ export function registerRunCommands(program: Command): void {
       if (globalsOf(cmd).json) return printJson(r);
       print(`Cancel requested for run #${r.runId} of ${pipelineId} (${r.state})`);
     });
+
+  for (const decision of ['approve', 'reject'] as const) {
+    run
+      .command(`${decision} <pipeline> <run> <task>`)
+      .description(
+        decision === 'approve'
+          ? 'Approve an approval task the run waits on: it succeeds and its dependents follow their dependsOn rules'
+          : 'Reject an approval task the run waits on: it fails (reason approval_rejected)',
+      )
+      .option('-m, --message <comment>', 'a comment recorded with the decision')
+      .action(async (pipelineId: string, runId: string, taskId: string, opts: { message?: string }, cmd: Command) => {
+        const path = `/api/pipelines/${seg(pipelineId)}/runs/${positiveInt(runId)}/tasks/${seg(taskId)}/${decision}`;
+        const task = await clientOf(cmd).json<TaskExecution>('POST', path, opts.message !== undefined ? { comment: opts.message } : {});
+        if (globalsOf(cmd).json) return printJson(task);
+        const by = task.approval?.decision?.by?.name;
+        print(
+          `${decision === 'approve' ? 'Approved' : 'Rejected'} ${taskId} of run #${task.runId} of ${pipelineId}${by ? ` as ${by}` : ''}: the task is ${task.status}.`,
+        );
+      });
+  }
 }
