@@ -11,7 +11,7 @@ import SwaggerParser from '@apidevtools/swagger-parser';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { GoferError, memoryLogger, Pipeline, Task, type ErrorCode } from '@gofer/core';
+import { ApprovalTask, GoferError, memoryLogger, Pipeline, Task, type ErrorCode } from '@gofer/core';
 import intervalExtension from '@gofer/extension-interval';
 import { errorCodesOf } from '../../core/src/server/route-schema.js';
 import { buildRoutes } from '../../core/src/server/routes/index.js';
@@ -66,6 +66,17 @@ test('every error a route answers is documented for it, and every documented err
     await gofer.runs.wait('errp', run.runId);
     assert.is((await m('PUT', '/api/pipelines/errp/objects/obj', new Uint8Array([1]))).status, 204);
     assert.is((await m('POST', '/api/pipelines/errp/subscriptions', { extension: 'interval', label: 'hourly', settings: { every: '1h' } })).status, 201);
+    // Approval gates (approveTask, rejectTask): one already decided (a conflict), one only a run token may decide (forbidden).
+    const gates = new Pipeline('erra', 'Approval gates')
+      .tasks(new ApprovalTask('open_gate', 'Go?'), new ApprovalTask('locked_gate', 'Go?').approvers({ kinds: ['run'] }))
+      .build();
+    assert.is((await m('POST', '/api/pipelines', { config: gates, namespace: 'ns-a' })).status, 201);
+    const gateRun = (await m('POST', '/api/pipelines/erra/runs')).json as { runId: number };
+    for (let i = 0; (await gofer.tasks.get('erra', gateRun.runId, 'open_gate')).state !== 'waiting_approval'; i++) {
+      assert.ok(i < 500, 'the gate waits');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.is((await m('POST', `/api/pipelines/erra/runs/${gateRun.runId}/tasks/open_gate/approve`, {})).status, 200);
     const otherNamespace = ((await m('POST', '/api/tokens', { kind: 'client', namespaces: ['ns-b'] })).json as { secret: string }).secret;
 
     const rawDoc = (await m('GET', '/api/openapi.json')).json as object;
@@ -147,6 +158,16 @@ test('every error a route answers is documented for it, and every documented err
       deleteToken: [{ params: { tokenId: 'no-such-token' } }],
       deleteSubscription: [{ params: { subscriptionId: 'no-such-sub' } }],
       deletePipeline: [{ params: { pipelineId: 'errc' } }],
+      approveTask: [
+        { body: {} },
+        { params: { pipelineId: 'erra', runId: String(gateRun.runId), taskId: 'open_gate' }, body: {} },
+        { params: { pipelineId: 'erra', runId: String(gateRun.runId), taskId: 'locked_gate' }, body: {} },
+      ],
+      rejectTask: [
+        { body: { comment: 'no' } },
+        { params: { pipelineId: 'erra', runId: String(gateRun.runId), taskId: 'open_gate' }, body: {} },
+        { params: { pipelineId: 'erra', runId: String(gateRun.runId), taskId: 'locked_gate' }, body: {} },
+      ],
     };
     const BAD_QUERY: Record<string, string> = { integer: 'abc', boolean: 'maybe', string: '!!' };
 

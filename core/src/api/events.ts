@@ -1,7 +1,7 @@
 /** Typed events: every state change Gofer makes is published and persisted as one. */
 import type { ErrorCode } from './errors.js';
 import type { PluginKind } from './plugin.js';
-import type { RunStatus, TaskExecutionReason, TaskExecutionStatus } from './runs.js';
+import type { ApprovalDecision, Approver, RunStatus, TaskExecutionReason, TaskExecutionStatus } from './runs.js';
 
 /** Event names and their payloads. Names are `<noun>.<past-tense verb>`. */
 export interface GoferEventMap {
@@ -22,6 +22,18 @@ export interface GoferEventMap {
   'task.cancel_requested': { pipelineId: string; runId: number; taskId: string };
   /** The run ran over its `timeoutMs`: it is being cancelled with reason `timeout`. */
   'run.timed_out': { pipelineId: string; runId: number; timeoutMs: number };
+  /** An approval gate started waiting; `deadline` is when it times out (unset: never). */
+  'task.approval_requested': { pipelineId: string; runId: number; taskId: string; message: string; deadline?: number };
+  /** An approval gate was approved, rejected, or timed out (then `by` is unset). Followed by its `task.completed`. */
+  'task.approval_decided': {
+    pipelineId: string;
+    runId: number;
+    taskId: string;
+    decision: ApprovalDecision['decision'];
+    by?: Approver;
+    comment?: string;
+    at: number;
+  };
   'object.evicted': { pipelineId: string; key: string };
   'subscription.created': { subscriptionId: string; pipelineId: string; extension: string };
   'subscription.deleted': { subscriptionId: string };

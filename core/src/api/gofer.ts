@@ -9,7 +9,7 @@ import type { GoferEvent, GoferEventType } from './events.js';
 import type { ExtensionDefinition } from './extension.js';
 import type { PipelineConfig } from './pipeline.js';
 import type { Logger, PluginKind } from './plugin.js';
-import type { PipelineInfo, PipelineVersion, Run, RunInitiator, TaskAttempt, TaskExecution } from './runs.js';
+import type { Approver, PipelineInfo, PipelineVersion, Run, RunInitiator, TaskAttempt, TaskExecution } from './runs.js';
 import type { SchedulerDefinition } from './scheduler.js';
 
 /** A plugin definition a host application hands in directly. */
@@ -94,6 +94,17 @@ export interface RunsApi {
   wait(pipelineId: string, runId: number, opts?: { signal?: AbortSignal }): Promise<Run>;
 }
 
+/** What `tasks.approve` and `tasks.reject` take. */
+export interface ApprovalDecisionOptions {
+  /** Recorded with the decision. */
+  comment?: string;
+  /**
+   * Who decides; default `{ kind: 'host', name: 'api' }` (the embedding application). Checked
+   * against the task's `approvers`; the HTTP API sets it from the caller's token.
+   */
+  by?: Approver;
+}
+
 export interface TasksApi {
   list(pipelineId: string, runId: number): Promise<TaskExecution[]>;
   get(pipelineId: string, runId: number, taskId: string): Promise<TaskExecution>;
@@ -111,6 +122,15 @@ export interface TasksApi {
    * returned as it is.
    */
   cancel(pipelineId: string, runId: number, taskId: string): Promise<TaskExecution>;
+  /**
+   * Approves an approval gate waiting for a decision: the task succeeds and its dependents follow
+   * their `dependsOn` rules. The decision is durable before this resolves. ERR_INVALID_ARGUMENT:
+   * not an approval task; ERR_CONFLICT: not waiting (already decided, timed out, or its parents
+   * are not done); ERR_FORBIDDEN: `by` is not among the task's `approvers`.
+   */
+  approve(pipelineId: string, runId: number, taskId: string, opts?: ApprovalDecisionOptions): Promise<TaskExecution>;
+  /** Rejects an approval gate: the task fails with reason `approval_rejected`. Errors as {@link TasksApi.approve}. */
+  reject(pipelineId: string, runId: number, taskId: string, opts?: ApprovalDecisionOptions): Promise<TaskExecution>;
 }
 
 export interface SecretsApi {

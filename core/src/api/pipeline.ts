@@ -75,6 +75,8 @@ export const TASK_SCHEMA = Type.Object(
   {
     /** Unique within the pipeline: 3-32 of `[a-zA-Z0-9_-]`. */
     id: Type.String({ pattern: ID_PATTERN }),
+    /** `container` (the default): a container image plus a command. See {@link APPROVAL_TASK_SCHEMA} for `approval`. */
+    kind: Type.Optional(Type.Literal('container')),
     image: Type.String({ minLength: 1 }),
     description: Type.Optional(Type.String()),
     /** `parentTaskId -> what the parent must have done`. */
@@ -101,6 +103,66 @@ export const TASK_SCHEMA = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * Who may decide an approval task. A caller is allowed when its kind is in `kinds`, or when it is
+ * a client token with one of `namespaces`. Left out: anyone who may act on the pipeline.
+ */
+export const APPROVERS_SCHEMA = Type.Object(
+  {
+    /** Client tokens holding one of these namespaces. */
+    namespaces: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+    /** `management` tokens, `client` tokens (any namespace), `run` tokens (a task's GOFER_API_TOKEN), or `host` (the embedding application's typed API calls). */
+    kinds: Type.Optional(Type.Array(Type.Enum(['management', 'client', 'run', 'host']))),
+  },
+  { additionalProperties: false },
+);
+
+/** See {@link APPROVERS_SCHEMA}. */
+export type ApproversConfig = Static<typeof APPROVERS_SCHEMA>;
+
+/**
+ * Schema of an approval gate: a task that runs no container. The run waits there (task state
+ * `waiting_approval`) until someone allowed approves (the task succeeds) or rejects it (it fails
+ * with reason `approval_rejected`), or `timeoutMs` passes (it fails with reason `timeout`).
+ */
+export const APPROVAL_TASK_SCHEMA = Type.Object(
+  {
+    id: Type.String({ pattern: ID_PATTERN }),
+    kind: Type.Literal('approval'),
+    /** What the approver is asked ("Deploy build 42 to production?"). */
+    message: Type.String({ minLength: 1, maxLength: 2000 }),
+    description: Type.Optional(Type.String()),
+    dependsOn: Type.Optional(
+      Type.Unsafe<Record<string, `${RequiredParentStatus}`>>({ type: 'object', additionalProperties: { enum: ['any', 'success', 'failure'] } }),
+    ),
+    approvers: Type.Optional(APPROVERS_SCHEMA),
+    /** Fail the task with reason `timeout` when no decision came this long after it started waiting. 0 or absent: wait forever. */
+    timeoutMs: Type.Optional(Type.Integer({ minimum: 0 })),
+  },
+  { additionalProperties: false },
+);
+
+/** An approval gate: see {@link APPROVAL_TASK_SCHEMA}. */
+export type ApprovalTaskConfig = Static<typeof APPROVAL_TASK_SCHEMA>;
+
+/** Any task of a pipeline: a container task, or an approval gate (`kind: 'approval'`). */
+export type AnyTaskConfig = TaskConfig | ApprovalTaskConfig;
+
+/** True for an approval gate. */
+export function isApprovalTask(task: AnyTaskConfig): task is ApprovalTaskConfig {
+  return task.kind === 'approval';
+}
+
+/**
+ * One entry of a pipeline's `tasks`: the approval schema when `kind` is `approval`, else the
+ * container task schema (so each problem is reported against the schema the author meant).
+ */
+const ANY_TASK_SCHEMA = Type.Unsafe<AnyTaskConfig>({
+  if: { type: 'object', properties: { kind: { const: 'approval' } }, required: ['kind'] },
+  then: APPROVAL_TASK_SCHEMA,
+  else: TASK_SCHEMA,
+});
+
 /** Schema of a whole pipeline config: a set of tasks run as a DAG. */
 export const PIPELINE_SCHEMA = Type.Object(
   {
@@ -112,12 +174,12 @@ export const PIPELINE_SCHEMA = Type.Object(
     parallelism: Type.Optional(Type.Integer({ minimum: 0 })),
     /** Cancel a run (reason `timeout`) that runs longer, counted from its start; 0 or absent: no limit. */
     timeoutMs: Type.Optional(Type.Integer({ minimum: 0 })),
-    tasks: Type.Array(TASK_SCHEMA, { minItems: 1 }),
+    tasks: Type.Array(ANY_TASK_SCHEMA, { minItems: 1 }),
   },
   { additionalProperties: false },
 );
 
-/** One task: a container image plus a command. */
+/** One container task: a container image plus a command. */
 export type TaskConfig = Static<typeof TASK_SCHEMA>;
 
 /** A pipeline: a set of tasks run as a DAG. */

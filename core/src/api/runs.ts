@@ -37,11 +37,13 @@ export interface Run {
 
 /**
  * `retrying`: an attempt ended with a reason worth retrying and the task waits its backoff
- * (until `retryAt`) before its next attempt.
+ * (until `retryAt`) before its next attempt. `waiting_approval`: an approval gate waits for a
+ * decision (see {@link TaskApproval}).
  */
-export type TaskExecutionState = 'processing' | 'waiting' | 'running' | 'complete' | 'retrying';
+export type TaskExecutionState = 'processing' | 'waiting' | 'running' | 'waiting_approval' | 'complete' | 'retrying';
 export type TaskExecutionStatus = 'unknown' | 'successful' | 'failed' | 'cancelled' | 'skipped';
-export type TaskExecutionReason = 'abnormal_exit' | 'scheduler_error' | 'failed_precondition' | 'cancelled' | 'orphaned' | 'timeout' | 'log_write_failed';
+export type TaskExecutionReason =
+  'abnormal_exit' | 'scheduler_error' | 'failed_precondition' | 'cancelled' | 'orphaned' | 'timeout' | 'log_write_failed' | 'approval_rejected';
 
 /**
  * Where a task's variable came from. The first three are merged by the core, most important
@@ -71,10 +73,44 @@ export interface TaskVariable {
   location?: string;
 }
 
+/**
+ * Who decided an approval: a token (its id, kind and, for client tokens, namespaces), a run's own
+ * token, or the embedding host application (`kind: 'host'`, with the name it gave as `by`).
+ */
+export interface Approver {
+  kind: 'management' | 'client' | 'run' | 'host';
+  /** A readable name: `token <id>`, `run <pipeline>#<run>`, or what the host passed. */
+  name: string;
+  tokenId?: string;
+  /** Client tokens: the namespaces the token holds. */
+  namespaces?: string[];
+}
+
+/** The decision on an approval gate: approved, rejected, or nobody decided before the timeout. */
+export interface ApprovalDecision {
+  decision: 'approved' | 'rejected' | 'timed_out';
+  /** Unset for a timeout. */
+  by?: Approver;
+  comment?: string;
+  at: number;
+}
+
+/** An approval gate's request and, once made, its decision. */
+export interface TaskApproval {
+  message: string;
+  /** When the task started waiting. */
+  requested: number;
+  /** When it times out (`requested + timeoutMs`); unset: it waits until decided. */
+  deadline?: number;
+  decision?: ApprovalDecision;
+}
+
 export interface TaskExecution {
   pipelineId: string;
   runId: number;
   taskId: string;
+  /** `approval` for an approval gate (which runs no container: its `image` is empty); unset for a container task. */
+  kind?: 'approval';
   image: string;
   state: TaskExecutionState;
   status: TaskExecutionStatus;
@@ -84,6 +120,8 @@ export interface TaskExecution {
   schedulerId?: string;
   /** Every environment variable the task receives, each with its source (set when the task starts). */
   variables: TaskVariable[];
+  /** Approval gates, once waiting: the request and the decision. */
+  approval?: TaskApproval;
   created: number;
   started?: number;
   ended?: number;

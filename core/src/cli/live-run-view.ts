@@ -58,8 +58,16 @@ export interface LiveViewOptions {
 function describeTask(t: TaskExecution): string {
   // Attempts past the first are shown (retries), as is the wait before one.
   const attempt = (t.attempt ?? 1) > 1 ? `attempt ${t.attempt}` : '';
-  if (t.state === 'retrying') return `${paint(statusStyle(t.state), t.state)} (attempt ${t.attempt}${t.retryAt ? ` at ${new Date(t.retryAt).toISOString()}` : ''})`;
+  // A gate says what it asks and how to answer: the run waits on a person.
+  if (t.state === 'waiting_approval')
+    return `${paint('yellow', 'waiting for approval')}: ${t.approval?.message ?? ''} (gofer run approve|reject ${t.pipelineId} ${t.runId} ${t.taskId})`;
+  if (t.state === 'retrying')
+    return `${paint(statusStyle(t.state), t.state)} (attempt ${t.attempt}${t.retryAt ? ` at ${new Date(t.retryAt).toISOString()}` : ''})`;
   if (t.state !== 'complete') return `${paint(statusStyle(t.state), t.state)}${attempt ? ` (${attempt})` : ''}`;
+  if (t.approval?.decision?.by) {
+    const d = t.approval.decision;
+    return `${paint(statusStyle(t.status), t.status)} (${d.decision} by ${d.by!.name}${d.comment ? `: ${d.comment}` : ''})`;
+  }
   const extra = [t.exitCode !== undefined ? `exit ${t.exitCode}` : '', t.statusReason ? t.statusReason.reason : '', attempt].filter(Boolean).join(', ');
   return `${paint(statusStyle(t.status), t.status)}${extra ? ` (${extra})` : ''}`;
 }
@@ -116,7 +124,7 @@ export async function watchRun(source: RunSource, opts: LiveViewOptions = {}): P
     for (const t of [...tasks].sort((a, b) => changedAt(a) - changedAt(b))) {
       const shown = describeTask(t);
       const before = seen.get(t.taskId);
-      const ran = t.state === 'complete' && t.started !== undefined;
+      const ran = t.state === 'complete' && t.started !== undefined && t.kind !== 'approval';
       if (before !== shown) {
         // A short task can start and end between two polls: still show that it ran.
         const running = describeTask({ ...t, state: 'running' });

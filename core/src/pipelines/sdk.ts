@@ -9,7 +9,16 @@
  * ).build();
  * ```
  */
-import { RequiredParentStatus, type PipelineConfig, type RemoveAfterExit, type RetryPolicy, type TaskConfig } from '../api/index.js';
+import {
+  RequiredParentStatus,
+  type AnyTaskConfig,
+  type ApprovalTaskConfig,
+  type ApproversConfig,
+  type PipelineConfig,
+  type RemoveAfterExit,
+  type RetryPolicy,
+  type TaskConfig,
+} from '../api/index.js';
 import { validatePipelineConfig } from './validate-config.js';
 
 /** Builds one task of a pipeline. Every setter returns the task, for chaining. */
@@ -88,8 +97,58 @@ export class Task {
     this.config.registryAuth = { user, pass };
     return this;
   }
+  /** An approval gate (same as `new ApprovalTask(id, message)`). */
+  static approval(id: string, message: string): ApprovalTask {
+    return new ApprovalTask(id, message);
+  }
   /** The task's config (unvalidated on its own: the pipeline validates it). */
   toJSON(): TaskConfig {
+    return structuredClone(this.config);
+  }
+}
+
+/**
+ * Builds an approval gate: a task that runs no container; the run waits there until an allowed
+ * approver approves (the task succeeds) or rejects it, or the timeout passes (it fails).
+ *
+ * ```ts
+ * new ApprovalTask('go_live', 'Deploy to production?').dependsOn('build').approvers({ namespaces: ['release'] }).timeoutMs(3_600_000)
+ * ```
+ */
+export class ApprovalTask {
+  private readonly config: ApprovalTaskConfig;
+
+  constructor(id: string, message: string) {
+    this.config = { id, kind: 'approval', message };
+  }
+
+  /** What the approver is asked. */
+  message(text: string): this {
+    this.config.message = text;
+    return this;
+  }
+  /** A human description, shown in listings. */
+  description(text: string): this {
+    this.config.description = text;
+    return this;
+  }
+  /** Waits for `taskId` to end as `status` requires (default: success) before asking. */
+  dependsOn(taskId: string, status: RequiredParentStatus = RequiredParentStatus.Success): this {
+    this.config.dependsOn = { ...this.config.dependsOn, [taskId]: status };
+    return this;
+  }
+  /** Who may decide: token kinds and client-token namespaces (default: anyone who may act on the pipeline). */
+  approvers(approvers: ApproversConfig): this {
+    this.config.approvers = structuredClone(approvers);
+    return this;
+  }
+  /** Fails the task with reason `timeout` when nobody decided within `ms` of it starting to wait. */
+  timeoutMs(ms: number): this {
+    this.config.timeoutMs = ms;
+    return this;
+  }
+  /** The task's config (unvalidated on its own: the pipeline validates it). */
+  toJSON(): ApprovalTaskConfig {
     return structuredClone(this.config);
   }
 }
@@ -117,8 +176,8 @@ export class Pipeline {
     return this;
   }
   /** Adds tasks (call several times to add more). */
-  tasks(...tasks: Array<Task | TaskConfig>): this {
-    this.config.tasks.push(...tasks.map((t) => (t instanceof Task ? t.toJSON() : structuredClone(t))));
+  tasks(...tasks: Array<Task | ApprovalTask | AnyTaskConfig>): this {
+    this.config.tasks.push(...tasks.map((t) => (t instanceof Task || t instanceof ApprovalTask ? t.toJSON() : structuredClone(t))));
     return this;
   }
   /** The validated config; throws ERR_PIPELINE_INVALID listing every problem with its path. */

@@ -5,7 +5,7 @@
  */
 import { GoferError, type PipelineConfig, type ValidationProblem } from '../api/index.js';
 import { createAjv } from '../api/ajv.js';
-import { PIPELINE_SCHEMA } from './schema.js';
+import { APPROVAL_TASK_SCHEMA, PIPELINE_SCHEMA, TASK_SCHEMA } from './schema.js';
 
 /** One validation problem: where (a JSON pointer) and what is wrong; the shape of every `details.problems`. */
 export type ConfigProblem = ValidationProblem;
@@ -16,17 +16,28 @@ const validate = (() => {
   return ajv.compile(PIPELINE_SCHEMA);
 })();
 
+/** Keys of a container task that an approval gate has no use for: reported at their own path. */
+const CONTAINER_ONLY_KEYS = new Set(Object.keys(TASK_SCHEMA.properties).filter((k) => !(k in APPROVAL_TASK_SCHEMA.properties)));
+
 function schemaProblems(config: unknown): ConfigProblem[] {
   if (validate(config)) return [];
-  return (validate.errors ?? []).map((e) => {
-    const path = e.instancePath || '/';
-    if (e.keyword === 'additionalProperties') return { path, message: `unknown key "${String(e.params.additionalProperty)}"; remove it` };
-    if (e.keyword === 'required') return { path, message: `missing required key "${String(e.params.missingProperty)}"` };
-    if (e.keyword === 'pattern' && /\/id$/.test(path)) return { path, message: 'must be 3-32 characters of letters, digits, "_" or "-"' };
-    if (e.keyword === 'enum') return { path, message: `must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
-    if (e.keyword === 'propertyNames') return { path, message: `has a key that is not a valid environment variable name (${String(e.params.propertyName)})` };
-    return { path, message: e.message ?? 'is invalid' };
-  });
+  // `if` only says which branch of a task's schema failed: the branch's own errors say how.
+  return (validate.errors ?? [])
+    .filter((e) => e.keyword !== 'if')
+    .map((e) => {
+      const path = e.instancePath || '/';
+      const isApprovalBranch = e.schemaPath.includes('/then/');
+      if (e.keyword === 'additionalProperties' && isApprovalBranch && CONTAINER_ONLY_KEYS.has(String(e.params.additionalProperty))) {
+        const key = String(e.params.additionalProperty);
+        return { path: `${path}/${key}`, message: `an approval task runs no container: remove "${key}" (or drop \`kind: "approval"\`)` };
+      }
+      if (e.keyword === 'additionalProperties') return { path, message: `unknown key "${String(e.params.additionalProperty)}"; remove it` };
+      if (e.keyword === 'required') return { path, message: `missing required key "${String(e.params.missingProperty)}"` };
+      if (e.keyword === 'pattern' && /\/id$/.test(path)) return { path, message: 'must be 3-32 characters of letters, digits, "_" or "-"' };
+      if (e.keyword === 'enum') return { path, message: `must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
+      if (e.keyword === 'propertyNames') return { path, message: `has a key that is not a valid environment variable name (${String(e.params.propertyName)})` };
+      return { path, message: e.message ?? 'is invalid' };
+    });
 }
 
 function escapePointer(key: string): string {

@@ -4,12 +4,13 @@
  * cancels, and resumes unfinished runs after a restart. Runs over a limit wait `pending` in
  * FIFO order; a slot is only held while a run is running, so any limit >= 1 makes progress.
  */
-import { GoferError, type GoferConfig, type Logger, type RunInitiator } from '../api/index.js';
+import { GoferError, isApprovalTask, type ApprovalDecisionOptions, type GoferConfig, type Logger, type RunInitiator } from '../api/index.js';
 import { EVENT_BUS, type EventBus } from '../events/event-bus.js';
 import { injectable, token } from '../kernel/di.js';
 import { CONFIG, LOGGER } from '../kernel/tokens.js';
 import { OBJECT_STORE, type ObjectStore } from '../objects/object-store.js';
 import { PIPELINE_STORE, type PipelineStore } from '../pipelines/pipeline-store.js';
+import { HOST_APPROVER, notAnApprovalTask, notWaiting, requireApprover } from './approval-gate.js';
 import type { RunExecution } from './run-execution.js';
 import { RUN_STORE, type RunStore, type StoredRun } from './run-store.js';
 
@@ -159,6 +160,27 @@ export class Orchestrator {
     if (!task.cancelRequested) {
       this.store.requestTaskCancel(pipelineId, runId, taskId);
       this.bus.publish('task.cancel_requested', { pipelineId, runId, taskId });
+    }
+  }
+
+  /**
+   * Approves or rejects a waiting approval gate (see TasksApi.approve): checks the task's kind,
+   * the approver and the state, then the run's execution records the decision and completes the
+   * task in one commit. Await `store.durable()` before telling the caller.
+   */
+  decide(pipelineId: string, runId: number, taskId: string, decision: 'approved' | 'rejected', opts: ApprovalDecisionOptions = {}): void {
+    const row = this.store.task(pipelineId, runId, taskId);
+    const run = this.store.getRun(pipelineId, runId);
+    const task = this.pipelines.config(pipelineId, run.version).tasks.find((t) => t.id === taskId);
+    if (!task || !isApprovalTask(task)) throw notAnApprovalTask(pipelineId, runId, taskId);
+    const by = opts.by ?? HOST_APPROVER;
+    requireApprover(pipelineId, task, by);
+    if (row.state !== 'waiting_approval') throw notWaiting(pipelineId, runId, taskId, row.state, row.approval?.decision);
+    const execution = this.active.get(key(pipelineId, runId))?.scope.execution;
+    if (!execution) throw new GoferError('ERR_GOFER_CLOSED', 'Gofer is closing; decide the approval again once it has restarted (the task still waits).');
+    if (!execution.decideApproval(taskId, decision, by, opts.comment)) {
+      const now = this.store.task(pipelineId, runId, taskId);
+      throw notWaiting(pipelineId, runId, taskId, now.state, now.approval?.decision);
     }
   }
 

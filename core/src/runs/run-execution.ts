@@ -8,13 +8,19 @@
  * the next start.
  */
 import {
+  isApprovalTask,
   isGoferError,
+  type AnyTaskConfig,
+  type ApprovalDecision,
+  type ApprovalTaskConfig,
+  type Approver,
   type Clock,
   type ClockTimer,
   type GoferConfig,
   type Logger,
   type PipelineConfig,
   type Scheduler,
+  type TaskApproval,
   type TaskConfig,
   type TaskExecutionReason,
   type TaskExecutionStatus,
@@ -40,6 +46,7 @@ import {
   withSchedulerSecrets,
   type SubstitutionLookup,
 } from '../tasks/variables.js';
+import { decisionOutcome, requireApprover } from './approval-gate.js';
 import { parentSatisfies, runOutcome } from './dag-rules.js';
 import { backoffBefore, shouldRetry } from './retry-policy.js';
 import { resumeTask, type ResumableRun } from './run-recovery.js';
@@ -74,7 +81,9 @@ export const RUN_SIGNAL = token<AbortSignal>('gofer.run.signal');
 export class RunExecution implements ResumableRun {
   private config!: PipelineConfig;
   private runVariables: Record<string, string> = {};
-  private readonly tasks = new Map<string, TaskConfig>();
+  private readonly tasks = new Map<string, AnyTaskConfig>();
+  /** Approval gates waiting for a decision, with their timeout timers. */
+  private readonly approvals = new Map<string, { task: ApprovalTaskConfig; approval: TaskApproval; timer?: ClockTimer }>();
   /** Final status of each completed task. */
   private readonly finished = new Map<string, TaskExecutionStatus>();
   /** Tasks handed to runTask/reattach (or completed without running). */
@@ -170,6 +179,8 @@ export class RunExecution implements ResumableRun {
       // Detached or done: no backoff or time limit may act any more (a restart re-arms them from the store).
       this.clearTimers();
     }
+    // Detaching: waiting gates stay recorded as waiting; the next start re-arms their timeouts.
+    if (this.signal.aborted) for (const waiting of this.approvals.values()) if (waiting.timer) this.clock.clearTimeout(waiting.timer);
     if (this.signal.aborted && this.finished.size < this.tasks.size) {
       await Promise.allSettled([...this.starting]);
       await this.removals.settled();
@@ -189,6 +200,11 @@ export class RunExecution implements ResumableRun {
     if (this.runTimer) this.clock.clearTimeout(this.runTimer);
     for (const watcher of this.watchers.values()) watcher.stop('cancel');
     for (const taskId of [...this.retryTimers.keys()]) this.cancelBackoff(taskId, this.cancelDescription('during its retry backoff'));
+    for (const [taskId, waiting] of [...this.approvals]) {
+      this.approvals.delete(taskId);
+      if (waiting.timer) this.clock.clearTimeout(waiting.timer);
+      this.complete(taskId, 'cancelled', { reason: 'cancelled', description: 'the run was cancelled while the task waited for approval' });
+    }
     this.schedule();
     this.checkDone();
   }
@@ -297,8 +313,10 @@ export class RunExecution implements ResumableRun {
 
   /** Recovery: a task was in its retry backoff when Gofer stopped; the wait goes on to the recorded time. */
   resumeBackoff(task: TaskConfig, retryAt: number): void {
-    if (this.cancelRequested) return this.complete(task.id, 'cancelled', { reason: 'cancelled', description: this.cancelDescription('during its retry backoff') });
-    if (this.cancelledTasks.has(task.id)) return this.complete(task.id, 'cancelled', { reason: 'cancelled', description: 'the task was cancelled during its retry backoff' });
+    if (this.cancelRequested)
+      return this.complete(task.id, 'cancelled', { reason: 'cancelled', description: this.cancelDescription('during its retry backoff') });
+    if (this.cancelledTasks.has(task.id))
+      return this.complete(task.id, 'cancelled', { reason: 'cancelled', description: 'the task was cancelled during its retry backoff' });
     this.armRetry(task, retryAt);
   }
 
@@ -326,8 +344,66 @@ export class RunExecution implements ResumableRun {
         });
         continue;
       }
-      void this.runTask(task);
+      if (isApprovalTask(task)) this.waitForApproval(task);
+      else void this.runTask(task);
     }
+  }
+
+  /** An approval gate's parents are done: record that it waits (durable before its timer is set). */
+  private waitForApproval(task: ApprovalTaskConfig): void {
+    const requested = this.clock.now();
+    const approval: TaskApproval = { message: task.message, requested, ...(task.timeoutMs ? { deadline: requested + task.timeoutMs } : {}) };
+    this.store.approvalWaiting(this.pipelineId, this.runId, task.id, approval);
+    this.bus.publish('task.approval_requested', {
+      pipelineId: this.pipelineId,
+      runId: this.runId,
+      taskId: task.id,
+      message: task.message,
+      ...(approval.deadline !== undefined ? { deadline: approval.deadline } : {}),
+    });
+    this.approvals.set(task.id, { task, approval });
+    void this.store.durable().then(() => this.armApproval(task.id));
+  }
+
+  /** Sets a waiting gate's timeout, counted from when it started waiting (also after a restart). */
+  private armApproval(taskId: string): void {
+    const waiting = this.approvals.get(taskId);
+    if (!waiting || waiting.approval.deadline === undefined || this.signal.aborted) return;
+    const left = waiting.approval.deadline - this.clock.now();
+    const fire = () => {
+      if (!this.signal.aborted) this.decideApproval(taskId, 'timed_out');
+    };
+    // Overdue after a restart: decided on the next turn, once recovery has read every row.
+    if (left <= 0) setImmediate(fire);
+    else waiting.timer = this.clock.setTimeout(fire, left);
+  }
+
+  /** Recovery: a gate was waiting when Gofer stopped; it waits again, its timeout unchanged. */
+  resumeApproval(taskId: string, approval: TaskApproval | undefined): void {
+    const task = this.tasks.get(taskId);
+    if (!task || !isApprovalTask(task)) return;
+    this.handled.add(taskId);
+    this.approvals.set(taskId, { task, approval: approval ?? { message: task.message, requested: this.clock.now() } });
+    this.armApproval(taskId);
+  }
+
+  /**
+   * Applies a decision to a waiting gate, once: the decision and the task's completion are
+   * written in the same turn (one commit). False when the gate does not wait here (any more).
+   * ERR_FORBIDDEN when `by` is not among the gate's approvers.
+   */
+  decideApproval(taskId: string, decision: ApprovalDecision['decision'], by?: Approver, comment?: string): boolean {
+    const waiting = this.approvals.get(taskId);
+    if (!waiting || this.finished.has(taskId)) return false;
+    if (decision !== 'timed_out' && by) requireApprover(this.pipelineId, waiting.task, by);
+    const made: ApprovalDecision = { decision, ...(by ? { by } : {}), ...(comment ? { comment } : {}), at: this.clock.now() };
+    if (!this.store.approvalDecided(this.pipelineId, this.runId, taskId, waiting.approval, made)) return false;
+    this.approvals.delete(taskId);
+    if (waiting.timer) this.clock.clearTimeout(waiting.timer);
+    this.bus.publish('task.approval_decided', { pipelineId: this.pipelineId, runId: this.runId, taskId, ...made });
+    const outcome = decisionOutcome(waiting.task, made);
+    this.complete(taskId, outcome.status, outcome.reason);
+    return true;
   }
 
   /** Starts one task: variables, substitutions, the durable record, then the scheduler. */
@@ -483,10 +559,14 @@ export class RunExecution implements ResumableRun {
     const { status } = outcome;
     const reason =
       status === 'cancelled' && this.cancelReason === 'timeout'
-        ? { reason: 'timeout', description: `the run ran longer than its timeout of ${this.store.getRun(this.pipelineId, this.runId).timeoutMs ?? 0} ms and was cancelled` }
+        ? {
+            reason: 'timeout',
+            description: `the run ran longer than its timeout of ${this.store.getRun(this.pipelineId, this.runId).timeoutMs ?? 0} ms and was cancelled`,
+          }
         : outcome.reason;
     this.store.completeRun(this.pipelineId, this.runId, status, reason);
-    if (this.apiToken !== undefined || this.config.tasks.some((t) => t.injectApiToken)) this.tokens.revokeRun(this.pipelineId, this.runId);
+    if (this.apiToken !== undefined || this.config.tasks.some((t) => !isApprovalTask(t) && t.injectApiToken))
+      this.tokens.revokeRun(this.pipelineId, this.runId);
     this.bus.publish('run.completed', { pipelineId: this.pipelineId, runId: this.runId, status });
   }
 
@@ -497,7 +577,8 @@ export class RunExecution implements ResumableRun {
   /** Claims a task for recovery (the DAG will not start it again); undefined when the config has no such task. */
   claim(taskId: string): TaskConfig | undefined {
     const task = this.tasks.get(taskId);
-    if (task) this.handled.add(taskId);
+    if (!task || isApprovalTask(task)) return undefined;
+    this.handled.add(taskId);
     return task;
   }
 

@@ -11,9 +11,11 @@
  *   leftover must not outlive its task).
  * - `retrying`: the task waited its retry backoff: the wait goes on to the recorded `retryAt`
  *   (already past: at once), then the next attempt starts; the row already has its number.
+ * - `waiting_approval`: an approval gate was waiting for a decision; it waits again, its timeout
+ *   counted from when it first started waiting (a decision already made completed the row).
  * Rows still `processing` need nothing: the DAG starts them when their parents allow.
  */
-import type { Logger, Scheduler, TaskConfig } from '../api/index.js';
+import type { Logger, Scheduler, TaskApproval, TaskConfig } from '../api/index.js';
 import type { StoredTask } from './run-store.js';
 
 /** What recovery needs from the run execution it resumes. */
@@ -34,6 +36,8 @@ export interface ResumableRun {
   runTask(task: TaskConfig): Promise<void>;
   failUnexpectedly(taskId: string, err: Error): void;
   secretValuesFor(task: TaskConfig): string[];
+  /** An approval gate waits again (re-arming its timeout). */
+  resumeApproval(taskId: string, approval: TaskApproval | undefined): void;
   labels(taskId: string): Record<string, string>;
 }
 
@@ -44,7 +48,7 @@ export function resumeTask(run: ResumableRun, row: StoredTask): void {
   else if (row.state === 'retrying') {
     const task = run.claim(row.taskId);
     if (task) run.resumeBackoff(task, row.retryAt ?? 0);
-  }
+  } else if (row.state === 'waiting_approval') run.resumeApproval(row.taskId, row.approval);
 }
 
 /** The task's container was running when Gofer stopped. */

@@ -11,6 +11,9 @@ import {
   type RunInitiator,
   type RunState,
   type RunStatus,
+  type AnyTaskConfig,
+  type ApprovalDecision,
+  type TaskApproval,
   type TaskAttempt,
   type TaskConfig,
   type TaskExecution,
@@ -60,6 +63,8 @@ interface TaskRow {
   attempt: number;
   retry_at: number | null;
   cancel_requested: number;
+  kind: string | null;
+  approval: string | null;
 }
 
 interface AttemptRow {
@@ -135,6 +140,8 @@ function toTask(row: TaskRow): StoredTask {
   if (row.scheduler_id !== null) task.schedulerId = row.scheduler_id;
   if (row.started !== null) task.started = row.started;
   if (row.ended !== null) task.ended = row.ended;
+  if (row.kind === 'approval') task.kind = 'approval';
+  if (row.approval !== null) task.approval = JSON.parse(row.approval) as TaskApproval;
   return task;
 }
 
@@ -197,8 +204,12 @@ export class RunStore {
         "INSERT INTO runs (pipeline_id, run_id, version, state, status, initiator, variables, started) VALUES (?, ?, ?, 'pending', 'unknown', ?, ?, ?) RETURNING seq",
       ),
       insertTask: p(
-        "INSERT INTO task_executions (pipeline_id, run_id, task_id, image, state, status, created) VALUES (?, ?, ?, ?, 'processing', 'unknown', ?)",
+        "INSERT INTO task_executions (pipeline_id, run_id, task_id, image, state, status, created, kind) VALUES (?, ?, ?, ?, 'processing', 'unknown', ?, ?)",
       ),
+      approvalWaiting: p(
+        "UPDATE task_executions SET state = 'waiting_approval', approval = ?, started = ? WHERE pipeline_id = ? AND run_id = ? AND task_id = ? AND state = 'processing'",
+      ),
+      approvalDecided: p("UPDATE task_executions SET approval = ? WHERE pipeline_id = ? AND run_id = ? AND task_id = ? AND state = 'waiting_approval'"),
       getRun: p('SELECT * FROM runs WHERE pipeline_id = ? AND run_id = ?'),
       listRuns: p('SELECT * FROM runs WHERE pipeline_id = ? ORDER BY run_id DESC LIMIT ?'),
       unfinished: p("SELECT * FROM runs WHERE state != 'complete' ORDER BY seq"),
@@ -230,7 +241,7 @@ export class RunStore {
   }
 
   /** Creates a pending run of `version` with one `processing` task execution per task. */
-  createRun(pipelineId: string, version: number, tasks: readonly TaskConfig[], variables: Record<string, string>, initiator: RunInitiator): StoredRun {
+  createRun(pipelineId: string, version: number, tasks: readonly AnyTaskConfig[], variables: Record<string, string>, initiator: RunInitiator): StoredRun {
     this.group.begin();
     return this.db.transaction((): StoredRun => {
       const next = this.s.nextRunId!.get(pipelineId) as { last_run_id: number } | undefined;
@@ -238,7 +249,11 @@ export class RunStore {
       const runId = next.last_run_id;
       const now = this.clock.now();
       const { seq } = this.s.insertRun!.get(pipelineId, runId, version, JSON.stringify(initiator), JSON.stringify(variables), now) as { seq: number };
-      for (const task of tasks) this.s.insertTask!.run(pipelineId, runId, task.id, task.image, now);
+      for (const task of tasks) {
+        // An approval gate runs no container: its image is empty.
+        if (task.kind === 'approval') this.s.insertTask!.run(pipelineId, runId, task.id, '', now, 'approval');
+        else this.s.insertTask!.run(pipelineId, runId, task.id, task.image, now, null);
+      }
       return { pipelineId, runId, version, state: 'pending', status: 'unknown', initiator, variables, started: now, cancelRequested: false, seq };
     })();
   }
@@ -300,6 +315,21 @@ export class RunStore {
   taskVariables(pipelineId: string, runId: number, taskId: string, variables: TaskVariable[]): void {
     this.group.begin();
     this.s.taskVariables!.run(JSON.stringify(variables), pipelineId, runId, taskId);
+  }
+
+  /** An approval gate starts waiting: its request is recorded before the timer is set. False when it was not `processing`. */
+  approvalWaiting(pipelineId: string, runId: number, taskId: string, approval: TaskApproval): boolean {
+    this.group.begin();
+    return this.s.approvalWaiting!.run(JSON.stringify(approval), approval.requested, pipelineId, runId, taskId).changes === 1;
+  }
+
+  /**
+   * Records the decision of a waiting approval gate (the caller completes the task in the same
+   * turn, so both commit together). False when the task no longer waits: a decision is applied once.
+   */
+  approvalDecided(pipelineId: string, runId: number, taskId: string, approval: TaskApproval, decision: ApprovalDecision): boolean {
+    this.group.begin();
+    return this.s.approvalDecided!.run(JSON.stringify({ ...approval, decision }), pipelineId, runId, taskId).changes === 1;
   }
 
   taskComplete(

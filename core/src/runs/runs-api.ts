@@ -1,5 +1,14 @@
 /** The runs and tasks areas of the Gofer API. */
-import { GoferError, type Run, type RunsApi, type StartRunOptions, type TaskAttempt, type TaskExecution, type TasksApi } from '../api/index.js';
+import {
+  GoferError,
+  type ApprovalDecisionOptions,
+  type Run,
+  type RunsApi,
+  type StartRunOptions,
+  type TaskAttempt,
+  type TaskExecution,
+  type TasksApi,
+} from '../api/index.js';
 import { injectable, token } from '../kernel/di.js';
 import { LOG_STORE, type LogStore } from '../logs/log-store.js';
 import { ORCHESTRATOR, type Orchestrator } from './orchestrator.js';
@@ -54,6 +63,28 @@ export class TasksService implements TasksApi {
     private readonly orchestrator: Orchestrator,
   ) {}
 
+  async approve(pipelineId: string, runId: number, taskId: string, opts: ApprovalDecisionOptions = {}): Promise<TaskExecution> {
+    return this.decide(pipelineId, runId, taskId, 'approved', opts);
+  }
+
+  async reject(pipelineId: string, runId: number, taskId: string, opts: ApprovalDecisionOptions = {}): Promise<TaskExecution> {
+    return this.decide(pipelineId, runId, taskId, 'rejected', opts);
+  }
+
+  private async decide(
+    pipelineId: string,
+    runId: number,
+    taskId: string,
+    decision: 'approved' | 'rejected',
+    opts: ApprovalDecisionOptions,
+  ): Promise<TaskExecution> {
+    checkDecisionOptions(opts);
+    this.orchestrator.decide(pipelineId, runId, taskId, decision, opts);
+    // The caller may tell the world about this decision: only once it is on disk.
+    await this.store.durable();
+    return publicTask(this.store.task(pipelineId, runId, taskId));
+  }
+
   async list(pipelineId: string, runId: number): Promise<TaskExecution[]> {
     this.store.getRun(pipelineId, runId);
     return this.store.tasks(pipelineId, runId).map(publicTask);
@@ -99,6 +130,20 @@ export class TasksService implements TasksApi {
     await this.store.durable();
     return publicTask(this.store.task(pipelineId, runId, taskId));
   }
+}
+
+/** The typed API is called by host code with no schema in front of it: check what reaches the store. */
+function checkDecisionOptions(opts: ApprovalDecisionOptions): void {
+  if (opts.comment !== undefined && (typeof opts.comment !== 'string' || opts.comment.length > 2000))
+    throw new GoferError('ERR_INVALID_ARGUMENT', 'The comment of a decision must be a string of at most 2000 characters.', { details: { field: 'comment' } });
+  const by = opts.by;
+  if (
+    by !== undefined &&
+    (typeof by !== 'object' || by === null || !['management', 'client', 'run', 'host'].includes(by.kind) || typeof by.name !== 'string' || by.name === '')
+  )
+    throw new GoferError('ERR_INVALID_ARGUMENT', 'The approver `by` must be { kind: "management" | "client" | "run" | "host", name: string }.', {
+      details: { field: 'by' },
+    });
 }
 
 export const RUNS_API = token<RunsApi>('gofer.api.runs');

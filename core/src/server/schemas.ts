@@ -38,9 +38,9 @@ const ApiToken = Type.Object({
   expires: Type.Optional(int),
 });
 
-const TASK_STATE = Type.Enum(['processing', 'waiting', 'running', 'complete', 'retrying']);
+const TASK_STATE = Type.Enum(['processing', 'waiting', 'running', 'waiting_approval', 'complete', 'retrying']);
 const TASK_REASON = Type.Object({
-  reason: Type.Enum(['abnormal_exit', 'scheduler_error', 'failed_precondition', 'cancelled', 'orphaned', 'timeout', 'log_write_failed']),
+  reason: Type.Enum(['abnormal_exit', 'scheduler_error', 'failed_precondition', 'cancelled', 'orphaned', 'timeout', 'log_write_failed', 'approval_rejected']),
   description: str,
 });
 
@@ -60,16 +60,34 @@ const TaskAttempt = Type.Object({
   retryAt: Type.Optional(Type.Integer({ description: 'When the attempt after this one was (or is) due.' })),
 });
 
+/** Who decided an approval gate. */
+const Approver = Type.Object({
+  kind: Type.Enum(['management', 'client', 'run', 'host']),
+  name: str,
+  tokenId: Type.Optional(str),
+  namespaces: Type.Optional(Type.Array(str)),
+});
+
 const TaskExecution = Type.Object({
   pipelineId: str,
   runId: int,
   taskId: str,
+  kind: Type.Optional(Type.Literal('approval', { description: 'Set for an approval gate (no container; `image` is empty).' })),
   image: str,
   state: TASK_STATE,
   status: Type.Enum(['unknown', 'successful', 'failed', 'cancelled', 'skipped']),
   statusReason: Type.Optional(
     Type.Object({
-      reason: Type.Enum(['abnormal_exit', 'scheduler_error', 'failed_precondition', 'cancelled', 'orphaned', 'timeout', 'log_write_failed']),
+      reason: Type.Enum([
+        'abnormal_exit',
+        'scheduler_error',
+        'failed_precondition',
+        'cancelled',
+        'orphaned',
+        'timeout',
+        'log_write_failed',
+        'approval_rejected',
+      ]),
       description: str,
     }),
   ),
@@ -87,6 +105,24 @@ const TaskExecution = Type.Object({
       ),
       location: Type.Optional(Type.String({ description: 'scheduler_secret only: where the scheduler reads the value.' })),
     }),
+  ),
+  approval: Type.Optional(
+    Type.Object(
+      {
+        message: str,
+        requested: int,
+        deadline: Type.Optional(int),
+        decision: Type.Optional(
+          Type.Object({
+            decision: Type.Enum(['approved', 'rejected', 'timed_out']),
+            by: Type.Optional(Approver),
+            comment: Type.Optional(str),
+            at: int,
+          }),
+        ),
+      },
+      { description: 'Approval gates, once waiting: the request and the decision.' },
+    ),
   ),
   created: int,
   started: Type.Optional(int),

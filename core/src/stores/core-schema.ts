@@ -128,4 +128,9 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
   ALTER TABLE runs ADD COLUMN deadline INTEGER;
   ALTER TABLE runs ADD COLUMN cancel_reason TEXT;
   `,
+  // Approval gates (issue 15, item 6): a task's kind, and an approval gate's request and decision (JSON).
+  `
+  ALTER TABLE task_executions ADD COLUMN kind TEXT;
+  ALTER TABLE task_executions ADD COLUMN approval TEXT;
+  `,
 ];

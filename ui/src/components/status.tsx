@@ -30,7 +30,8 @@ export function taskKind(task: { state: TaskState; status: TaskStatus } | undefi
   if (!task) return 'pending';
   if (task.state === 'complete') return task.status;
   if (task.state === 'running') return 'running';
-  return task.state === 'waiting' ? 'waiting' : 'pending';
+  // An approval gate waits on a person: shown as waiting (the task page says for what).
+  return task.state === 'waiting' || task.state === 'waiting_approval' ? 'waiting' : 'pending';
 }
 
 export const kindLabel = (kind: StatusKind): string => LABELS[kind];

@@ -11,7 +11,7 @@ import { useGofer } from './gofer-context';
 
 type TaskReason = NonNullable<TaskExecution['statusReason']>['reason'];
 
-const TASK_ORDER: Record<TaskState, number> = { processing: 0, waiting: 1, running: 2, complete: 3 };
+const TASK_ORDER: Record<TaskState, number> = { processing: 0, waiting: 1, waiting_approval: 1, running: 2, complete: 3 };
 
 /** A patch never moves a task backwards: an event older than the snapshot must not undo it. */
 function patchTask(

@@ -64,11 +64,11 @@ export function registerPipelineCommands(program: Command): void {
             ['TASK', 'IMAGE', 'DEPENDS ON', 'COMMAND'],
             live.config.tasks.map((t) => [
               t.id,
-              t.image,
+              t.kind === 'approval' ? '(approval)' : t.image,
               Object.entries(t.dependsOn ?? {})
                 .map(([p, s]) => `${p}:${s}`)
                 .join(', ') || '-',
-              (t.command ?? []).join(' ') || '-',
+              t.kind === 'approval' ? t.message : (t.command ?? []).join(' ') || '-',
             ]),
           ),
         );

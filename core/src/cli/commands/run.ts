@@ -1,6 +1,6 @@
-/** `gofer run start|list|get|cancel|watch`. */
+/** `gofer run start|list|get|cancel|watch|approve|reject`. */
 import type { Command } from 'commander';
-import type { Run } from '../../api/index.js';
+import type { Run, TaskExecution } from '../../api/index.js';
 import { clientOf, collectKeyValue, durationMs, globalsOf, positiveInt, seg } from '../context.js';
 import { httpRunSource, watchRun } from '../live-run-view.js';
 import { duration, paint, print, printJson, statusStyle, table, time } from '../output.js';
@@ -38,7 +38,11 @@ export function registerRunCommands(program: Command): void {
     .description('Start a run of the live version')
     .option('-v, --variable <KEY=VALUE>', 'runtime variable (repeatable)', collectKeyValue, {})
     .option('-w, --wait', 'show the run live and exit non-zero unless it succeeds')
-    .option('-t, --timeout <duration>', "cancel the run (reason timeout) when it runs longer, over the pipeline's timeoutMs: 500ms, 30s, 5m, 2h (0: none)", durationMs)
+    .option(
+      '-t, --timeout <duration>',
+      "cancel the run (reason timeout) when it runs longer, over the pipeline's timeoutMs: 500ms, 30s, 5m, 2h (0: none)",
+      durationMs,
+    )
     .action(async (pipelineId: string, opts: { variable: Record<string, string>; wait?: boolean; timeout?: number }, cmd: Command) => {
       const started = await clientOf(cmd).json<Run>('POST', `/api/pipelines/${seg(pipelineId)}/runs`, {
         variables: opts.variable,
@@ -90,4 +94,24 @@ export function registerRunCommands(program: Command): void {
       if (globalsOf(cmd).json) return printJson(r);
       print(`Cancel requested for run #${r.runId} of ${pipelineId} (${r.state})`);
     });
+
+  for (const decision of ['approve', 'reject'] as const) {
+    run
+      .command(`${decision} <pipeline> <run> <task>`)
+      .description(
+        decision === 'approve'
+          ? 'Approve an approval task the run waits on: it succeeds and its dependents follow their dependsOn rules'
+          : 'Reject an approval task the run waits on: it fails (reason approval_rejected)',
+      )
+      .option('-m, --message <comment>', 'a comment recorded with the decision')
+      .action(async (pipelineId: string, runId: string, taskId: string, opts: { message?: string }, cmd: Command) => {
+        const path = `/api/pipelines/${seg(pipelineId)}/runs/${positiveInt(runId)}/tasks/${seg(taskId)}/${decision}`;
+        const task = await clientOf(cmd).json<TaskExecution>('POST', path, opts.message !== undefined ? { comment: opts.message } : {});
+        if (globalsOf(cmd).json) return printJson(task);
+        const by = task.approval?.decision?.by?.name;
+        print(
+          `${decision === 'approve' ? 'Approved' : 'Rejected'} ${taskId} of run #${task.runId} of ${pipelineId}${by ? ` as ${by}` : ''}: the task is ${task.status}.`,
+        );
+      });
+  }
 }

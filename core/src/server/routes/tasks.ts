@@ -1,6 +1,7 @@
-/** Task executions: list, get (variables with their sources), logs (text, or SSE with follow). */
+/** Task executions: list, get (variables with their sources), logs (text, or SSE with follow); approve or reject an approval gate. */
 import { Type } from 'typebox';
-import { GoferError } from '../../api/index.js';
+import { GoferError, type Approver } from '../../api/index.js';
+import { principalName, type Principal } from '../../auth/principal.js';
 import { defineRoute, type Route } from '../route.js';
 import { ID_PARAM, listOf, ref, RUN_ID_PARAM } from '../schemas.js';
 import { accessiblePipeline, items } from './access.js';
@@ -8,8 +9,57 @@ import { accessiblePipeline, items } from './access.js';
 const runParams = { pipelineId: ID_PARAM, runId: RUN_ID_PARAM };
 const taskParams = { ...runParams, taskId: ID_PARAM };
 
+/** Who decides, from the verified token: recorded with the decision and checked against the task's approvers. */
+export function approverOf(p: Principal): Approver {
+  if (p.kind === 'management') return { kind: 'management', name: principalName(p), tokenId: p.tokenId };
+  if (p.kind === 'client') return { kind: 'client', name: principalName(p), tokenId: p.tokenId, namespaces: [...p.namespaces] };
+  return { kind: 'run', name: principalName(p) };
+}
+
+const DECISION_BODY = Type.Object(
+  { comment: Type.Optional(Type.String({ maxLength: 2000, description: 'Recorded with the decision (and in the rejection reason).' })) },
+  { additionalProperties: false },
+);
+
+const DECISION_ERRORS = {
+  ERR_NOT_FOUND: 'The pipeline, the run or the task does not exist.',
+  ERR_INVALID_ARGUMENT: 'The task is not an approval task (or the body is malformed).',
+  ERR_CONFLICT: 'The approval task is not waiting for a decision: already approved or rejected, timed out, cancelled, or its parents have not finished.',
+  ERR_FORBIDDEN: "The caller's token is not among the task's approvers (its kind is not listed and it holds none of the listed namespaces).",
+  ERR_GOFER_CLOSED: 'The service is shutting down; decide again once it has restarted (the task still waits).',
+} as const;
+
+/** The approve and reject routes: the same shape, one decision each. */
+function decisionRoute(decision: 'approve' | 'reject'): Route {
+  return defineRoute({
+    method: 'POST',
+    path: `/api/pipelines/{pipelineId}/runs/{runId}/tasks/{taskId}/${decision}`,
+    operationId: decision === 'approve' ? 'approveTask' : 'rejectTask',
+    tag: 'tasks',
+    access: 'namespace',
+    summary:
+      decision === 'approve'
+        ? 'Approves an approval task waiting for a decision: it succeeds and its dependents follow their dependsOn rules. Records the token and the comment.'
+        : 'Rejects an approval task waiting for a decision: it fails with reason approval_rejected. Records the token and the comment.',
+    params: taskParams,
+    body: DECISION_BODY,
+    errors: DECISION_ERRORS,
+    responses: { 200: { description: 'The task execution with its decision (durable when answered).', schema: ref('TaskExecution') } },
+    async handle(ctx) {
+      await accessiblePipeline(ctx, ctx.params.pipelineId);
+      const { pipelineId, runId, taskId } = ctx.params;
+      const opts = { by: approverOf(ctx.principal), ...(ctx.body.comment !== undefined ? { comment: ctx.body.comment } : {}) };
+      const task =
+        decision === 'approve' ? await ctx.gofer.tasks.approve(pipelineId, runId, taskId, opts) : await ctx.gofer.tasks.reject(pipelineId, runId, taskId, opts);
+      return { status: 200, body: task };
+    },
+  });
+}
+
 export function taskRoutes(): Route[] {
   return [
+    decisionRoute('approve'),
+    decisionRoute('reject'),
     defineRoute({
       method: 'GET',
       path: '/api/pipelines/{pipelineId}/runs/{runId}/tasks',
@@ -49,7 +99,10 @@ export function taskRoutes(): Route[] {
       summary:
         "A task's output, secrets masked. With follow=true: a Server-Sent Events stream of `log` messages ({text}) until the task completes, then one `end` message (the task execution).",
       params: taskParams,
-      query: { follow: Type.Boolean({ default: false }), attempt: Type.Integer({ minimum: 1, description: "Which attempt's output (default: the current one)." }) },
+      query: {
+        follow: Type.Boolean({ default: false }),
+        attempt: Type.Integer({ minimum: 1, description: "Which attempt's output (default: the current one)." }),
+      },
       errors: { ERR_NOT_FOUND: 'The pipeline, the run, the task or the attempt does not exist.' },
       responses: {
         200: {

@@ -50,6 +50,14 @@ export default function TaskPage({ pipelineId, runId, taskId }: { pipelineId: st
               </span>
             )}
           </p>
+          {t.approval && (
+            <p className="gofer-approval" data-approval-state={t.approval.decision?.decision ?? 'waiting'}>
+              Approval: <strong>{t.approval.message}</strong>{' '}
+              {t.approval.decision
+                ? `${t.approval.decision.decision.replace(/_/g, ' ')}${t.approval.decision.by ? ` by ${t.approval.decision.by.name}` : ''}${t.approval.decision.comment ? `: ${t.approval.decision.comment}` : ''}`
+                : `waiting for a decision${t.approval.deadline ? ` until ${formatTime(t.approval.deadline)}` : ''} (gofer run approve|reject ${pipelineId} ${runId} ${taskId})`}
+            </p>
+          )}
           <dl className="gofer-facts">
             <div>
               <dt>Image</dt>
