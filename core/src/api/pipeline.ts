@@ -68,6 +68,27 @@ export const TASK_SCHEMA = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * Concurrency group of a pipeline's runs: at most `limit` runs of every pipeline sharing the
+ * (resolved) group name run at once. `group` may use runtime variables as `{{NAME}}`; a run
+ * started without one of them is refused (ERR_INVALID_ARGUMENT). `mode`: `queue` (wait
+ * `pending`, FIFO), `cancel-in-progress` (the new run cancels the group's older runs),
+ * `skip` (the new run is refused while the group is full: ERR_CONCURRENCY_GROUP_BUSY).
+ */
+export const CONCURRENCY_SCHEMA = Type.Object(
+  {
+    group: Type.String({ minLength: 1, maxLength: 200 }),
+    /** Runs of the group at once; default 1. */
+    limit: Type.Optional(Type.Integer({ minimum: 1 })),
+    /** Default `queue`. */
+    mode: Type.Optional(Type.Enum(['queue', 'cancel-in-progress', 'skip'])),
+  },
+  { additionalProperties: false },
+);
+
+/** `concurrency` of a pipeline config: see {@link CONCURRENCY_SCHEMA}. */
+export type ConcurrencyConfig = Static<typeof CONCURRENCY_SCHEMA>;
+
 /** Schema of a whole pipeline config: a set of tasks run as a DAG. */
 export const PIPELINE_SCHEMA = Type.Object(
   {
@@ -77,6 +98,8 @@ export const PIPELINE_SCHEMA = Type.Object(
     description: Type.Optional(Type.String()),
     /** How many runs of this pipeline may be running at once; 0 = unlimited. */
     parallelism: Type.Optional(Type.Integer({ minimum: 0 })),
+    /** The concurrency group its runs belong to (see {@link CONCURRENCY_SCHEMA}). */
+    concurrency: Type.Optional(CONCURRENCY_SCHEMA),
     tasks: Type.Array(TASK_SCHEMA, { minItems: 1 }),
   },
   { additionalProperties: false },

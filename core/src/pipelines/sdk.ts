@@ -9,7 +9,7 @@
  * ).build();
  * ```
  */
-import { RequiredParentStatus, type PipelineConfig, type RemoveAfterExit, type TaskConfig } from '../api/index.js';
+import { RequiredParentStatus, type ConcurrencyConfig, type PipelineConfig, type RemoveAfterExit, type TaskConfig } from '../api/index.js';
 import { validatePipelineConfig } from './validate-config.js';
 
 /** Builds one task of a pipeline. Every setter returns the task, for chaining. */
@@ -101,6 +101,14 @@ export class Pipeline {
   /** How many runs may run at once; 0 = unlimited. */
   parallelism(n: number): this {
     this.config.parallelism = n;
+    return this;
+  }
+  /**
+   * Puts the runs in a concurrency group shared by every pipeline using the same (resolved) name:
+   * `group` may use runtime variables as `{{NAME}}`; `limit` defaults to 1, `mode` to `queue`.
+   */
+  concurrency(group: string, opts: { limit?: number; mode?: ConcurrencyConfig['mode'] } = {}): this {
+    this.config.concurrency = { group, ...(opts.limit !== undefined ? { limit: opts.limit } : {}), ...(opts.mode ? { mode: opts.mode } : {}) };
     return this;
   }
   /** Adds tasks (call several times to add more). */

@@ -79,6 +79,8 @@ export class RunExecution implements ResumableRun {
   private readonly handled = new Set<string>();
   private readonly watchers = new Map<string, TaskWatcher>();
   private cancelRequested = false;
+  /** Why the run is cancelled, when the canceller said (a newer run of its concurrency group). */
+  private cancelReason: string | undefined;
   /** startContainer calls in flight: on detach, wait for them so their scheduler ids are recorded. */
   private readonly starting = new Set<Promise<unknown>>();
   private readonly removals: ContainerRemovals;
@@ -116,6 +118,7 @@ export class RunExecution implements ResumableRun {
     this.config = this.pipelines.config(this.pipelineId, run.version);
     this.runVariables = run.variables;
     this.cancelRequested = run.cancelRequested;
+    this.cancelReason = run.cancelReason;
     for (const task of this.config.tasks) this.tasks.set(task.id, task);
     const fresh = run.state === 'pending';
     if (fresh) {
@@ -123,8 +126,9 @@ export class RunExecution implements ResumableRun {
       this.bus.publish('run.started', { pipelineId: this.pipelineId, runId: this.runId });
     }
     // A run that never ran has every task `processing` (or all cancelled, which cancel() wrote
-    // together with the run's completion): only a resumed run needs its task rows read back.
-    const rows = fresh ? [] : this.store.tasks(this.pipelineId, this.runId);
+    // together with the run's completion): only a resumed run needs its task rows read back, and
+    // a rerun, whose carried-over tasks were written `complete` with it.
+    const rows = fresh && !run.initiator.rerunOf ? [] : this.store.tasks(this.pipelineId, this.runId);
     for (const row of rows) {
       if (row.state === 'complete') {
         this.finished.set(row.taskId, row.status);
@@ -154,11 +158,18 @@ export class RunExecution implements ResumableRun {
     this.finish();
   }
 
-  /** Stops running containers and cancels tasks that have not started. */
-  cancel(): void {
-    if (this.cancelRequested) return;
+  /**
+   * Stops running containers and cancels tasks that have not started. A run whose tasks have all
+   * ended (it is only removing containers) has nothing to cancel: it keeps its status.
+   */
+  cancel(why?: string): void {
+    if (this.cancelRequested || (this.tasks.size > 0 && this.finished.size >= this.tasks.size)) return;
     this.cancelRequested = true;
     this.store.requestCancel(this.pipelineId, this.runId);
+    if (why !== undefined) {
+      this.cancelReason = why;
+      this.store.setCancelReason(this.pipelineId, this.runId, why);
+    }
     this.bus.publish('run.cancel_requested', { pipelineId: this.pipelineId, runId: this.runId });
     for (const watcher of this.watchers.values()) watcher.stop('cancel');
     this.schedule();
@@ -327,7 +338,9 @@ export class RunExecution implements ResumableRun {
 
   /** Computes and stores the run's final status; revokes its API token. */
   private finish(): void {
-    const { status, reason } = runOutcome(this.finished, this.cancelRequested);
+    const outcome = runOutcome(this.finished, this.cancelRequested);
+    const { status } = outcome;
+    const reason = status === 'cancelled' && this.cancelReason !== undefined ? { reason: 'cancelled', description: this.cancelReason } : outcome.reason;
     this.store.completeRun(this.pipelineId, this.runId, status, reason);
     if (this.apiToken !== undefined || this.config.tasks.some((t) => t.injectApiToken)) this.tokens.revokeRun(this.pipelineId, this.runId);
     this.bus.publish('run.completed', { pipelineId: this.pipelineId, runId: this.runId, status });

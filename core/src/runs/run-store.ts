@@ -34,6 +34,8 @@ interface RunRow {
   initiator: string;
   variables: string;
   cancel_requested: number;
+  concurrency_group: string | null;
+  cancel_reason: string | null;
   started: number;
   ended: number | null;
 }
@@ -49,6 +51,7 @@ interface TaskRow {
   exit_code: number | null;
   scheduler_id: string | null;
   start_attempts: number;
+  carried_from: number | null;
   variables: string;
   created: number;
   started: number | null;
@@ -60,6 +63,15 @@ export interface StoredRun extends Run {
   cancelRequested: boolean;
   /** Global creation order, used for FIFO admission. */
   seq: number;
+  /** Why the run was cancelled, when someone said (a newer run of its concurrency group). */
+  cancelReason?: string;
+}
+
+/** What a run's creation writes besides its rows: its group, and a rerun's carried-over tasks. */
+export interface RunCreationExtras {
+  concurrencyGroup?: string;
+  /** A rerun: the run it reruns, and the completed task rows of that run to copy instead of running. */
+  rerun?: { fromRunId: number; carried: readonly StoredTask[] };
 }
 
 /** A task execution plus recovery facts. */
@@ -83,6 +95,8 @@ function toRun(row: RunRow): StoredRun {
   };
   if (row.status_reason) run.statusReason = JSON.parse(row.status_reason) as Run['statusReason'];
   if (row.ended !== null) run.ended = row.ended;
+  if (row.concurrency_group !== null) run.concurrencyGroup = row.concurrency_group;
+  if (row.cancel_reason !== null) run.cancelReason = row.cancel_reason;
   return run;
 }
 
@@ -103,12 +117,13 @@ function toTask(row: TaskRow): StoredTask {
   if (row.scheduler_id !== null) task.schedulerId = row.scheduler_id;
   if (row.started !== null) task.started = row.started;
   if (row.ended !== null) task.ended = row.ended;
+  if (row.carried_from !== null) task.carriedFrom = { runId: row.carried_from };
   return task;
 }
 
 /** Strips the recovery-only fields for the public API. */
 export function publicRun(run: StoredRun): Run {
-  const { cancelRequested: _c, seq: _s, ...rest } = run;
+  const { cancelRequested: _c, seq: _s, cancelReason: _r, ...rest } = run;
   return rest;
 }
 
@@ -132,11 +147,19 @@ export class RunStore {
     this.s = {
       nextRunId: p('UPDATE pipelines SET last_run_id = last_run_id + 1 WHERE pipeline_id = ? RETURNING last_run_id'),
       insertRun: p(
-        "INSERT INTO runs (pipeline_id, run_id, version, state, status, initiator, variables, started) VALUES (?, ?, ?, 'pending', 'unknown', ?, ?, ?) RETURNING seq",
+        "INSERT INTO runs (pipeline_id, run_id, version, state, status, initiator, variables, started, concurrency_group) VALUES (?, ?, ?, 'pending', 'unknown', ?, ?, ?, ?) RETURNING seq",
       ),
       insertTask: p(
         "INSERT INTO task_executions (pipeline_id, run_id, task_id, image, state, status, created) VALUES (?, ?, ?, ?, 'processing', 'unknown', ?)",
       ),
+      // A rerun's carried-over task: the source row's result, linked to the run it came from.
+      insertCarried: p(
+        "INSERT INTO task_executions (pipeline_id, run_id, task_id, image, state, status, status_reason, exit_code, variables, created, started, ended, carried_from) VALUES (?, ?, ?, ?, 'complete', ?, ?, ?, ?, ?, ?, ?, ?)",
+      ),
+      copyRunObjects: p(
+        'INSERT INTO objects (pipeline_id, run_id, key, value, created) SELECT pipeline_id, ?, key, value, created FROM objects WHERE pipeline_id = ? AND run_id = ? ORDER BY seq',
+      ),
+      setCancelReason: p('UPDATE runs SET cancel_reason = ? WHERE pipeline_id = ? AND run_id = ?'),
       getRun: p('SELECT * FROM runs WHERE pipeline_id = ? AND run_id = ?'),
       listRuns: p('SELECT * FROM runs WHERE pipeline_id = ? ORDER BY run_id DESC LIMIT ?'),
       unfinished: p("SELECT * FROM runs WHERE state != 'complete' ORDER BY seq"),
@@ -156,17 +179,66 @@ export class RunStore {
     };
   }
 
-  /** Creates a pending run of `version` with one `processing` task execution per task. */
-  createRun(pipelineId: string, version: number, tasks: readonly TaskConfig[], variables: Record<string, string>, initiator: RunInitiator): StoredRun {
+  /**
+   * Creates a pending run of `version` with one `processing` task execution per task. A rerun's
+   * carried-over tasks are written `complete` in the same transaction (with the source run's
+   * run objects), so a crash never leaves a rerun with half its rows.
+   */
+  createRun(
+    pipelineId: string,
+    version: number,
+    tasks: readonly TaskConfig[],
+    variables: Record<string, string>,
+    initiator: RunInitiator,
+    extras: RunCreationExtras = {},
+  ): StoredRun {
     this.group.begin();
     return this.db.transaction((): StoredRun => {
       const next = this.s.nextRunId!.get(pipelineId) as { last_run_id: number } | undefined;
       if (!next) throw new GoferError('ERR_NOT_FOUND', `There is no pipeline "${pipelineId}".`, { details: { pipelineId } });
       const runId = next.last_run_id;
       const now = this.clock.now();
-      const { seq } = this.s.insertRun!.get(pipelineId, runId, version, JSON.stringify(initiator), JSON.stringify(variables), now) as { seq: number };
-      for (const task of tasks) this.s.insertTask!.run(pipelineId, runId, task.id, task.image, now);
-      return { pipelineId, runId, version, state: 'pending', status: 'unknown', initiator, variables, started: now, cancelRequested: false, seq };
+      const group = extras.concurrencyGroup ?? null;
+      const { seq } = this.s.insertRun!.get(pipelineId, runId, version, JSON.stringify(initiator), JSON.stringify(variables), now, group) as { seq: number };
+      const carried = new Map((extras.rerun?.carried ?? []).map((t) => [t.taskId, t]));
+      for (const task of tasks) {
+        const from = carried.get(task.id);
+        if (!from) {
+          this.s.insertTask!.run(pipelineId, runId, task.id, task.image, now);
+          continue;
+        }
+        // Link to the run that ran it (a task carried twice still points at its real run).
+        const origin = from.carriedFrom?.runId ?? from.runId;
+        this.s.insertCarried!.run(
+          pipelineId,
+          runId,
+          task.id,
+          from.image,
+          from.status,
+          from.statusReason ? JSON.stringify(from.statusReason) : null,
+          from.exitCode ?? null,
+          JSON.stringify(from.variables),
+          now,
+          from.started ?? null,
+          from.ended ?? null,
+          origin,
+        );
+      }
+      if (extras.rerun) this.s.copyRunObjects!.run(runId, pipelineId, extras.rerun.fromRunId);
+      const run: StoredRun = {
+        pipelineId,
+        runId,
+        version,
+        state: 'pending',
+        status: 'unknown',
+        initiator,
+        variables,
+        started: now,
+        cancelRequested: false,
+        seq,
+      };
+      if (group !== null) run.concurrencyGroup = group;
+      return run;
     })();
   }
 
@@ -198,6 +270,12 @@ export class RunStore {
   requestCancel(pipelineId: string, runId: number): void {
     this.group.begin();
     this.s.requestCancel!.run(pipelineId, runId);
+  }
+
+  /** Records why a run is being cancelled (kept for its final status after a restart). */
+  setCancelReason(pipelineId: string, runId: number, description: string): void {
+    this.group.begin();
+    this.s.setCancelReason!.run(description, pipelineId, runId);
   }
 
   tasks(pipelineId: string, runId: number): StoredTask[] {

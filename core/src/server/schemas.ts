@@ -69,6 +69,9 @@ const TaskExecution = Type.Object({
   created: int,
   started: Type.Optional(int),
   ended: Type.Optional(int),
+  carriedFrom: Type.Optional(
+    Type.Object({ runId: int }, { description: "Set on a task a rerun carried over: the run that ran it (its logs are that run's)." }),
+  ),
 });
 
 const Event = Type.Object({ id: int, type: str, at: int, payload: anyObject });
@@ -112,10 +115,28 @@ export const COMPONENT_SCHEMAS = {
     state: Type.Enum(['pending', 'running', 'complete']),
     status: Type.Enum(['unknown', 'successful', 'failed', 'cancelled']),
     statusReason: Type.Optional(reason),
-    initiator: Type.Object({ kind: Type.Enum(['user', 'extension', 'api']), name: str, subscriptionId: Type.Optional(str), reason: Type.Optional(str) }),
+    initiator: Type.Object({
+      kind: Type.Enum(['user', 'extension', 'api']),
+      name: str,
+      subscriptionId: Type.Optional(str),
+      reason: Type.Optional(str),
+      rerunOf: Type.Optional(
+        Type.Object(
+          { runId: int, mode: Type.Enum(['all', 'failed', 'task']), taskId: Type.Optional(str), withDependents: Type.Optional(Type.Boolean()) },
+          { description: 'Set on a rerun: the run it reruns and how.' },
+        ),
+      ),
+    }),
     variables: stringMap,
     started: int,
     ended: Type.Optional(int),
+    concurrencyGroup: Type.Optional(Type.String({ description: "The run's resolved concurrency group." })),
+    waiting: Type.Optional(
+      Type.Object(
+        { reason: Type.Enum(['concurrency_group']), description: str },
+        { description: 'Set while the run is pending behind a full concurrency group.' },
+      ),
+    ),
   }),
   TaskExecution,
   Keys: Type.Object({ keys: Type.Array(str) }),

@@ -102,4 +102,12 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
   ALTER TABLE runs ADD COLUMN logs_removed INTEGER NOT NULL DEFAULT 0;
   CREATE INDEX events_at ON events (at);
   `,
+  // 3 (reruns, concurrency groups): a run's resolved concurrency group, fixed at creation so a
+  // queued run is admitted in its group after a restart; the description of why a run was
+  // cancelled (a newer run of its group); the run a carried-over task execution copies.
+  `
+  ALTER TABLE runs ADD COLUMN concurrency_group TEXT;
+  ALTER TABLE runs ADD COLUMN cancel_reason TEXT;
+  ALTER TABLE task_executions ADD COLUMN carried_from INTEGER;
+  `,
 ];

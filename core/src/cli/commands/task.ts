@@ -15,7 +15,9 @@ function taskRows(tasks: TaskExecution[]): string {
       paint(statusStyle(t.status), t.status),
       t.exitCode === undefined ? '-' : String(t.exitCode),
       duration(t.started, t.ended),
-      t.statusReason ? `${t.statusReason.reason}: ${t.statusReason.description}` : '',
+      [t.statusReason ? `${t.statusReason.reason}: ${t.statusReason.description}` : '', t.carriedFrom ? `(carried over from run #${t.carriedFrom.runId})` : '']
+        .filter(Boolean)
+        .join(' '),
     ]),
   );
 }
