@@ -57,6 +57,9 @@ test('SIGKILLs with runs queued in a concurrency group and a rerun in progress: 
   let groupRuns = 0;
   let reruns = 0;
   let reaped = 0;
+  /** Group runs not yet started when the service was killed, and reruns not yet complete. */
+  let queuedAtKill = 0;
+  let rerunsAcrossKill = 0;
   try {
     const m = () => api(svc.url, token);
     for (const id of [LANE_A, LANE_B]) {
@@ -83,6 +86,7 @@ test('SIGKILLs with runs queued in a concurrency group and a rerun in progress: 
       const rerunId = rr.json.runId as number;
       created.push(...groupOrder, { pipelineId: RERUN, runId: rerunId });
       await delay(Math.floor(random() * 2500));
+      const killedAt = Date.now();
       await killService(svc);
       svc = await startServiceProcess({ scheduler: 'docker', env, dataDir, keepDataDir: true, bootstrap: false });
       const c = m();
@@ -127,6 +131,7 @@ test('SIGKILLs with runs queued in a concurrency group and a rerun in progress: 
         const log = await logOf(pipelineId, runId, 'job');
         if (log !== `start ${runId}\nend\n`) problems.push(`${where}: log ${JSON.stringify(log)}`);
         checkContainers(where, pipelineId, runId, job, 1);
+        if ((job.started ?? 0) > killedAt) queuedAtKill++;
         // Group order: each run of the group starts only after the one created before it ended.
         if ((job.started ?? 0) < previousEnd) problems.push(`${where}: started ${job.started}, before the previous run of the group ended (${previousEnd})`);
         previousEnd = job.ended ?? Number.MAX_SAFE_INTEGER;
@@ -134,6 +139,7 @@ test('SIGKILLs with runs queued in a concurrency group and a rerun in progress: 
 
       const rerun = await complete(RERUN, rerunId);
       reruns++;
+      if (rerun.ended > killedAt) rerunsAcrossKill++;
       const where = `trial ${trial} rerun ${RERUN}#${rerunId}`;
       if (rerun.status !== 'successful') problems.push(`${where}: ${rerun.status} (${JSON.stringify(rerun.statusReason)})`);
       if (rerun.initiator?.rerunOf?.runId !== 1 || rerun.initiator?.rerunOf?.mode !== 'failed')
@@ -187,7 +193,7 @@ test('SIGKILLs with runs queued in a concurrency group and a rerun in progress: 
       duplicated += ids.length - new Set(ids).size + Math.max(0, ids.length - want.length);
     }
     figure(
-      `concurrency groups and reruns under SIGKILL: ${completedTrials}/${TRIALS} trials (seed ${seed}), ${groupRuns} runs queued in one group across 2 pipelines admitted in FIFO order, ${reruns} failed-task reruns resumed (${reaped} finished containers reaped at a restart); ${lost} lost, ${duplicated} duplicated, ${orphans} orphans, ${problems.length} mismatches`,
+      `concurrency groups and reruns under SIGKILL: ${completedTrials}/${TRIALS} trials (seed ${seed}), ${groupRuns} runs queued in one group across 2 pipelines admitted in FIFO order (${queuedAtKill} still queued at the kill), ${reruns} failed-task reruns (${rerunsAcrossKill} unfinished at the kill) (${reaped} finished containers reaped at a restart); ${lost} lost, ${duplicated} duplicated, ${orphans} orphans, ${problems.length} mismatches`,
     );
     assert.equal(problems, [], `seed ${seed}:\n${problems.join('\n')}`);
     assert.is(lost, 0, 'no run lost');
