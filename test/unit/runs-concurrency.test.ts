@@ -9,6 +9,11 @@ import { isGoferError, Pipeline, Task } from '@gofer/core';
 import type { GoferEvent } from '@gofer/core/api';
 import { createTestGofer, type TestGofer } from '@gofer/testkit';
 import { STATUS_BY_CODE } from '../../core/src/server/http-status.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FakeScheduler } from '../helpers/fake-scheduler.js';
+import { goferWithFake } from '../helpers/gofer-with-fake.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const IMG = 'gofer-test/busybox:latest';
@@ -175,6 +180,40 @@ test('a concurrency config is validated: limit at least 1, a known mode', async 
     assert.match(err.message, /concurrency\/mode/);
   } finally {
     await gofer.close();
+  }
+});
+
+test('after a restart, queued runs of a group are admitted once each, in FIFO order, behind the resumed running one', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'gofer-cg-restart-'));
+  const scheduler = new FakeScheduler().script('job', { hang: true });
+  try {
+    let { gofer } = await goferWithFake({ scheduler, config: { dataDir } });
+    for (const id of ['cgr-a', 'cgr-b']) await gofer.pipelines.register(new Pipeline(id, 'x').concurrency('g-{{LANE}}').tasks(new Task('job', IMG)).build());
+    const order = [
+      ['cgr-a', 1],
+      ['cgr-b', 1],
+      ['cgr-a', 2],
+      ['cgr-b', 2],
+    ] as const;
+    for (const [id] of order) await gofer.runs.start(id, { variables: { LANE: 'one' } });
+    await waitFor('the first run to run', () => scheduler.starts.length === 1);
+    await gofer.close();
+    ({ gofer } = await goferWithFake({ scheduler, config: { dataDir } }));
+    const started: string[] = [];
+    gofer.events.on((e) => e.type === 'run.started' && started.push(`${e.payload.pipelineId}#${e.payload.runId}`));
+    assert.is((await gofer.runs.get('cgr-b', 1)).waiting?.reason, 'concurrency_group', 'still waiting after the restart');
+    // The first run was re-attached (not started again); the others follow one at a time.
+    for (const [id, runId] of order) {
+      await waitFor(`${id}#${runId} to run`, async () => (await gofer.tasks.get(id, runId, 'job')).state === 'running');
+      assert.is(scheduler.containers.size, 1, 'one run of the group at a time');
+      scheduler.finish((await gofer.tasks.get(id, runId, 'job')).schedulerId!, 0);
+      assert.is((await gofer.runs.wait(id, runId)).status, 'successful');
+    }
+    assert.equal(started, ['cgr-b#1', 'cgr-a#2', 'cgr-b#2'], 'admitted once each, in creation order');
+    assert.is(scheduler.starts.length, 4, 'one container per run');
+    await gofer.close();
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
   }
 });
 

@@ -8,6 +8,12 @@ import * as assert from 'uvu/assert';
 import { isGoferError, Pipeline, Task } from '@gofer/core';
 import type { GoferEvent } from '@gofer/core/api';
 import { createTestGofer, type TestGofer } from '@gofer/testkit';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FakeScheduler } from '../helpers/fake-scheduler.js';
+import { goferWithFake } from '../helpers/gofer-with-fake.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const IMG = 'gofer-test/busybox:latest';
 const out = (data: string) => ({ output: [{ stream: 'stdout' as const, data }] });
@@ -193,6 +199,38 @@ test('refusals: an unfinished run (ERR_CONFLICT), an unknown task (ERR_NOT_FOUND
     assert.is((await gofer.runs.list('rr-refuse')).length, 1, 'no run was created by a refusal');
   } finally {
     await gofer.close();
+  }
+});
+
+test('a rerun in progress resumes after a restart: carried tasks stay carried, the running one is re-attached, nothing runs twice', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'gofer-rerun-restart-'));
+  const scheduler = new FakeScheduler().script('mid', { exitCode: 1 }).script('first', { output: ['first\n'] });
+  try {
+    let { gofer } = await goferWithFake({ scheduler, config: { dataDir } });
+    await gofer.pipelines.register(
+      new Pipeline('rr-restart', 'x').tasks(new Task('first', IMG), new Task('mid', IMG).dependsOn('first'), new Task('last', IMG).dependsOn('mid')).build(),
+    );
+    await gofer.runs.wait('rr-restart', (await gofer.runs.start('rr-restart')).runId);
+    scheduler.script('mid', { hang: true });
+    const rerun = await gofer.runs.rerun('rr-restart', 1, { mode: 'failed' });
+    await waitFor('mid to run in the rerun', async () => (await gofer.tasks.get('rr-restart', rerun.runId, 'mid')).state === 'running');
+    await gofer.close();
+    const before = scheduler.starts.length;
+    ({ gofer } = await goferWithFake({ scheduler, config: { dataDir } }));
+    await waitFor('mid to be re-attached', async () => scheduler.containers.size === 1);
+    scheduler.finish((await gofer.tasks.get('rr-restart', rerun.runId, 'mid')).schedulerId!, 0);
+    assert.is((await gofer.runs.wait('rr-restart', rerun.runId)).status, 'successful');
+    const started = scheduler.starts.slice(before).map((s) => s.labels['gofer.task']);
+    assert.equal(started, ['last'], 'only the task that had not started yet was started after the restart');
+    const first = await gofer.tasks.get('rr-restart', rerun.runId, 'first');
+    assert.equal(first.carriedFrom, { runId: 1 });
+    assert.is(scheduler.startsOf('first').length, 1, 'the carried task never ran again');
+    let log = '';
+    for await (const chunk of gofer.tasks.logs('rr-restart', rerun.runId, 'first')) log += new TextDecoder().decode(chunk);
+    assert.is(log, 'first\n');
+    await gofer.close();
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
   }
 });
 
