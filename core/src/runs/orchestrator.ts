@@ -1,8 +1,10 @@
 /**
- * The orchestrator: creates runs, admits them under the parallelism limits (global `parallelism`
- * and each pipeline's own), gives each admitted run its own child container and execution,
- * cancels, and resumes unfinished runs after a restart. Runs over a limit wait `pending` in
- * FIFO order; a slot is only held while a run is running, so any limit >= 1 makes progress.
+ * The orchestrator: creates runs (and reruns, rerun-plan.ts), admits them under the parallelism
+ * limits (global `parallelism` and each pipeline's own) and their concurrency group's limit
+ * (concurrency.ts: groups span pipelines), gives each admitted run its own child container and
+ * execution, cancels, and resumes unfinished runs after a restart. Runs over a limit wait
+ * `pending` in FIFO order (strictly so within a group); a slot is only held while a run is
+ * running, so any limit >= 1 makes progress.
  */
 import { GoferError, type GoferConfig, type Logger, type PipelineConfig, type RerunOf, type RunInitiator, type RunWaiting } from '../api/index.js';
 import { EVENT_BUS, type EventBus } from '../events/event-bus.js';

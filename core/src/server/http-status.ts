@@ -6,9 +6,9 @@
 import { isGoferError, type ErrorCode } from '../api/index.js';
 
 export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = Object.freeze({
+  ERR_CONCURRENCY_GROUP_BUSY: 409,
   ERR_CONFIG_INVALID: 500,
   ERR_CONFIG_NOT_FOUND: 500,
-  ERR_CONCURRENCY_GROUP_BUSY: 409,
   ERR_CONFLICT: 409,
   ERR_DATA_DIR: 500,
   ERR_DATA_DIR_LOCKED: 409,
