@@ -57,7 +57,20 @@ test('every error a route answers is documented for it, and every documented err
     assert.is((await m('POST', '/api/pipelines', { config, namespace: 'ns-a' })).status, 201);
     const disabled = new Pipeline('errd', 'Disabled').tasks(new Task('only', 'img').command('true')).build();
     assert.is((await m('POST', '/api/pipelines', { config: disabled, namespace: 'ns-a' })).status, 201);
+    // A complete run of the disabled pipeline (made before it was disabled): its rerun is refused.
+    await gofer.runs.wait('errd', ((await m('POST', '/api/pipelines/errd/runs')).json as { runId: number }).runId);
     assert.is((await m('POST', '/api/pipelines/errd/disable')).status, 200);
+    // Two pipelines sharing a concurrency group in mode skip: errh's run is complete, errg's hangs (the group is full).
+    scheduler.script('hang', { hang: true });
+    for (const [id, task] of [
+      ['errh', 'only'],
+      ['errg', 'hang'],
+    ] as const) {
+      const busy = new Pipeline(id, 'Busy group').concurrency('errgroup', { mode: 'skip' }).tasks(new Task(task, 'img').command('true')).build();
+      assert.is((await m('POST', '/api/pipelines', { config: busy, namespace: 'ns-a' })).status, 201);
+      const started = (await m('POST', `/api/pipelines/${id}/runs`)).json as { runId: number };
+      if (id === 'errh') await gofer.runs.wait(id, started.runId);
+    }
     // A run the orchestrator does not drive (as after a failed execution): deleting its pipeline is a conflict.
     const stuck = new Pipeline('errc', 'Stuck run').tasks(new Task('only', 'img').command('true')).build();
     assert.is((await m('POST', '/api/pipelines', { config: stuck, namespace: 'ns-a' })).status, 201);
@@ -140,7 +153,14 @@ test('every error a route answers is documented for it, and every documented err
         { body: { config: { id: 'x', name: 'bad', tasks: [] } } },
         { body: { config: { ...config, tasks: [{ id: 'aaa', image: 'i', dependsOn: { aaa: 'success' } }] } } },
       ],
-      startRun: [{ params: { pipelineId: 'errd' } }, { body: { variables: { 'not a name': 'x' } } }],
+      startRun: [{ params: { pipelineId: 'errd' } }, { body: { variables: { 'not a name': 'x' } } }, { params: { pipelineId: 'errg' } }],
+      rerunRun: [
+        { params: { pipelineId: 'errc', runId: '1' } },
+        { body: { mode: 'task' } },
+        { body: { mode: 'task', taskId: 'notask' } },
+        { params: { pipelineId: 'errd', runId: '1' } },
+        { params: { pipelineId: 'errh', runId: '1' } },
+      ],
       deployPipeline: [{ body: { version: 42 } }],
       putGlobalSecret: [{}],
       putPipelineSecret: [{}],

@@ -9,6 +9,7 @@
 
 /** Every error code Gofer can raise, alphabetical, with a one-line summary for docs/error-codes.md. */
 export const ERROR_CODES = {
+  ERR_CONCURRENCY_GROUP_BUSY: "The pipeline's concurrency group (mode skip) is full: the new run was refused; start it again once the group's runs are done.",
   ERR_CONFIG_INVALID: 'The configuration file or an environment override does not match the config schema.',
   ERR_CONFIG_NOT_FOUND: 'A configuration file was named (flag or GOFER_CONFIG) but does not exist.',
   ERR_CONFLICT: 'The request conflicts with the current state (a bootstrap token while tokens exist, a namespace that exists).',

@@ -1,7 +1,7 @@
 /** Typed events: every state change Gofer makes is published and persisted as one. */
 import type { ErrorCode } from './errors.js';
 import type { PluginKind } from './plugin.js';
-import type { ApprovalDecision, Approver, RunStatus, TaskExecutionReason, TaskExecutionStatus } from './runs.js';
+import type { ApprovalDecision, Approver, RerunMode, RunStatus, TaskExecutionReason, TaskExecutionStatus } from './runs.js';
 
 /** Event names and their payloads. Names are `<noun>.<past-tense verb>`. */
 export interface GoferEventMap {
@@ -14,6 +14,8 @@ export interface GoferEventMap {
   'run.started': { pipelineId: string; runId: number };
   'run.completed': { pipelineId: string; runId: number; status: RunStatus };
   'run.cancel_requested': { pipelineId: string; runId: number };
+  /** A rerun was created (`runId`) of run `rerunOf`; `carried` lists the tasks carried over, not run again. */
+  'run.rerun_requested': { pipelineId: string; runId: number; rerunOf: number; mode: RerunMode; taskId?: string; carried: string[] };
   'task.created': { pipelineId: string; runId: number; taskId: string };
   'task.started': { pipelineId: string; runId: number; taskId: string; schedulerId: string };
   'task.completed': { pipelineId: string; runId: number; taskId: string; status: TaskExecutionStatus; reason?: TaskExecutionReason; exitCode?: number };

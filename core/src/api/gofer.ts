@@ -9,7 +9,7 @@ import type { GoferEvent, GoferEventType } from './events.js';
 import type { ExtensionDefinition } from './extension.js';
 import type { PipelineConfig } from './pipeline.js';
 import type { Logger, PluginKind } from './plugin.js';
-import type { Approver, PipelineInfo, PipelineVersion, Run, RunInitiator, TaskAttempt, TaskExecution } from './runs.js';
+import type { Approver, PipelineInfo, PipelineVersion, RerunMode, Run, RunInitiator, TaskAttempt, TaskExecution } from './runs.js';
 import type { SchedulerDefinition } from './scheduler.js';
 
 /** A plugin definition a host application hands in directly. */
@@ -83,9 +83,30 @@ export interface StartRunOptions {
   timeoutMs?: number;
 }
 
+/** What `runs.rerun` takes: see {@link RerunMode}. */
+export interface RerunOptions {
+  /** Default `all`. */
+  mode?: RerunMode;
+  /** Mode `task`: the task to run again. */
+  taskId?: string;
+  /** Mode `task`: run everything that depends on it again too. */
+  withDependents?: boolean;
+  /** Who asks; `rerunOf` is filled in. Default `{ kind: 'api', name: 'api' }`. */
+  initiator?: RunInitiator;
+}
+
 export interface RunsApi {
-  /** Creates a run of the live version; it starts when parallelism limits allow. */
+  /**
+   * Creates a run of the live version; it starts when parallelism limits and its concurrency
+   * group allow. ERR_CONCURRENCY_GROUP_BUSY when its group (mode skip) is full.
+   */
   start(pipelineId: string, opts?: StartRunOptions): Promise<Run>;
+  /**
+   * Creates a new run that reruns a complete one: same pinned version and runtime variables;
+   * tasks not run again are carried over (their rows link the run they came from). ERR_CONFLICT
+   * when the run is not complete, ERR_NOT_FOUND for an unknown run or task.
+   */
+  rerun(pipelineId: string, runId: number, opts?: RerunOptions): Promise<Run>;
   list(pipelineId: string, opts?: { limit?: number }): Promise<Run[]>;
   get(pipelineId: string, runId: number): Promise<Run>;
   /** Stops running containers (graceful, then forced) and cancels waiting tasks. */

@@ -117,6 +117,24 @@ export const APPROVERS_SCHEMA = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * Concurrency group of a pipeline's runs: at most `limit` runs of every pipeline sharing the
+ * (resolved) group name run at once. `group` may use runtime variables as `{{NAME}}`; a run
+ * started without one of them is refused (ERR_INVALID_ARGUMENT). `mode`: `queue` (wait
+ * `pending`, FIFO), `cancel-in-progress` (the new run cancels the group's older runs),
+ * `skip` (the new run is refused while the group is full: ERR_CONCURRENCY_GROUP_BUSY).
+ */
+export const CONCURRENCY_SCHEMA = Type.Object(
+  {
+    group: Type.String({ minLength: 1, maxLength: 200 }),
+    /** Runs of the group at once; default 1. */
+    limit: Type.Optional(Type.Integer({ minimum: 1 })),
+    /** Default `queue`. */
+    mode: Type.Optional(Type.Enum(['queue', 'cancel-in-progress', 'skip'])),
+  },
+  { additionalProperties: false },
+);
+
 /** See {@link APPROVERS_SCHEMA}. */
 export type ApproversConfig = Static<typeof APPROVERS_SCHEMA>;
 
@@ -163,6 +181,9 @@ const ANY_TASK_SCHEMA = Type.Unsafe<AnyTaskConfig>({
   else: TASK_SCHEMA,
 });
 
+/** `concurrency` of a pipeline config: see {@link CONCURRENCY_SCHEMA}. */
+export type ConcurrencyConfig = Static<typeof CONCURRENCY_SCHEMA>;
+
 /** Schema of a whole pipeline config: a set of tasks run as a DAG. */
 export const PIPELINE_SCHEMA = Type.Object(
   {
@@ -174,6 +195,8 @@ export const PIPELINE_SCHEMA = Type.Object(
     parallelism: Type.Optional(Type.Integer({ minimum: 0 })),
     /** Cancel a run (reason `timeout`) that runs longer, counted from its start; 0 or absent: no limit. */
     timeoutMs: Type.Optional(Type.Integer({ minimum: 0 })),
+    /** The concurrency group its runs belong to (see {@link CONCURRENCY_SCHEMA}). */
+    concurrency: Type.Optional(CONCURRENCY_SCHEMA),
     tasks: Type.Array(ANY_TASK_SCHEMA, { minItems: 1 }),
   },
   { additionalProperties: false },

@@ -12,6 +12,31 @@ export interface RunInitiator {
   /** Set when an extension started the run. */
   subscriptionId?: string;
   reason?: string;
+  /** Set when the run is a rerun (`runs.rerun`): the run it reruns and how. */
+  rerunOf?: RerunOf;
+}
+
+/**
+ * What a rerun reruns: `all` (every task again), `failed` (the tasks that did not succeed and
+ * what depends on them; successful tasks are carried over), `task` (one task, with
+ * `withDependents` everything downstream of it too; the rest is carried over).
+ */
+export type RerunMode = 'all' | 'failed' | 'task';
+
+/** The link from a rerun to the run it reruns (see {@link RunInitiator.rerunOf}). */
+export interface RerunOf {
+  runId: number;
+  mode: RerunMode;
+  /** Mode `task` only: the task run again. */
+  taskId?: string;
+  /** Mode `task` only: its dependents were run again too. */
+  withDependents?: boolean;
+}
+
+/** Why a pending run has not been admitted yet (computed when read, never stored). */
+export interface RunWaiting {
+  reason: 'concurrency_group';
+  description: string;
 }
 
 export interface Run {
@@ -33,6 +58,10 @@ export interface Run {
   timeoutMs?: number;
   /** When the run is cancelled with reason `timeout`: set once it starts running. */
   deadline?: number;
+  /** The resolved concurrency group (`concurrency.group` of its pipeline version, variables filled in), fixed at creation. */
+  concurrencyGroup?: string;
+  /** Set while the run is `pending` behind a full concurrency group: why it waits. */
+  waiting?: RunWaiting;
 }
 
 /**
@@ -131,6 +160,11 @@ export interface TaskExecution {
   retryAt?: number;
   /** Set once a single-task cancel was asked for (`tasks.cancel`). */
   cancelRequested?: boolean;
+  /**
+   * Set on a task a rerun carried over instead of running it: the run whose result (status,
+   * exit code, times, variables) it copies. Its logs are read from that run's log.
+   */
+  carriedFrom?: { runId: number };
 }
 
 /** One attempt of a task execution: its own container, exit code, times and log. */

@@ -68,7 +68,14 @@ function describeTask(t: TaskExecution): string {
     const d = t.approval.decision;
     return `${paint(statusStyle(t.status), t.status)} (${d.decision} by ${d.by!.name}${d.comment ? `: ${d.comment}` : ''})`;
   }
-  const extra = [t.exitCode !== undefined ? `exit ${t.exitCode}` : '', t.statusReason ? t.statusReason.reason : '', attempt].filter(Boolean).join(', ');
+  const extra = [
+    t.exitCode !== undefined ? `exit ${t.exitCode}` : '',
+    t.statusReason ? t.statusReason.reason : '',
+    attempt,
+    t.carriedFrom ? `carried over from run #${t.carriedFrom.runId}` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
   return `${paint(statusStyle(t.status), t.status)}${extra ? ` (${extra})` : ''}`;
 }
 
@@ -116,7 +123,11 @@ export async function watchRun(source: RunSource, opts: LiveViewOptions = {}): P
 
   let run = await source.run();
   write(`${paint('bold', `Run #${run.runId}`)} of ${run.pipelineId} (version ${run.version}) ${paint(statusStyle(run.state), run.state)}`);
+  let waitingShown: string | undefined;
   for (;;) {
+    // A run held back by its concurrency group says so (once per change of the reason).
+    if (run.waiting && run.waiting.description !== waitingShown) write(`${paint('grey', run.waiting.description)}`);
+    waitingShown = run.waiting?.description;
     const tasks = await source.tasks();
     width.value = Math.max(width.value, ...tasks.map((t) => t.taskId.length));
     // Changes in the order they happened, so a failure branch shows after the failure.

@@ -14,6 +14,7 @@ import {
   type AnyTaskConfig,
   type ApprovalTaskConfig,
   type ApproversConfig,
+  type ConcurrencyConfig,
   type PipelineConfig,
   type RemoveAfterExit,
   type RetryPolicy,
@@ -173,6 +174,15 @@ export class Pipeline {
   /** Cancels a run (reason `timeout`) that runs longer than `ms`; 0 = no limit. A run may set its own at start. */
   timeoutMs(ms: number): this {
     this.config.timeoutMs = ms;
+    return this;
+  }
+
+  /**
+   * Puts the runs in a concurrency group shared by every pipeline using the same (resolved) name:
+   * `group` may use runtime variables as `{{NAME}}`; `limit` defaults to 1, `mode` to `queue`.
+   */
+  concurrency(group: string, opts: { limit?: number; mode?: ConcurrencyConfig['mode'] } = {}): this {
+    this.config.concurrency = { group, ...(opts.limit !== undefined ? { limit: opts.limit } : {}), ...(opts.mode ? { mode: opts.mode } : {}) };
     return this;
   }
   /** Adds tasks (call several times to add more). */

@@ -1,18 +1,32 @@
 /**
- * The orchestrator: creates runs, admits them under the parallelism limits (global `parallelism`
- * and each pipeline's own), gives each admitted run its own child container and execution,
- * cancels, and resumes unfinished runs after a restart. Runs over a limit wait `pending` in
- * FIFO order; a slot is only held while a run is running, so any limit >= 1 makes progress.
+ * The orchestrator: creates runs (and reruns, rerun-plan.ts), admits them under the parallelism
+ * limits (global `parallelism` and each pipeline's own) and their concurrency group's limit
+ * (concurrency.ts: groups span pipelines), gives each admitted run its own child container and
+ * execution, cancels, and resumes unfinished runs after a restart. Runs over a limit wait
+ * `pending` in FIFO order (strictly so within a group); a slot is only held while a run is
+ * running, so any limit >= 1 makes progress.
  */
-import { GoferError, isApprovalTask, type ApprovalDecisionOptions, type GoferConfig, type Logger, type RunInitiator } from '../api/index.js';
+import {
+  GoferError,
+  isApprovalTask,
+  type ApprovalDecisionOptions,
+  type GoferConfig,
+  type Logger,
+  type PipelineConfig,
+  type RerunOf,
+  type RunInitiator,
+  type RunWaiting,
+} from '../api/index.js';
 import { EVENT_BUS, type EventBus } from '../events/event-bus.js';
 import { injectable, token } from '../kernel/di.js';
 import { CONFIG, LOGGER } from '../kernel/tokens.js';
 import { OBJECT_STORE, type ObjectStore } from '../objects/object-store.js';
 import { PIPELINE_STORE, type PipelineStore } from '../pipelines/pipeline-store.js';
 import { HOST_APPROVER, notAnApprovalTask, notWaiting, requireApprover } from './approval-gate.js';
+import { groupSettings, resolveGroup } from './concurrency.js';
+import { carriedTasks, checkRerun } from './rerun-plan.js';
 import type { RunExecution } from './run-execution.js';
-import { RUN_STORE, type RunStore, type StoredRun } from './run-store.js';
+import { RUN_STORE, type RunCreationExtras, type RunStore, type StoredRun } from './run-store.js';
 
 /** One run's scope: its execution, its detach switch, and how to dispose of its child container. */
 export interface RunScope {
@@ -36,6 +50,8 @@ interface QueuedRun {
   pipelineId: string;
   runId: number;
   version: number;
+  /** The run's resolved concurrency group, if its pipeline version has one. */
+  group?: string;
 }
 
 const key = (pipelineId: string, runId: number) => `${pipelineId}\0${runId}`;
@@ -46,6 +62,10 @@ export class Orchestrator {
   private readonly pending: QueuedRun[] = [];
   private readonly active = new Map<string, { scope: RunScope; finished: Promise<void> }>();
   private readonly runningPer = new Map<string, number>();
+  /** Running runs per concurrency group (groups span pipelines: keyed by the resolved name). */
+  private readonly runningPerGroup = new Map<string, number>();
+  /** The group of each active run (to release its slot when it ends). */
+  private readonly activeGroup = new Map<string, string>();
   private closed = false;
   /** Callers of wait(), by run: resolved from the run.completed event (one bus listener in all). */
   private readonly waiters = new Map<string, Set<(err?: Error) => void>>();
@@ -92,10 +112,93 @@ export class Orchestrator {
       );
     }
     const config = this.pipelines.config(pipelineId, info.liveVersion);
+    return this.create(pipelineId, info.liveVersion, config, variables, initiator, {}, inCreation, opts.timeoutMs);
+  }
+
+  /**
+   * Creates a rerun of a complete run (see rerun-plan.ts): the same pinned version and variables,
+   * the carried-over task rows and run objects written in the run's own creation transaction.
+   */
+  rerun(pipelineId: string, runId: number, rerunOf: Omit<RerunOf, 'runId'>, initiator: RunInitiator): StoredRun {
+    if (this.closed) throw new GoferError('ERR_GOFER_CLOSED', 'Gofer is closing; no new runs can start.');
+    const source = this.store.getRun(pipelineId, runId);
+    const info = this.pipelines.get(pipelineId);
+    if (source.state !== 'complete') {
+      throw new GoferError(
+        'ERR_CONFLICT',
+        `Run ${runId} of pipeline "${pipelineId}" is ${source.state}; only a complete run can be rerun (wait for it, or cancel it, first).`,
+        { details: { pipelineId, runId, state: source.state } },
+      );
+    }
+    if (info.state === 'disabled') {
+      throw new GoferError(
+        'ERR_PIPELINE_DISABLED',
+        `Pipeline "${pipelineId}" is disabled; enable it (\`gofer pipeline enable ${pipelineId}\`) before rerunning its runs.`,
+        { details: { pipelineId } },
+      );
+    }
+    const link: RerunOf = { runId, mode: rerunOf.mode };
+    if (rerunOf.taskId !== undefined) link.taskId = rerunOf.taskId;
+    if (rerunOf.withDependents) link.withDependents = true;
+    const config = this.pipelines.config(pipelineId, source.version);
+    checkRerun(config, pipelineId, runId, link);
+    const carried = carriedTasks(config, this.store.tasks(pipelineId, runId), link);
+    return this.create(
+      pipelineId,
+      source.version,
+      config,
+      source.variables,
+      { ...initiator, rerunOf: link },
+      { rerun: { fromRunId: runId, carried } },
+      (run) =>
+        this.bus.publish('run.rerun_requested', {
+          pipelineId,
+          runId: run.runId,
+          rerunOf: runId,
+          mode: link.mode,
+          ...(link.taskId !== undefined ? { taskId: link.taskId } : {}),
+          carried: carried.map((t) => t.taskId),
+        }),
+      // The run's own time limit, when it was given one at start, holds for its rerun too.
+      source.timeoutMs,
+    );
+  }
+
+  /**
+   * Writes a run (with its group, and a rerun's carried tasks) and queues it. The concurrency
+   * group's mode acts here: `skip` refuses before anything is written, `cancel-in-progress`
+   * cancels the group's other runs in the same event-loop turn (one group commit) as the creation.
+   */
+  private create(
+    pipelineId: string,
+    version: number,
+    config: PipelineConfig,
+    variables: Record<string, string>,
+    initiator: RunInitiator,
+    extras: RunCreationExtras,
+    inCreation?: (run: StoredRun) => void,
+    runTimeoutMs?: number,
+  ): StoredRun {
+    const group = resolveGroup(config, variables);
+    const settings = groupSettings(config);
+    if (group !== undefined && settings.mode === 'skip') {
+      const inGroup = this.groupMembers(group);
+      if (inGroup.length >= settings.limit) {
+        const names = inGroup.map((q) => `${q.pipelineId}#${q.runId}`).join(', ');
+        throw new GoferError(
+          'ERR_CONCURRENCY_GROUP_BUSY',
+          `Concurrency group "${group}" (mode skip, limit ${settings.limit}) is full (${names}); the run was not started. Start it again once those runs are done.`,
+          { details: { pipelineId, group, limit: settings.limit, runs: inGroup.map((q) => ({ pipelineId: q.pipelineId, runId: q.runId })) } },
+        );
+      }
+    }
     const run = this.store.transaction(() => {
-      const created = this.store.createRun(pipelineId, info.liveVersion, config.tasks, variables, initiator);
+      const created = this.store.createRun(pipelineId, version, config.tasks, variables, initiator, {
+        ...extras,
+        ...(group !== undefined ? { concurrencyGroup: group } : {}),
+      });
       // The run's own limit wins over the pipeline's (0: none); recorded with the run.
-      const timeoutMs = opts.timeoutMs ?? config.timeoutMs ?? 0;
+      const timeoutMs = runTimeoutMs ?? config.timeoutMs ?? 0;
       if (timeoutMs > 0) {
         this.store.setRunTimeout(pipelineId, created.runId, timeoutMs);
         created.timeoutMs = timeoutMs;
@@ -106,14 +209,46 @@ export class Orchestrator {
       inCreation?.(created);
       return created;
     });
+    if (group !== undefined && settings.mode === 'cancel-in-progress') {
+      const why = `cancelled by run #${run.runId} of pipeline "${pipelineId}" (concurrency group "${group}", mode cancel-in-progress)`;
+      for (const other of this.groupMembers(group)) this.cancel(other.pipelineId, other.runId, why);
+    }
     // Log retention is a sweep as runs end (retention.ts): deleting here missed logs written later.
-    this.pending.push({ pipelineId, runId: run.runId, version: run.version });
+    this.pending.push({ pipelineId, runId: run.runId, version: run.version, ...(group !== undefined ? { group } : {}) });
     this.pump();
     return run;
   }
 
-  /** Cancels a run: a pending one at once, a running one by stopping its containers. */
-  cancel(pipelineId: string, runId: number): void {
+  /** The runs of a group, queued or running, oldest first. */
+  private groupMembers(group: string): Array<{ pipelineId: string; runId: number }> {
+    const running = [...this.activeGroup.entries()]
+      .filter(([, g]) => g === group)
+      .map(([k]) => {
+        const [pipelineId, runId] = k.split('\0') as [string, string];
+        return { pipelineId, runId: Number(runId) };
+      });
+    return [...running, ...this.pending.filter((q) => q.group === group)];
+  }
+
+  /** Why a pending run waits, when its concurrency group is what holds it back. */
+  waiting(pipelineId: string, runId: number): RunWaiting | undefined {
+    const queued = this.pending.find((q) => q.pipelineId === pipelineId && q.runId === runId);
+    if (!queued?.group) return undefined;
+    const ahead = this.pending.filter((q) => q.group === queued.group && q !== queued && this.pending.indexOf(q) < this.pending.indexOf(queued)).length;
+    const { limit } = groupSettings(this.pipelines.config(queued.pipelineId, queued.version));
+    const running = this.runningPerGroup.get(queued.group) ?? 0;
+    if (running < limit && ahead === 0) return undefined;
+    return {
+      reason: 'concurrency_group',
+      description: `waits for concurrency group "${queued.group}" (limit ${limit}): ${running} running, ${ahead} queued ahead`,
+    };
+  }
+
+  /**
+   * Cancels a run: a pending one at once, a running one by stopping its containers. `why`
+   * becomes the run's status reason (default "the run was cancelled").
+   */
+  cancel(pipelineId: string, runId: number, why?: string): void {
     const run = this.store.getRun(pipelineId, runId);
     if (run.state === 'complete') return;
     const queued = this.pending.findIndex((q) => q.pipelineId === pipelineId && q.runId === runId);
@@ -121,6 +256,7 @@ export class Orchestrator {
       this.pending.splice(queued, 1);
       this.store.transaction(() => {
         this.store.requestCancel(pipelineId, runId);
+        if (why !== undefined) this.store.setCancelDescription(pipelineId, runId, why);
         this.bus.publish('run.cancel_requested', { pipelineId, runId });
         for (const task of this.store.tasks(pipelineId, runId)) {
           if (task.state === 'complete') continue;
@@ -134,12 +270,12 @@ export class Orchestrator {
           );
           this.bus.publish('task.completed', { pipelineId, runId, taskId: task.taskId, status: 'cancelled', reason: 'cancelled' });
         }
-        this.store.completeRun(pipelineId, runId, 'cancelled', { reason: 'cancelled', description: 'the run was cancelled before it started' });
+        this.store.completeRun(pipelineId, runId, 'cancelled', { reason: 'cancelled', description: why ?? 'the run was cancelled before it started' });
         this.bus.publish('run.completed', { pipelineId, runId, status: 'cancelled' });
       });
       return;
     }
-    this.active.get(key(pipelineId, runId))?.scope.execution.cancel();
+    this.active.get(key(pipelineId, runId))?.scope.execution.cancel(why);
   }
 
   /**
@@ -217,8 +353,15 @@ export class Orchestrator {
   recover(): number {
     const unfinished = this.store.unfinishedRuns();
     for (const run of unfinished) {
-      if (run.state === 'running') this.launch({ pipelineId: run.pipelineId, runId: run.runId, version: run.version });
-      else this.pending.push({ pipelineId: run.pipelineId, runId: run.runId, version: run.version });
+      // The group was stored at creation: a queued run rejoins its group's FIFO (seq order) as it was.
+      const queued = {
+        pipelineId: run.pipelineId,
+        runId: run.runId,
+        version: run.version,
+        ...(run.concurrencyGroup !== undefined ? { group: run.concurrencyGroup } : {}),
+      };
+      if (run.state === 'running') this.launch(queued);
+      else this.pending.push(queued);
     }
     this.pump();
     if (unfinished.length > 0) this.logger.info('resumed unfinished runs', { runs: unfinished.length });
@@ -238,11 +381,17 @@ export class Orchestrator {
   /** Admits queued runs, oldest first, while the limits allow. */
   private pump(): void {
     if (this.closed) return;
+    // A group one of whose runs stays queued in this pass admits none of its later runs: FIFO per group.
+    const blocked = new Set<string>();
     for (let i = 0; i < this.pending.length;) {
       if (this.config.parallelism > 0 && this.active.size >= this.config.parallelism) return;
       const queued = this.pending[i]!;
-      const limit = this.pipelines.config(queued.pipelineId, queued.version).parallelism ?? 0;
-      if (limit > 0 && (this.runningPer.get(queued.pipelineId) ?? 0) >= limit) {
+      const config = this.pipelines.config(queued.pipelineId, queued.version);
+      const limit = config.parallelism ?? 0;
+      const groupFull =
+        queued.group !== undefined && (blocked.has(queued.group) || (this.runningPerGroup.get(queued.group) ?? 0) >= groupSettings(config).limit);
+      if (groupFull || (limit > 0 && (this.runningPer.get(queued.pipelineId) ?? 0) >= limit)) {
+        if (queued.group !== undefined) blocked.add(queued.group);
         i++;
         continue;
       }
@@ -254,6 +403,11 @@ export class Orchestrator {
   private launch(queued: QueuedRun): void {
     const k = key(queued.pipelineId, queued.runId);
     this.runningPer.set(queued.pipelineId, (this.runningPer.get(queued.pipelineId) ?? 0) + 1);
+    const { group } = queued;
+    if (group !== undefined) {
+      this.runningPerGroup.set(group, (this.runningPerGroup.get(group) ?? 0) + 1);
+      this.activeGroup.set(k, group);
+    }
     const scope = this.scopes(queued.pipelineId, queued.runId);
     const finished = scope.execution
       .execute()
@@ -263,6 +417,12 @@ export class Orchestrator {
         const left = (this.runningPer.get(queued.pipelineId) ?? 1) - 1;
         if (left === 0) this.runningPer.delete(queued.pipelineId);
         else this.runningPer.set(queued.pipelineId, left);
+        if (group !== undefined) {
+          this.activeGroup.delete(k);
+          const inGroup = (this.runningPerGroup.get(group) ?? 1) - 1;
+          if (inGroup === 0) this.runningPerGroup.delete(group);
+          else this.runningPerGroup.set(group, inGroup);
+        }
         scope.dispose();
         this.pump();
       });

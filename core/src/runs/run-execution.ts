@@ -99,6 +99,8 @@ export class RunExecution implements ResumableRun {
   /** Tasks waiting their retry backoff, with the timer that starts the next attempt. */
   private readonly retryTimers = new Map<string, ClockTimer>();
   private runTimer: ClockTimer | undefined;
+  /** Why the run is cancelled, when the canceller said (a newer run of its concurrency group). */
+  private cancelNote: string | undefined;
   /** startContainer calls in flight: on detach, wait for them so their scheduler ids are recorded. */
   private readonly starting = new Set<Promise<unknown>>();
   private readonly removals: ContainerRemovals;
@@ -137,6 +139,7 @@ export class RunExecution implements ResumableRun {
     this.runVariables = run.variables;
     this.cancelRequested = run.cancelRequested;
     if (run.cancelReason) this.cancelReason = run.cancelReason;
+    this.cancelNote = run.cancelDescription;
     for (const task of this.config.tasks) this.tasks.set(task.id, task);
     const fresh = run.state === 'pending';
     let deadline = run.deadline;
@@ -154,8 +157,9 @@ export class RunExecution implements ResumableRun {
       this.runTimer = this.clock.setTimeout(() => this.timedOut(timeoutMs), Math.max(0, deadline - this.clock.now()));
     }
     // A run that never ran has every task `processing` (or all cancelled, which cancel() wrote
-    // together with the run's completion): only a resumed run needs its task rows read back.
-    const rows = fresh ? [] : this.store.tasks(this.pipelineId, this.runId);
+    // together with the run's completion): only a resumed run needs its task rows read back, and
+    // a rerun, whose carried-over tasks were written `complete` with it.
+    const rows = fresh && !run.initiator.rerunOf ? [] : this.store.tasks(this.pipelineId, this.runId);
     for (const row of rows) {
       if (row.attempt > 1) this.attempts.set(row.taskId, row.attempt);
       if (row.cancelRequested) this.cancelledTasks.add(row.taskId);
@@ -191,11 +195,19 @@ export class RunExecution implements ResumableRun {
     this.finish();
   }
 
-  /** Stops running containers and cancels tasks that have not started (or wait a retry). */
-  cancel(): void {
-    if (this.cancelRequested) return;
+  /**
+   * Stops running containers and cancels tasks that have not started (or wait a retry). A run
+   * whose tasks have all ended (it is only removing containers) has nothing to cancel: it keeps
+   * its status.
+   */
+  cancel(why?: string): void {
+    if (this.cancelRequested || (this.tasks.size > 0 && this.finished.size >= this.tasks.size)) return;
     this.cancelRequested = true;
     this.store.requestCancel(this.pipelineId, this.runId);
+    if (why !== undefined) {
+      this.cancelNote = why;
+      this.store.setCancelDescription(this.pipelineId, this.runId, why);
+    }
     this.bus.publish('run.cancel_requested', { pipelineId: this.pipelineId, runId: this.runId });
     if (this.runTimer) this.clock.clearTimeout(this.runTimer);
     for (const watcher of this.watchers.values()) watcher.stop('cancel');
@@ -563,7 +575,9 @@ export class RunExecution implements ResumableRun {
             reason: 'timeout',
             description: `the run ran longer than its timeout of ${this.store.getRun(this.pipelineId, this.runId).timeoutMs ?? 0} ms and was cancelled`,
           }
-        : outcome.reason;
+        : status === 'cancelled' && this.cancelNote !== undefined
+          ? { reason: 'cancelled', description: this.cancelNote }
+          : outcome.reason;
     this.store.completeRun(this.pipelineId, this.runId, status, reason);
     if (this.apiToken !== undefined || this.config.tasks.some((t) => !isApprovalTask(t) && t.injectApiToken))
       this.tokens.revokeRun(this.pipelineId, this.runId);

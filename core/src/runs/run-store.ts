@@ -38,6 +38,8 @@ interface RunRow {
   initiator: string;
   variables: string;
   cancel_requested: number;
+  concurrency_group: string | null;
+  cancel_description: string | null;
   started: number;
   ended: number | null;
   timeout_ms: number | null;
@@ -56,6 +58,7 @@ interface TaskRow {
   exit_code: number | null;
   scheduler_id: string | null;
   start_attempts: number;
+  carried_from: number | null;
   variables: string;
   created: number;
   started: number | null;
@@ -91,6 +94,15 @@ export interface StoredRun extends Run {
   cancelReason?: RunCancelReason;
   /** Global creation order, used for FIFO admission. */
   seq: number;
+  /** Why the run was cancelled, when someone said (a newer run of its concurrency group). */
+  cancelDescription?: string;
+}
+
+/** What a run's creation writes besides its rows: its group, and a rerun's carried-over tasks. */
+export interface RunCreationExtras {
+  concurrencyGroup?: string;
+  /** A rerun: the run it reruns, and the completed task rows of that run to copy instead of running. */
+  rerun?: { fromRunId: number; carried: readonly StoredTask[] };
 }
 
 /** A task execution plus recovery facts. */
@@ -117,6 +129,8 @@ function toRun(row: RunRow): StoredRun {
   if (row.timeout_ms !== null) run.timeoutMs = row.timeout_ms;
   if (row.deadline !== null) run.deadline = row.deadline;
   if (row.cancel_reason !== null) run.cancelReason = row.cancel_reason as RunCancelReason;
+  if (row.concurrency_group !== null) run.concurrencyGroup = row.concurrency_group;
+  if (row.cancel_description !== null) run.cancelDescription = row.cancel_description;
   return run;
 }
 
@@ -142,6 +156,7 @@ function toTask(row: TaskRow): StoredTask {
   if (row.ended !== null) task.ended = row.ended;
   if (row.kind === 'approval') task.kind = 'approval';
   if (row.approval !== null) task.approval = JSON.parse(row.approval) as TaskApproval;
+  if (row.carried_from !== null) task.carriedFrom = { runId: row.carried_from };
   return task;
 }
 
@@ -177,7 +192,7 @@ export function currentAttempt(task: TaskExecution): TaskAttempt {
 
 /** Strips the recovery-only fields for the public API. */
 export function publicRun(run: StoredRun): Run {
-  const { cancelRequested: _c, cancelReason: _r, seq: _s, ...rest } = run;
+  const { cancelRequested: _c, cancelReason: _r, cancelDescription: _d, seq: _s, ...rest } = run;
   return rest;
 }
 
@@ -201,7 +216,7 @@ export class RunStore {
     this.s = {
       nextRunId: p('UPDATE pipelines SET last_run_id = last_run_id + 1 WHERE pipeline_id = ? RETURNING last_run_id'),
       insertRun: p(
-        "INSERT INTO runs (pipeline_id, run_id, version, state, status, initiator, variables, started) VALUES (?, ?, ?, 'pending', 'unknown', ?, ?, ?) RETURNING seq",
+        "INSERT INTO runs (pipeline_id, run_id, version, state, status, initiator, variables, started, concurrency_group) VALUES (?, ?, ?, 'pending', 'unknown', ?, ?, ?, ?) RETURNING seq",
       ),
       insertTask: p(
         "INSERT INTO task_executions (pipeline_id, run_id, task_id, image, state, status, created, kind) VALUES (?, ?, ?, ?, 'processing', 'unknown', ?, ?)",
@@ -210,6 +225,14 @@ export class RunStore {
         "UPDATE task_executions SET state = 'waiting_approval', approval = ?, started = ? WHERE pipeline_id = ? AND run_id = ? AND task_id = ? AND state = 'processing'",
       ),
       approvalDecided: p("UPDATE task_executions SET approval = ? WHERE pipeline_id = ? AND run_id = ? AND task_id = ? AND state = 'waiting_approval'"),
+      // A rerun's carried-over task: the source row's result, linked to the run it came from.
+      insertCarried: p(
+        "INSERT INTO task_executions (pipeline_id, run_id, task_id, image, state, status, status_reason, exit_code, variables, created, started, ended, carried_from, attempt, kind, approval) VALUES (?, ?, ?, ?, 'complete', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      ),
+      copyRunObjects: p(
+        'INSERT INTO objects (pipeline_id, run_id, key, value, created) SELECT pipeline_id, ?, key, value, created FROM objects WHERE pipeline_id = ? AND run_id = ? ORDER BY seq',
+      ),
+      setCancelDescription: p('UPDATE runs SET cancel_description = ? WHERE pipeline_id = ? AND run_id = ?'),
       getRun: p('SELECT * FROM runs WHERE pipeline_id = ? AND run_id = ?'),
       listRuns: p('SELECT * FROM runs WHERE pipeline_id = ? ORDER BY run_id DESC LIMIT ?'),
       unfinished: p("SELECT * FROM runs WHERE state != 'complete' ORDER BY seq"),
@@ -240,21 +263,72 @@ export class RunStore {
     };
   }
 
-  /** Creates a pending run of `version` with one `processing` task execution per task. */
-  createRun(pipelineId: string, version: number, tasks: readonly AnyTaskConfig[], variables: Record<string, string>, initiator: RunInitiator): StoredRun {
+  /**
+   * Creates a pending run of `version` with one `processing` task execution per task. A rerun's
+   * carried-over tasks are written `complete` in the same transaction (with the source run's
+   * run objects), so a crash never leaves a rerun with half its rows.
+   */
+  createRun(
+    pipelineId: string,
+    version: number,
+    tasks: readonly AnyTaskConfig[],
+    variables: Record<string, string>,
+    initiator: RunInitiator,
+    extras: RunCreationExtras = {},
+  ): StoredRun {
     this.group.begin();
     return this.db.transaction((): StoredRun => {
       const next = this.s.nextRunId!.get(pipelineId) as { last_run_id: number } | undefined;
       if (!next) throw new GoferError('ERR_NOT_FOUND', `There is no pipeline "${pipelineId}".`, { details: { pipelineId } });
       const runId = next.last_run_id;
       const now = this.clock.now();
-      const { seq } = this.s.insertRun!.get(pipelineId, runId, version, JSON.stringify(initiator), JSON.stringify(variables), now) as { seq: number };
+      const group = extras.concurrencyGroup ?? null;
+      const { seq } = this.s.insertRun!.get(pipelineId, runId, version, JSON.stringify(initiator), JSON.stringify(variables), now, group) as { seq: number };
+      const carried = new Map((extras.rerun?.carried ?? []).map((t) => [t.taskId, t]));
       for (const task of tasks) {
-        // An approval gate runs no container: its image is empty.
-        if (task.kind === 'approval') this.s.insertTask!.run(pipelineId, runId, task.id, '', now, 'approval');
-        else this.s.insertTask!.run(pipelineId, runId, task.id, task.image, now, null);
+        const from = carried.get(task.id);
+        if (!from) {
+          // An approval gate runs no container: its image is empty.
+          if (task.kind === 'approval') this.s.insertTask!.run(pipelineId, runId, task.id, '', now, 'approval');
+          else this.s.insertTask!.run(pipelineId, runId, task.id, task.image, now, null);
+          continue;
+        }
+        // Link to the run that ran it (a task carried twice still points at its real run).
+        const origin = from.carriedFrom?.runId ?? from.runId;
+        this.s.insertCarried!.run(
+          pipelineId,
+          runId,
+          task.id,
+          from.image,
+          from.status,
+          from.statusReason ? JSON.stringify(from.statusReason) : null,
+          from.exitCode ?? null,
+          JSON.stringify(from.variables),
+          now,
+          from.started ?? null,
+          from.ended ?? null,
+          origin,
+          // Its last attempt (whose log is the one carried) and, for a gate, its decision.
+          from.attempt,
+          from.kind ?? null,
+          from.approval ? JSON.stringify(from.approval) : null,
+        );
       }
-      return { pipelineId, runId, version, state: 'pending', status: 'unknown', initiator, variables, started: now, cancelRequested: false, seq };
+      if (extras.rerun) this.s.copyRunObjects!.run(runId, pipelineId, extras.rerun.fromRunId);
+      const run: StoredRun = {
+        pipelineId,
+        runId,
+        version,
+        state: 'pending',
+        status: 'unknown',
+        initiator,
+        variables,
+        started: now,
+        cancelRequested: false,
+        seq,
+      };
+      if (group !== null) run.concurrencyGroup = group;
+      return run;
     })();
   }
 
@@ -286,6 +360,12 @@ export class RunStore {
   requestCancel(pipelineId: string, runId: number): void {
     this.group.begin();
     this.s.requestCancel!.run(pipelineId, runId);
+  }
+
+  /** Records why a run is being cancelled (kept for its final status after a restart). */
+  setCancelDescription(pipelineId: string, runId: number, description: string): void {
+    this.group.begin();
+    this.s.setCancelDescription!.run(description, pipelineId, runId);
   }
 
   tasks(pipelineId: string, runId: number): StoredTask[] {

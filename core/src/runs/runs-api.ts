@@ -2,6 +2,7 @@
 import {
   GoferError,
   type ApprovalDecisionOptions,
+  type RerunOptions,
   type Run,
   type RunsApi,
   type StartRunOptions,
@@ -12,7 +13,7 @@ import {
 import { injectable, token } from '../kernel/di.js';
 import { LOG_STORE, type LogStore } from '../logs/log-store.js';
 import { ORCHESTRATOR, type Orchestrator } from './orchestrator.js';
-import { currentAttempt, publicRun, publicTask, RUN_STORE, type RunStore } from './run-store.js';
+import { currentAttempt, publicRun, publicTask, RUN_STORE, type RunStore, type StoredRun } from './run-store.js';
 
 /** The runs area of the Gofer API. */
 @injectable(ORCHESTRATOR, RUN_STORE)
@@ -32,15 +33,38 @@ export class RunsService implements RunsApi {
     );
     // The caller may tell the world about this run: only once it is on disk.
     await this.store.durable();
-    return publicRun(run);
+    return this.view(run);
+  }
+
+  async rerun(pipelineId: string, runId: number, opts: RerunOptions = {}): Promise<Run> {
+    const run = this.orchestrator.rerun(
+      pipelineId,
+      runId,
+      {
+        mode: opts.mode ?? 'all',
+        ...(opts.taskId !== undefined ? { taskId: opts.taskId } : {}),
+        ...(opts.withDependents ? { withDependents: true } : {}),
+      },
+      opts.initiator ?? { kind: 'api', name: 'api' },
+    );
+    await this.store.durable();
+    return this.view(run);
   }
 
   async list(pipelineId: string, opts: { limit?: number } = {}): Promise<Run[]> {
-    return this.store.listRuns(pipelineId, opts.limit).map(publicRun);
+    return this.store.listRuns(pipelineId, opts.limit).map((r) => this.view(r));
   }
 
   async get(pipelineId: string, runId: number): Promise<Run> {
-    return publicRun(this.store.getRun(pipelineId, runId));
+    return this.view(this.store.getRun(pipelineId, runId));
+  }
+
+  /** The public run, with why it waits when a concurrency group holds it back. */
+  private view(stored: StoredRun): Run {
+    const run = publicRun(stored);
+    if (run.state !== 'pending') return run;
+    const waiting = this.orchestrator.waiting(run.pipelineId, run.runId);
+    return waiting ? { ...run, waiting } : run;
   }
 
   async cancel(pipelineId: string, runId: number): Promise<Run> {
@@ -94,28 +118,33 @@ export class TasksService implements TasksApi {
     return publicTask(this.store.task(pipelineId, runId, taskId));
   }
 
-  /** The current (or last) attempt's output unless `attempt` names another. */
+  /**
+   * The current (or last) attempt's output unless `attempt` names another. A carried-over task's
+   * output stays in the log of the run that ran it (read there, not copied).
+   */
   async *logs(
     pipelineId: string,
     runId: number,
     taskId: string,
     opts: { follow?: boolean; signal?: AbortSignal; attempt?: number } = {},
   ): AsyncIterable<Uint8Array> {
-    const current = this.store.task(pipelineId, runId, taskId).attempt;
+    const row = this.store.task(pipelineId, runId, taskId);
+    const from = row.carriedFrom?.runId ?? runId;
+    const current = row.attempt;
     const attempt = opts.attempt ?? current;
     if (!Number.isInteger(attempt) || attempt < 1 || attempt > current) {
       throw new GoferError('ERR_NOT_FOUND', `Task "${taskId}" of run ${runId} has no attempt ${attempt} (it has ${current}).`, {
         details: { pipelineId, runId, taskId, attempt },
       });
     }
-    yield* this.logStore.read(pipelineId, runId, taskId, {
+    yield* this.logStore.read(pipelineId, from, taskId, {
       ...(opts.follow !== undefined ? { follow: opts.follow } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
       attempt,
       // An attempt is over once the task completed or went on to a later attempt.
       isDone: () => {
-        const row = this.store.task(pipelineId, runId, taskId);
-        return row.state === 'complete' || row.attempt > attempt;
+        const source = this.store.task(pipelineId, from, taskId);
+        return source.state === 'complete' || source.attempt > attempt;
       },
     });
   }

@@ -6,6 +6,7 @@
 import { isGoferError, type ErrorCode } from '../api/index.js';
 
 export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = Object.freeze({
+  ERR_CONCURRENCY_GROUP_BUSY: 409,
   ERR_CONFIG_INVALID: 500,
   ERR_CONFIG_NOT_FOUND: 500,
   ERR_CONFLICT: 409,

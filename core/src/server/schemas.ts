@@ -130,6 +130,9 @@ const TaskExecution = Type.Object({
   attempt: Type.Integer({ description: 'The current (or last) attempt, from 1: the fields above are its.' }),
   retryAt: Type.Optional(Type.Integer({ description: 'While retrying: when the next attempt starts.' })),
   cancelRequested: Type.Optional(Type.Boolean()),
+  carriedFrom: Type.Optional(
+    Type.Object({ runId: int }, { description: "Set on a task a rerun carried over: the run that ran it (its logs are that run's)." }),
+  ),
 });
 
 const Event = Type.Object({ id: int, type: str, at: int, payload: anyObject });
@@ -173,12 +176,30 @@ export const COMPONENT_SCHEMAS = {
     state: Type.Enum(['pending', 'running', 'complete']),
     status: Type.Enum(['unknown', 'successful', 'failed', 'cancelled']),
     statusReason: Type.Optional(reason),
-    initiator: Type.Object({ kind: Type.Enum(['user', 'extension', 'api']), name: str, subscriptionId: Type.Optional(str), reason: Type.Optional(str) }),
+    initiator: Type.Object({
+      kind: Type.Enum(['user', 'extension', 'api']),
+      name: str,
+      subscriptionId: Type.Optional(str),
+      reason: Type.Optional(str),
+      rerunOf: Type.Optional(
+        Type.Object(
+          { runId: int, mode: Type.Enum(['all', 'failed', 'task']), taskId: Type.Optional(str), withDependents: Type.Optional(Type.Boolean()) },
+          { description: 'Set on a rerun: the run it reruns and how.' },
+        ),
+      ),
+    }),
     variables: stringMap,
     started: int,
     ended: Type.Optional(int),
     timeoutMs: Type.Optional(int),
     deadline: Type.Optional(Type.Integer({ description: 'When the run is cancelled with reason timeout (set once it runs).' })),
+    concurrencyGroup: Type.Optional(Type.String({ description: "The run's resolved concurrency group." })),
+    waiting: Type.Optional(
+      Type.Object(
+        { reason: Type.Enum(['concurrency_group']), description: str },
+        { description: 'Set while the run is pending behind a full concurrency group.' },
+      ),
+    ),
   }),
   TaskExecution,
   TaskAttempt,

@@ -133,4 +133,12 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
   ALTER TABLE task_executions ADD COLUMN kind TEXT;
   ALTER TABLE task_executions ADD COLUMN approval TEXT;
   `,
+  // 3 (reruns, concurrency groups): a run's resolved concurrency group, fixed at creation so a
+  // queued run is admitted in its group after a restart; the description of why a run was
+  // cancelled (a newer run of its group); the run a carried-over task execution copies.
+  `
+  ALTER TABLE runs ADD COLUMN concurrency_group TEXT;
+  ALTER TABLE runs ADD COLUMN cancel_description TEXT;
+  ALTER TABLE task_executions ADD COLUMN carried_from INTEGER;
+  `,
 ];

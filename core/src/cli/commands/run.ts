@@ -1,5 +1,5 @@
-/** `gofer run start|list|get|cancel|watch|approve|reject`. */
-import type { Command } from 'commander';
+/** `gofer run start|rerun|list|get|cancel|watch|approve|reject`. */
+import { InvalidArgumentError, type Command } from 'commander';
 import type { Run, TaskExecution } from '../../api/index.js';
 import { clientOf, collectKeyValue, durationMs, globalsOf, positiveInt, seg } from '../context.js';
 import { httpRunSource, watchRun } from '../live-run-view.js';
@@ -16,7 +16,7 @@ function runRows(runs: Run[]): string {
       time(r.started),
       duration(r.started, r.ended),
       `${r.initiator.kind}:${r.initiator.name}`,
-      r.statusReason?.description ?? '',
+      r.waiting?.description ?? r.statusReason?.description ?? '',
     ]),
   );
 }
@@ -54,6 +54,26 @@ export function registerRunCommands(program: Command): void {
     });
 
   run
+    .command('rerun <pipeline> <run>')
+    .description('Rerun a complete run as a new run (same version and variables): all tasks, only those that did not succeed, or one task')
+    .option('--failed', 'run again only the tasks that did not succeed (and what depends on them); carry the successful ones over')
+    .option('--task <task>', 'run again only this task; carry the rest over')
+    .option('--with-dependents', 'with --task: run everything that depends on the task again too')
+    .option('-w, --wait', 'show the run live and exit non-zero unless it succeeds')
+    .action(async (pipelineId: string, runId: string, opts: { failed?: boolean; task?: string; withDependents?: boolean; wait?: boolean }, cmd: Command) => {
+      if (opts.failed && opts.task !== undefined) throw new InvalidArgumentError('Give either --failed or --task, not both.');
+      if (opts.withDependents && opts.task === undefined) throw new InvalidArgumentError('--with-dependents goes with --task <task>.');
+      const body =
+        opts.task !== undefined
+          ? { mode: 'task', taskId: opts.task, ...(opts.withDependents ? { withDependents: true } : {}) }
+          : { mode: opts.failed ? 'failed' : 'all' };
+      const r = await clientOf(cmd).json<Run>('POST', `/api/pipelines/${seg(pipelineId)}/runs/${positiveInt(runId)}/rerun`, body);
+      if (opts.wait) return waitFor(cmd, pipelineId, r.runId);
+      if (globalsOf(cmd).json) return printJson(r);
+      print(`Started run #${r.runId} of ${pipelineId}, a rerun (${body.mode}) of run #${runId}. Follow it with: gofer run watch ${pipelineId} ${r.runId}`);
+    });
+
+  run
     .command('watch <pipeline> <run>')
     .description('Show a run live until it completes; exit non-zero unless it succeeds')
     .action(async (pipelineId: string, runId: string, _opts: unknown, cmd: Command) => waitFor(cmd, pipelineId, positiveInt(runId)));
@@ -76,6 +96,9 @@ export function registerRunCommands(program: Command): void {
       const r = await clientOf(cmd).json<Run>('GET', `/api/pipelines/${seg(pipelineId)}/runs/${positiveInt(runId)}`);
       if (globalsOf(cmd).json) return printJson(r);
       print(runRows([r]));
+      const link = r.initiator.rerunOf;
+      if (link) print(`\nRerun (${link.mode}${link.taskId ? ` ${link.taskId}${link.withDependents ? ' with dependents' : ''}` : ''}) of run #${link.runId}`);
+      if (r.concurrencyGroup) print(`Concurrency group: ${r.concurrencyGroup}`);
       const vars = Object.entries(r.variables);
       if (vars.length > 0)
         print(

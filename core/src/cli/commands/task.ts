@@ -16,7 +16,12 @@ function taskRows(tasks: TaskExecution[]): string {
       String(t.attempt ?? 1),
       t.exitCode === undefined ? '-' : String(t.exitCode),
       duration(t.started, t.ended),
-      t.statusReason ? `${t.statusReason.reason}: ${t.statusReason.description}` : t.retryAt ? `next attempt at ${new Date(t.retryAt).toISOString()}` : '',
+      [
+        t.statusReason ? `${t.statusReason.reason}: ${t.statusReason.description}` : t.retryAt ? `next attempt at ${new Date(t.retryAt).toISOString()}` : '',
+        t.carriedFrom ? `(carried over from run #${t.carriedFrom.runId})` : '',
+      ]
+        .filter(Boolean)
+        .join(' '),
     ]),
   );
 }

@@ -46,6 +46,8 @@ export function runRoutes(): Route[] {
         ERR_NOT_FOUND: 'The pipeline does not exist.',
         ERR_PIPELINE_DISABLED: 'The pipeline is disabled.',
         ERR_GOFER_CLOSED: 'The service is shutting down; no new runs start.',
+        ERR_INVALID_ARGUMENT: "A runtime variable is malformed, or one the pipeline's concurrency group names is missing.",
+        ERR_CONCURRENCY_GROUP_BUSY: "The pipeline's concurrency group (mode skip) is full: the run was refused.",
       },
       responses: { 201: { description: 'The run (pending until limits allow it to start).', schema: ref('Run') } },
       async handle(ctx) {
@@ -54,6 +56,43 @@ export function runRoutes(): Route[] {
           variables: ctx.body.variables ?? {},
           initiator: { kind: 'api', name: principalName(ctx.principal) },
           ...(ctx.body.timeoutMs !== undefined ? { timeoutMs: ctx.body.timeoutMs } : {}),
+        });
+        return { status: 201, body: run };
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/api/pipelines/{pipelineId}/runs/{runId}/rerun',
+      operationId: 'rerunRun',
+      tag: 'runs',
+      access: 'namespace',
+      summary:
+        'Reruns a complete run as a new run (same pinned version and variables): mode all (default), failed (what did not succeed; successful tasks are carried over) or task (one task, withDependents for everything downstream; the rest is carried over).',
+      params: runParams,
+      body: Type.Object(
+        {
+          mode: Type.Optional(Type.Enum(['all', 'failed', 'task'])),
+          taskId: Type.Optional(Type.String({ minLength: 1 })),
+          withDependents: Type.Optional(Type.Boolean()),
+        },
+        { additionalProperties: false },
+      ),
+      errors: {
+        ERR_NOT_FOUND: 'The pipeline, the run or the task (mode task) does not exist.',
+        ERR_CONFLICT: 'The run is not complete yet.',
+        ERR_INVALID_ARGUMENT: 'Mode task without a task id, or a task id with another mode.',
+        ERR_PIPELINE_DISABLED: 'The pipeline is disabled.',
+        ERR_CONCURRENCY_GROUP_BUSY: "The pipeline's concurrency group (mode skip) is full: the rerun was refused.",
+        ERR_GOFER_CLOSED: 'The service is shutting down; no new runs start.',
+      },
+      responses: { 201: { description: 'The new run (pending until limits allow it to start).', schema: ref('Run') } },
+      async handle(ctx) {
+        const info = await accessiblePipeline(ctx, ctx.params.pipelineId);
+        const run = await ctx.gofer.runs.rerun(info.pipelineId, ctx.params.runId, {
+          ...(ctx.body.mode ? { mode: ctx.body.mode } : {}),
+          ...(ctx.body.taskId !== undefined ? { taskId: ctx.body.taskId } : {}),
+          ...(ctx.body.withDependents ? { withDependents: true } : {}),
+          initiator: { kind: 'api', name: principalName(ctx.principal) },
         });
         return { status: 201, body: run };
       },
