@@ -33,7 +33,7 @@ async function expectCode(p: Promise<unknown>, code: string): Promise<Error> {
   } catch (err) {
     assert.ok(isGoferError(err), `a GoferError, got ${String(err)}`);
     assert.is((err as { code: string }).code, code, (err as Error).message);
-    return err as Error;
+    return err;
   }
   assert.unreachable(`expected ${code}`);
   throw new Error('unreachable');
