@@ -177,7 +177,10 @@ test('timeout and orphaned attempts are retried when `on` lists them', async () 
   try {
     await gofer.pipelines.register(
       new Pipeline('retry-kinds', 'x')
-        .tasks(new Task('slowpoke', IMG).timeoutMs(500).retries({ limit: 1, on: ['timeout'] }), new Task('vanisher', IMG).retries({ limit: 1, on: ['orphaned'] }))
+        .tasks(
+          new Task('slowpoke', IMG).timeoutMs(500).retries({ limit: 1, on: ['timeout'] }),
+          new Task('vanisher', IMG).retries({ limit: 1, on: ['orphaned'] }),
+        )
         .build(),
     );
     const started = await gofer.runs.start('retry-kinds');
@@ -302,7 +305,9 @@ test('run timeout on the pipeline: the run is cancelled with reason timeout, on 
   const gofer = await createTestGofer({ tasks: { forever: { hang: true } } });
   try {
     const events = collect(gofer);
-    await gofer.pipelines.register(new Pipeline('run-timeout', 'x').timeoutMs(60_000).tasks(new Task('forever', IMG), new Task('later', IMG).dependsOn('forever', 'any')).build());
+    await gofer.pipelines.register(
+      new Pipeline('run-timeout', 'x').timeoutMs(60_000).tasks(new Task('forever', IMG), new Task('later', IMG).dependsOn('forever', 'any')).build(),
+    );
     const started = await gofer.runs.start('run-timeout');
     await waitFor('forever to run', async () => (await gofer.tasks.get('run-timeout', started.runId, 'forever')).state === 'running');
     const running = await gofer.runs.get('run-timeout', started.runId);
@@ -358,7 +363,12 @@ test('run timeout per started run wins over the pipeline’s; a run that ends in
 test('no retry once the run timed out: the cancelled attempt is final', async () => {
   const gofer = await createTestGofer({ tasks: { forever: { hang: true } } });
   try {
-    await gofer.pipelines.register(new Pipeline('timeout-noretry', 'x').timeoutMs(1000).tasks(new Task('forever', IMG).retries({ limit: 3 })).build());
+    await gofer.pipelines.register(
+      new Pipeline('timeout-noretry', 'x')
+        .timeoutMs(1000)
+        .tasks(new Task('forever', IMG).retries({ limit: 3 }))
+        .build(),
+    );
     const started = await gofer.runs.start('timeout-noretry');
     await waitFor('forever to run', async () => (await gofer.tasks.get('timeout-noretry', started.runId, 'forever')).state === 'running');
     await gofer.clock.advance(1000);

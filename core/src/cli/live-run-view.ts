@@ -58,7 +58,8 @@ export interface LiveViewOptions {
 function describeTask(t: TaskExecution): string {
   // Attempts past the first are shown (retries), as is the wait before one.
   const attempt = (t.attempt ?? 1) > 1 ? `attempt ${t.attempt}` : '';
-  if (t.state === 'retrying') return `${paint(statusStyle(t.state), t.state)} (attempt ${t.attempt}${t.retryAt ? ` at ${new Date(t.retryAt).toISOString()}` : ''})`;
+  if (t.state === 'retrying')
+    return `${paint(statusStyle(t.state), t.state)} (attempt ${t.attempt}${t.retryAt ? ` at ${new Date(t.retryAt).toISOString()}` : ''})`;
   if (t.state !== 'complete') return `${paint(statusStyle(t.state), t.state)}${attempt ? ` (${attempt})` : ''}`;
   const extra = [t.exitCode !== undefined ? `exit ${t.exitCode}` : '', t.statusReason ? t.statusReason.reason : '', attempt].filter(Boolean).join(', ');
   return `${paint(statusStyle(t.status), t.status)}${extra ? ` (${extra})` : ''}`;

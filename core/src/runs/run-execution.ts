@@ -297,8 +297,10 @@ export class RunExecution implements ResumableRun {
 
   /** Recovery: a task was in its retry backoff when Gofer stopped; the wait goes on to the recorded time. */
   resumeBackoff(task: TaskConfig, retryAt: number): void {
-    if (this.cancelRequested) return this.complete(task.id, 'cancelled', { reason: 'cancelled', description: this.cancelDescription('during its retry backoff') });
-    if (this.cancelledTasks.has(task.id)) return this.complete(task.id, 'cancelled', { reason: 'cancelled', description: 'the task was cancelled during its retry backoff' });
+    if (this.cancelRequested)
+      return this.complete(task.id, 'cancelled', { reason: 'cancelled', description: this.cancelDescription('during its retry backoff') });
+    if (this.cancelledTasks.has(task.id))
+      return this.complete(task.id, 'cancelled', { reason: 'cancelled', description: 'the task was cancelled during its retry backoff' });
     this.armRetry(task, retryAt);
   }
 
@@ -483,7 +485,10 @@ export class RunExecution implements ResumableRun {
     const { status } = outcome;
     const reason =
       status === 'cancelled' && this.cancelReason === 'timeout'
-        ? { reason: 'timeout', description: `the run ran longer than its timeout of ${this.store.getRun(this.pipelineId, this.runId).timeoutMs ?? 0} ms and was cancelled` }
+        ? {
+            reason: 'timeout',
+            description: `the run ran longer than its timeout of ${this.store.getRun(this.pipelineId, this.runId).timeoutMs ?? 0} ms and was cancelled`,
+          }
         : outcome.reason;
     this.store.completeRun(this.pipelineId, this.runId, status, reason);
     if (this.apiToken !== undefined || this.config.tasks.some((t) => t.injectApiToken)) this.tokens.revokeRun(this.pipelineId, this.runId);

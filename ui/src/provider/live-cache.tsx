@@ -11,7 +11,8 @@ import { useGofer } from './gofer-context';
 
 type TaskReason = NonNullable<TaskExecution['statusReason']>['reason'];
 
-const TASK_ORDER: Record<TaskState, number> = { processing: 0, waiting: 1, running: 2, complete: 3 };
+// A retried task goes from running to retrying and back (issue 15): neither is before the other.
+const TASK_ORDER: Record<TaskState, number> = { processing: 0, waiting: 1, running: 2, retrying: 2, complete: 3 };
 
 /** A patch never moves a task backwards: an event older than the snapshot must not undo it. */
 function patchTask(
@@ -26,7 +27,7 @@ function patchTask(
   qc.setQueryData<TaskExecution[]>(keys.tasks(pipelineId, runId), (tasks) => {
     if (!tasks) return tasks;
     if (!tasks.some((t) => t.taskId === taskId))
-      return [...tasks, { pipelineId, runId, taskId, image: '', status: 'unknown', variables: [], created: event.at, ...patch }];
+      return [...tasks, { pipelineId, runId, taskId, image: '', status: 'unknown', variables: [], created: event.at, attempt: 1, ...patch }];
     return tasks.map((t) => (t.taskId === taskId ? apply(t) : t));
   });
   qc.setQueryData<TaskExecution>(keys.task(pipelineId, runId, taskId), (t) => (t ? apply(t) : t));

@@ -38,7 +38,11 @@ export function registerRunCommands(program: Command): void {
     .description('Start a run of the live version')
     .option('-v, --variable <KEY=VALUE>', 'runtime variable (repeatable)', collectKeyValue, {})
     .option('-w, --wait', 'show the run live and exit non-zero unless it succeeds')
-    .option('-t, --timeout <duration>', "cancel the run (reason timeout) when it runs longer, over the pipeline's timeoutMs: 500ms, 30s, 5m, 2h (0: none)", durationMs)
+    .option(
+      '-t, --timeout <duration>',
+      "cancel the run (reason timeout) when it runs longer, over the pipeline's timeoutMs: 500ms, 30s, 5m, 2h (0: none)",
+      durationMs,
+    )
     .action(async (pipelineId: string, opts: { variable: Record<string, string>; wait?: boolean; timeout?: number }, cmd: Command) => {
       const started = await clientOf(cmd).json<Run>('POST', `/api/pipelines/${seg(pipelineId)}/runs`, {
         variables: opts.variable,

@@ -49,7 +49,10 @@ export function taskRoutes(): Route[] {
       summary:
         "A task's output, secrets masked. With follow=true: a Server-Sent Events stream of `log` messages ({text}) until the task completes, then one `end` message (the task execution).",
       params: taskParams,
-      query: { follow: Type.Boolean({ default: false }), attempt: Type.Integer({ minimum: 1, description: "Which attempt's output (default: the current one)." }) },
+      query: {
+        follow: Type.Boolean({ default: false }),
+        attempt: Type.Integer({ minimum: 1, description: "Which attempt's output (default: the current one)." }),
+      },
       errors: { ERR_NOT_FOUND: 'The pipeline, the run, the task or the attempt does not exist.' },
       responses: {
         200: {
