@@ -285,6 +285,29 @@ test('a task cancel on a complete run answers ERR_CONFLICT', async () => {
   }
 });
 
+test('a task cancel asked for while its run is queued is kept: the task is cancelled when the run starts', async () => {
+  const gofer = await createTestGofer({ tasks: { first: { hang: true } } });
+  try {
+    await gofer.pipelines.register(new Pipeline('cancel-queued', 'x').parallelism(1).tasks(new Task('first', IMG), new Task('second', IMG)).build());
+    const one = await gofer.runs.start('cancel-queued');
+    await waitFor('run 1 to run', async () => (await gofer.tasks.get('cancel-queued', one.runId, 'first')).state === 'running');
+    const two = await gofer.runs.start('cancel-queued');
+    assert.is((await gofer.runs.get('cancel-queued', two.runId)).state, 'pending');
+    assert.is((await gofer.tasks.cancel('cancel-queued', two.runId, 'second')).cancelRequested, true);
+    await gofer.runs.cancel('cancel-queued', one.runId);
+    await gofer.runs.wait('cancel-queued', one.runId);
+    gofer.scheduler.script('first', {});
+    const run = await gofer.runs.wait('cancel-queued', two.runId);
+    const tasks = Object.fromEntries((await gofer.tasks.list('cancel-queued', two.runId)).map((t) => [t.taskId, t]));
+    assert.is(tasks.second!.status, 'cancelled');
+    assert.is(tasks.first!.status, 'successful');
+    assert.is(run.status, 'failed');
+    assert.is(gofer.scheduler.startsOf('second').length, 1, 'only run 1 started "second"');
+  } finally {
+    await gofer.close();
+  }
+});
+
 test('a run cancel during a retry backoff cancels the waiting task; no further attempt', async () => {
   const gofer = await createTestGofer({ tasks: { retrier: { exitCode: 1 } } });
   try {
