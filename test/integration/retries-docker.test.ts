@@ -22,10 +22,12 @@ function containersOf(pipelineId: string): Array<{ id: string; attempt: string; 
     ['ps', '-a', '--filter', `label=gofer.pipeline=${pipelineId}`, '--format', '{{.ID}} {{.Label "gofer.attempt"}} {{.State}}'],
     { encoding: 'utf8' },
   ).trim();
-  return out ? out.split('\n').map((line) => {
-    const [id, attempt, state] = line.split(' ');
-    return { id: id!, attempt: attempt || '1', state: state! };
-  }) : [];
+  return out
+    ? out.split('\n').map((line) => {
+        const [id, attempt, state] = line.split(' ');
+        return { id: id!, attempt: attempt || '1', state: state! };
+      })
+    : [];
 }
 
 function removeContainersOf(pipelineId: string): void {
@@ -37,7 +39,15 @@ async function start(dataDir: string, stopTimeoutMs = 10_000): Promise<Gofer> {
   return createGofer({
     useEnv: false,
     logger: memoryLogger('warn'),
-    config: { scheduler: 'docker', dataDir, stopTimeoutMs, removeAfterExit: 'never', reapOrphans: false, root: process.cwd(), schedulers: { docker: { networkMode: 'none' } } },
+    config: {
+      scheduler: 'docker',
+      dataDir,
+      stopTimeoutMs,
+      removeAfterExit: 'never',
+      reapOrphans: false,
+      root: process.cwd(),
+      schedulers: { docker: { networkMode: 'none' } },
+    },
   });
 }
 

@@ -72,7 +72,9 @@ test(`${TRIALS} SIGKILLs of the service while runs retry: every run completes wi
   let completedTrials = 0;
   try {
     const m = () => api(svc.url, token);
-    const reg = await m()('POST', '/api/pipelines', { config: { id: pipelineId, name: 'retry crash trials', tasks: TASKS.map((t) => ({ image: TEST_IMAGE, ...t })) } });
+    const reg = await m()('POST', '/api/pipelines', {
+      config: { id: pipelineId, name: 'retry crash trials', tasks: TASKS.map((t) => ({ image: TEST_IMAGE, ...t })) },
+    });
     assert.is(reg.status, 201, reg.text);
 
     for (let trial = 1; trial <= TRIALS; trial++) {
@@ -85,7 +87,11 @@ test(`${TRIALS} SIGKILLs of the service while runs retry: every run completes wi
       started.push(...runs);
       // Somewhere in the first attempts, a backoff, or a later attempt.
       await delay(500 + Math.floor(random() * 4000));
-      const states = (await Promise.all(runs.map(async (runId) => (await m()('GET', `/api/pipelines/${pipelineId}/runs/${runId}/tasks`)).json.items as Array<{ state: string }>))).flat();
+      const states = (
+        await Promise.all(
+          runs.map(async (runId) => (await m()('GET', `/api/pipelines/${pipelineId}/runs/${runId}/tasks`)).json.items as Array<{ state: string }>),
+        )
+      ).flat();
       if (states.some((t) => t.state === 'retrying')) killedInBackoff++;
       if (states.some((t) => t.state === 'running' || t.state === 'waiting')) killedInAttempt++;
       await killService(svc);
@@ -100,7 +106,8 @@ test(`${TRIALS} SIGKILLs of the service while runs retry: every run completes wi
           },
           { timeoutMs: 90_000 },
         );
-        if (run.status !== 'failed') problems.push(`trial ${trial} run ${runId}: status ${run.status}, expected failed (gives_up) (${JSON.stringify(run.statusReason)})`);
+        if (run.status !== 'failed')
+          problems.push(`trial ${trial} run ${runId}: status ${run.status}, expected failed (gives_up) (${JSON.stringify(run.statusReason)})`);
         const containers = containersWithLabel('gofer.run', String(runId)).filter((x) => x.labels['gofer.pipeline'] === pipelineId);
         const referenced = new Set<string>();
         for (const [taskId, want] of Object.entries(EXPECTED)) {
@@ -115,7 +122,11 @@ test(`${TRIALS} SIGKILLs of the service while runs retry: every run completes wi
             problems.push(`${where}: the attempts API lists ${attempts.length}, expected ${want.attempts.length}: ${JSON.stringify(attempts)}`);
             {
               // What happened to the task, for the report.
-              const events = (await c('GET', `/api/events?limit=1000`)).json.items as Array<{ type: string; at: number; payload: { runId?: number; taskId?: string } }>;
+              const events = (await c('GET', `/api/events?limit=1000`)).json.items as Array<{
+                type: string;
+                at: number;
+                payload: { runId?: number; taskId?: string };
+              }>;
               console.log(`${where} events: ${JSON.stringify(events.filter((e) => e.payload.runId === runId && e.payload.taskId === taskId))}`);
             }
           }
@@ -124,7 +135,8 @@ test(`${TRIALS} SIGKILLs of the service while runs retry: every run completes wi
             const a = attempts.find((x) => x.attempt === n);
             if (!a) continue;
             checkedAttempts++;
-            if (a.status !== status || a.exitCode !== exitCode) problems.push(`${where} attempt ${n}: ${a.status}/${a.exitCode}, expected ${status}/${exitCode}`);
+            if (a.status !== status || a.exitCode !== exitCode)
+              problems.push(`${where} attempt ${n}: ${a.status}/${a.exitCode}, expected ${status}/${exitCode}`);
             const text = (await c('GET', `/api/pipelines/${pipelineId}/runs/${runId}/tasks/${taskId}/logs?attempt=${n}`)).text;
             if (text !== log) problems.push(`${where} attempt ${n}: log ${JSON.stringify(text)}, expected ${JSON.stringify(log)}`);
             if (a.schedulerId) referenced.add(a.schedulerId);
@@ -151,7 +163,9 @@ test(`${TRIALS} SIGKILLs of the service while runs retry: every run completes wi
         for (const ctr of containers) {
           if (!referenced.has(ctr.name) && !referenced.has(ctr.id)) {
             orphans++;
-            problems.push(`trial ${trial} run ${runId}: container ${ctr.name} (task ${ctr.labels['gofer.task']}, attempt ${ctr.labels['gofer.attempt'] ?? '1'}) belongs to no attempt`);
+            problems.push(
+              `trial ${trial} run ${runId}: container ${ctr.name} (task ${ctr.labels['gofer.task']}, attempt ${ctr.labels['gofer.attempt'] ?? '1'}) belongs to no attempt`,
+            );
           }
         }
       }

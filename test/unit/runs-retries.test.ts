@@ -177,7 +177,10 @@ test('timeout and orphaned attempts are retried when `on` lists them', async () 
   try {
     await gofer.pipelines.register(
       new Pipeline('retry-kinds', 'x')
-        .tasks(new Task('slowpoke', IMG).timeoutMs(500).retries({ limit: 1, on: ['timeout'] }), new Task('vanisher', IMG).retries({ limit: 1, on: ['orphaned'] }))
+        .tasks(
+          new Task('slowpoke', IMG).timeoutMs(500).retries({ limit: 1, on: ['timeout'] }),
+          new Task('vanisher', IMG).retries({ limit: 1, on: ['orphaned'] }),
+        )
         .build(),
     );
     const started = await gofer.runs.start('retry-kinds');
@@ -282,6 +285,29 @@ test('a task cancel on a complete run answers ERR_CONFLICT', async () => {
   }
 });
 
+test('a task cancel asked for while its run is queued is kept: the task is cancelled when the run starts', async () => {
+  const gofer = await createTestGofer({ tasks: { first: { hang: true } } });
+  try {
+    await gofer.pipelines.register(new Pipeline('cancel-queued', 'x').parallelism(1).tasks(new Task('first', IMG), new Task('second', IMG)).build());
+    const one = await gofer.runs.start('cancel-queued');
+    await waitFor('run 1 to run', async () => (await gofer.tasks.get('cancel-queued', one.runId, 'first')).state === 'running');
+    const two = await gofer.runs.start('cancel-queued');
+    assert.is((await gofer.runs.get('cancel-queued', two.runId)).state, 'pending');
+    assert.is((await gofer.tasks.cancel('cancel-queued', two.runId, 'second')).cancelRequested, true);
+    await gofer.runs.cancel('cancel-queued', one.runId);
+    await gofer.runs.wait('cancel-queued', one.runId);
+    gofer.scheduler.script('first', {});
+    const run = await gofer.runs.wait('cancel-queued', two.runId);
+    const tasks = Object.fromEntries((await gofer.tasks.list('cancel-queued', two.runId)).map((t) => [t.taskId, t]));
+    assert.is(tasks.second!.status, 'cancelled');
+    assert.is(tasks.first!.status, 'successful');
+    assert.is(run.status, 'failed');
+    assert.is(gofer.scheduler.startsOf('second').length, 1, 'only run 1 started "second"');
+  } finally {
+    await gofer.close();
+  }
+});
+
 test('a run cancel during a retry backoff cancels the waiting task; no further attempt', async () => {
   const gofer = await createTestGofer({ tasks: { retrier: { exitCode: 1 } } });
   try {
@@ -302,7 +328,9 @@ test('run timeout on the pipeline: the run is cancelled with reason timeout, on 
   const gofer = await createTestGofer({ tasks: { forever: { hang: true } } });
   try {
     const events = collect(gofer);
-    await gofer.pipelines.register(new Pipeline('run-timeout', 'x').timeoutMs(60_000).tasks(new Task('forever', IMG), new Task('later', IMG).dependsOn('forever', 'any')).build());
+    await gofer.pipelines.register(
+      new Pipeline('run-timeout', 'x').timeoutMs(60_000).tasks(new Task('forever', IMG), new Task('later', IMG).dependsOn('forever', 'any')).build(),
+    );
     const started = await gofer.runs.start('run-timeout');
     await waitFor('forever to run', async () => (await gofer.tasks.get('run-timeout', started.runId, 'forever')).state === 'running');
     const running = await gofer.runs.get('run-timeout', started.runId);
@@ -358,7 +386,12 @@ test('run timeout per started run wins over the pipeline’s; a run that ends in
 test('no retry once the run timed out: the cancelled attempt is final', async () => {
   const gofer = await createTestGofer({ tasks: { forever: { hang: true } } });
   try {
-    await gofer.pipelines.register(new Pipeline('timeout-noretry', 'x').timeoutMs(1000).tasks(new Task('forever', IMG).retries({ limit: 3 })).build());
+    await gofer.pipelines.register(
+      new Pipeline('timeout-noretry', 'x')
+        .timeoutMs(1000)
+        .tasks(new Task('forever', IMG).retries({ limit: 3 }))
+        .build(),
+    );
     const started = await gofer.runs.start('timeout-noretry');
     await waitFor('forever to run', async () => (await gofer.tasks.get('timeout-noretry', started.runId, 'forever')).state === 'running');
     await gofer.clock.advance(1000);

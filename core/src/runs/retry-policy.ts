@@ -22,12 +22,7 @@ export const DEFAULT_RETRY_ON: readonly RetryReason[] = ['scheduler_error', 'abn
 export const DEFAULT_RETRY_FACTOR = 2;
 
 /** True when the attempt `attempt` (from 1) that ended so should be followed by another. */
-export function shouldRetry(
-  policy: RetryPolicy | undefined,
-  attempt: number,
-  status: TaskExecutionStatus,
-  reason: TaskExecutionReason | undefined,
-): boolean {
+export function shouldRetry(policy: RetryPolicy | undefined, attempt: number, status: TaskExecutionStatus, reason: TaskExecutionReason | undefined): boolean {
   if (!policy || policy.limit <= 0 || attempt > policy.limit) return false;
   if (status === 'successful' || status === 'cancelled' || status === 'skipped' || reason === undefined) return false;
   return (policy.on ?? DEFAULT_RETRY_ON).includes(reason as RetryReason);

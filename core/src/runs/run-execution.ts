@@ -160,6 +160,8 @@ export class RunExecution implements ResumableRun {
     // together with the run's completion): only a resumed run needs its task rows read back, and
     // a rerun, whose carried-over tasks were written `complete` with it.
     const rows = fresh && !run.initiator.rerunOf ? [] : this.store.tasks(this.pipelineId, this.runId);
+    // A task cancel asked for while the run was queued (tasks.cancel) is on its row.
+    if (fresh) for (const row of this.store.tasks(this.pipelineId, this.runId)) if (row.cancelRequested) this.cancelledTasks.add(row.taskId);
     for (const row of rows) {
       if (row.attempt > 1) this.attempts.set(row.taskId, row.attempt);
       if (row.cancelRequested) this.cancelledTasks.add(row.taskId);
