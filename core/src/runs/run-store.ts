@@ -15,7 +15,6 @@ import {
   type ApprovalDecision,
   type TaskApproval,
   type TaskAttempt,
-  type TaskConfig,
   type TaskExecution,
   type TaskExecutionReason,
   type TaskExecutionState,
