@@ -214,8 +214,15 @@ export class SwarmScheduler implements Scheduler {
         open: (follow) => this.openTaskLogs(service.ID, follow),
         isFinished: () =>
           this.whileManagerReturns(async () => {
-            if ((await this.inspect(service.ID)) === undefined) return true;
-            return (await this.statusOf(currentTask(await this.tasks(service.ID)))).state !== 'running';
+            if (await this.ended.get(name)) return true;
+            const current = await this.inspect(service.ID);
+            if (current === undefined) return true;
+            const task = currentTask(await this.tasks(service.ID));
+            // Stopped through the swarm (scaled to zero): the swarm may already have dropped its
+            // task, and with it the only state to read. Without this, a task read as "not placed
+            // yet" (running) kept the stream reopening forever (seen once in CI: a test hung).
+            if (!task && current.Spec.Labels?.[STOPPED_LABEL] === 'true') return true;
+            return (await this.statusOf(task)).state !== 'running';
           }),
         demux: dockerDemux,
         pollIntervalMs: this.settings.pollIntervalMs,
