@@ -157,11 +157,11 @@ export class RunExecution implements ResumableRun {
       this.runTimer = this.clock.setTimeout(() => this.timedOut(timeoutMs), Math.max(0, deadline - this.clock.now()));
     }
     // A run that never ran has every task `processing` (or all cancelled, which cancel() wrote
-    // together with the run's completion): only a resumed run needs its task rows read back, and
-    // a rerun, whose carried-over tasks were written `complete` with it.
-    const rows = fresh && !run.initiator.rerunOf ? [] : this.store.tasks(this.pipelineId, this.runId);
-    // A task cancel asked for while the run was queued (tasks.cancel) is on its row.
-    if (fresh) for (const row of this.store.tasks(this.pipelineId, this.runId)) if (row.cancelRequested) this.cancelledTasks.add(row.taskId);
+    // together with the run's completion): only a resumed run needs all its task rows read back,
+    // and a rerun, whose carried-over tasks were written `complete` with it. Any other new run
+    // reads only the tasks a single-task cancel was asked for while it was queued (still
+    // `processing`: resuming them does nothing).
+    const rows = fresh && !run.initiator.rerunOf ? this.store.cancelRequestedTasks(this.pipelineId, this.runId) : this.store.tasks(this.pipelineId, this.runId);
     for (const row of rows) {
       if (row.attempt > 1) this.attempts.set(row.taskId, row.attempt);
       if (row.cancelRequested) this.cancelledTasks.add(row.taskId);

@@ -239,6 +239,7 @@ export class RunStore {
       completeRun: p("UPDATE runs SET state = 'complete', status = ?, status_reason = ?, ended = ? WHERE pipeline_id = ? AND run_id = ?"),
       requestCancel: p('UPDATE runs SET cancel_requested = 1 WHERE pipeline_id = ? AND run_id = ?'),
       tasks: p('SELECT * FROM task_executions WHERE pipeline_id = ? AND run_id = ?'),
+      cancelRequestedTasks: p('SELECT * FROM task_executions WHERE pipeline_id = ? AND run_id = ? AND cancel_requested = 1'),
       task: p('SELECT * FROM task_executions WHERE pipeline_id = ? AND run_id = ? AND task_id = ?'),
       taskStarting: p(
         "UPDATE task_executions SET state = 'waiting', variables = ?, start_attempts = start_attempts + 1 WHERE pipeline_id = ? AND run_id = ? AND task_id = ?",
@@ -369,6 +370,11 @@ export class RunStore {
 
   tasks(pipelineId: string, runId: number): StoredTask[] {
     return (this.s.tasks!.all(pipelineId, runId) as TaskRow[]).map(toTask);
+  }
+
+  /** The run's tasks a single-task cancel was asked for (tasks.cancel). */
+  cancelRequestedTasks(pipelineId: string, runId: number): StoredTask[] {
+    return (this.s.cancelRequestedTasks!.all(pipelineId, runId) as TaskRow[]).map(toTask);
   }
 
   task(pipelineId: string, runId: number, taskId: string): StoredTask {
