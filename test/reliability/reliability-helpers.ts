@@ -79,10 +79,22 @@ export function containersWithLabel(label: string, value: string): ListedContain
     });
 }
 
-/** Removes every container carrying `label=value` (the test's own label only). */
+/**
+ * Removes every container carrying `label=value`. Use only a label that is the test's own (its
+ * pipeline id): files run side by side on one engine, and a shared label such as `gofer.run=4`
+ * also matches another file's containers (that removed a parallel trial's evidence once).
+ */
 export function removeContainersWithLabel(label: string, value: string): void {
   try {
-    const ids = containersWithLabel(label, value).map((c) => c.id);
+    removeContainers(containersWithLabel(label, value).map((c) => c.id));
+  } catch {
+    // The engine is gone: nothing to remove.
+  }
+}
+
+/** Removes these containers (by id); those already gone are ignored. */
+export function removeContainers(ids: string[]): void {
+  try {
     if (ids.length > 0) execFileSync('docker', ['rm', '-f', ...ids], { stdio: 'ignore' });
   } catch {
     // The engine is gone: nothing to remove.
