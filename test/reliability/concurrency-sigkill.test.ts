@@ -17,7 +17,17 @@ import * as assert from 'uvu/assert';
 import { dockerAvailable, TEST_IMAGE } from '../helpers/docker.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { api, startServiceProcess, type RunningService } from '../integration/service-harness.js';
-import { containerExit, containersWithLabel, delay, dockerServiceConfig, figure, prng, removeContainers, removeContainersWithLabel, testSeed } from './reliability-helpers.js';
+import {
+  containerExit,
+  containersWithLabel,
+  delay,
+  dockerServiceConfig,
+  figure,
+  prng,
+  removeContainers,
+  removeContainersWithLabel,
+  testSeed,
+} from './reliability-helpers.js';
 
 const TRIALS = Number(process.env.GOFER_CG_TRIALS ?? 6);
 const GROUP_RUNS = 4;
@@ -180,7 +190,11 @@ test('SIGKILLs with runs queued in a concurrency group and a rerun in progress: 
       }
       for (const pipelineId of [LANE_A, LANE_B]) removeContainersWithLabel('gofer.pipeline', pipelineId);
       // The rerun pipeline's run 1 stays (every trial reruns it); only this pipeline's containers go.
-      removeContainers(containersWithLabel('gofer.pipeline', RERUN).filter((ctr) => ctr.labels['gofer.run'] !== '1').map((ctr) => ctr.id));
+      removeContainers(
+        containersWithLabel('gofer.pipeline', RERUN)
+          .filter((ctr) => ctr.labels['gofer.run'] !== '1')
+          .map((ctr) => ctr.id),
+      );
       completedTrials++;
     }
 
