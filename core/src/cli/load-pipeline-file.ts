@@ -33,10 +33,13 @@ const STRIPPING_CANNOT = new Set([
   'ERR_MODULE_NOT_FOUND',
 ]);
 
+let tsxRegistered: Promise<void> | undefined;
+
 /** Loads a TypeScript module: Node's own type stripping where it has it, else tsx. */
 export async function importTypeScript(url: string, path: string): Promise<Record<string, unknown>> {
   let strippingFailed: Error | undefined;
-  if ((process.features as { typescript?: string | false }).typescript) {
+  // Once tsx is registered it takes every TypeScript import: the same module keeps one URL.
+  if (!tsxRegistered && (process.features as { typescript?: string | false }).typescript) {
     try {
       return (await import(url)) as Record<string, unknown>;
     } catch (err) {
@@ -47,14 +50,32 @@ export async function importTypeScript(url: string, path: string): Promise<Recor
   return importWithTsx(url, path, strippingFailed);
 }
 
+/** Marks the URL of a module loaded through tsx (and keeps a failed stripping attempt's cache entry apart). */
+export const TSX_QUERY = 'gofer-loader=tsx';
+
 /**
- * Loads a TypeScript module with tsx's loader API; a clear error when tsx is not installed, which
- * keeps Node's own reason when type stripping was tried first (a genuinely missing import is
- * ERR_MODULE_NOT_FOUND too, and must not read as "install tsx" alone).
+ * Loads a TypeScript module through tsx's loader, registered once for the process; a clear error
+ * when tsx is not installed, which keeps Node's own reason when type stripping was tried first (a
+ * genuinely missing import is ERR_MODULE_NOT_FOUND too, and must not read as "install tsx" alone).
+ * Not tsx's `tsImport`: it loads the module's imports under a namespace of their own, so a
+ * pipeline's `import { Pipeline } from '@gofer/core'` got a second copy of the whole core (2.5 s
+ * of CPU on every `gofer pipeline create` and demo on Node 20, and a `Pipeline` that is not the
+ * host's class). Registered globally, the module shares the modules the process already loaded.
  */
 async function importWithTsx(url: string, path: string, strippingFailed?: Error): Promise<Record<string, unknown>> {
+  tsxRegistered ??= registerTsx(path, strippingFailed);
+  try {
+    await tsxRegistered;
+  } catch (err) {
+    tsxRegistered = undefined;
+    throw err;
+  }
+  return (await import(`${url}${url.includes('?') ? '&' : '?'}${TSX_QUERY}`)) as Record<string, unknown>;
+}
+
+async function registerTsx(path: string, strippingFailed?: Error): Promise<void> {
   const specifier = 'tsx/esm/api';
-  let tsx: { tsImport: (url: string, parent: string) => Promise<Record<string, unknown>> };
+  let tsx: { register: () => unknown };
   try {
     tsx = (await import(specifier)) as typeof tsx;
   } catch (cause) {
@@ -66,7 +87,7 @@ async function importWithTsx(url: string, path: string, strippingFailed?: Error)
       details: { path },
     });
   }
-  return tsx.tsImport(url, import.meta.url);
+  tsx.register();
 }
 
 /** The pipeline config a file holds (not yet validated: the service validates it). */
