@@ -52,7 +52,7 @@ export async function importDefinition(candidate: PluginCandidate): Promise<Impo
     );
   }
   let module: { default?: unknown };
-  shareHostCoreWithPlugins();
+  shareHostCoreWithPlugins(entryPath);
   try {
     module = (await import(pathToFileURL(entryPath).href)) as { default?: unknown };
   } catch (cause) {
