@@ -29,7 +29,7 @@ test('a plugin folder where no core is installed needs the hook', () => {
 test('a plugin with its own copy of the core needs the hook, even when linked into the host', () => {
   const dir = join(outside, 'with-copy');
   mkdirSync(join(dir, 'node_modules/@gofer'), { recursive: true });
-  cpSync(join(ROOT, 'core/package.json'), join(dir, 'node_modules/@gofer/core/package.json'), { recursive: true });
+  cpSync(join(ROOT, 'core/package.json'), join(dir, 'node_modules/@gofer/core/package.json'));
   writeFileSync(join(dir, 'index.js'), 'export default {};');
   const app = join(outside, 'app');
   mkdirSync(join(app, 'node_modules'), { recursive: true });

@@ -51,7 +51,7 @@ export async function importTypeScript(url: string, path: string): Promise<Recor
 }
 
 /** Marks the URL of a module loaded through tsx (and keeps a failed stripping attempt's cache entry apart). */
-export const TSX_QUERY = 'gofer-loader=tsx';
+const TSX_QUERY = 'gofer-loader=tsx';
 
 /**
  * Loads a TypeScript module through tsx's loader, registered once for the process; a clear error

@@ -40,6 +40,8 @@ export async function resolve(specifier, context, nextResolve) {
 
 let registered = false;
 const HOST_CORE_PACKAGE_JSON = new URL('../../package.json', import.meta.url);
+/** The real path of the running core's package.json, read once (every plugin is checked against it). */
+let hostCorePath: string | undefined;
 
 /**
  * Whether a module at `entryPath` importing `@gofer/core` would miss the host's core: Node looks
@@ -47,12 +49,7 @@ const HOST_CORE_PACKAGE_JSON = new URL('../../package.json', import.meta.url);
  * `@gofer/core` it finds.
  */
 export function resolvesAnotherCore(entryPath: string): boolean {
-  let hostCore: string;
-  try {
-    hostCore = realpathSync(fileURLToPath(HOST_CORE_PACKAGE_JSON));
-  } catch {
-    return true;
-  }
+  hostCorePath ??= realpathSync(fileURLToPath(HOST_CORE_PACKAGE_JSON));
   let dir: string;
   try {
     dir = dirname(realpathSync(entryPath));
@@ -61,7 +58,7 @@ export function resolvesAnotherCore(entryPath: string): boolean {
   }
   for (;;) {
     const candidate = join(dir, 'node_modules', '@gofer', 'core', 'package.json');
-    if (existsSync(candidate)) return realpathSync(candidate) !== hostCore;
+    if (existsSync(candidate)) return realpathSync(candidate) !== hostCorePath;
     const parent = dirname(dir);
     if (parent === dir) return true;
     dir = parent;
