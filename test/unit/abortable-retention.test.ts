@@ -10,7 +10,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { untilAborted } from '../../core/src/kernel/abortable.js';
+import { onAbort, sleep, untilAborted } from '../../core/src/kernel/abortable.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -68,6 +68,35 @@ test('aborting mid-way ends the iteration, returns the source and leaves no list
   await iteration;
   assert.ok(returned, 'the source iterator was returned');
   assert.is(getEventListeners(controller.signal, 'abort').length, 0);
+});
+
+test('any number of waits on one signal share one abort listener; each is called once, the ones that left never', async () => {
+  const controller = new AbortController();
+  const called: number[] = [];
+  const leaves = Array.from({ length: 50 }, (_, i) => onAbort(controller.signal, () => called.push(i)));
+  const sleeps = Array.from({ length: 50 }, () => sleep(60_000, controller.signal));
+  assert.is(getEventListeners(controller.signal, 'abort').length, 1);
+  for (const leave of leaves.slice(0, 10)) leave();
+  leaves[0]!(); // leaving twice is harmless
+  controller.abort();
+  await Promise.all(sleeps); // every sleep woke at once
+  assert.equal(called, Array.from({ length: 40 }, (_, i) => i + 10));
+  assert.is(getEventListeners(controller.signal, 'abort').length, 0);
+  let late = 0;
+  onAbort(controller.signal, () => late++);
+  assert.is(late, 1, 'a wait on an aborted signal is called at once');
+});
+
+test('the shared listener goes with the last wait', () => {
+  const controller = new AbortController();
+  const leaves = [onAbort(controller.signal, () => undefined), onAbort(controller.signal, () => undefined)];
+  leaves[0]!();
+  assert.is(getEventListeners(controller.signal, 'abort').length, 1);
+  leaves[1]!();
+  assert.is(getEventListeners(controller.signal, 'abort').length, 0);
+  const again = onAbort(controller.signal, () => undefined);
+  assert.is(getEventListeners(controller.signal, 'abort').length, 1);
+  again();
 });
 
 test.run();

@@ -1,5 +1,6 @@
 /** The events area of the Gofer API: stored events, live events, and both with follow. */
 import type { EventQuery, EventsApi, GoferEvent } from '../api/index.js';
+import { onAbort } from '../kernel/abortable.js';
 import { injectable, token } from '../kernel/di.js';
 import { GROUP_COMMIT, type GroupCommit } from '../stores/group-commit.js';
 import { EVENT_BUS, type EventBus } from './event-bus.js';
@@ -49,8 +50,7 @@ export class EventsService implements EventsApi {
       } else if (!overflowed) queue.push(event);
       wake?.();
     });
-    const onAbort = () => wake?.();
-    signal?.addEventListener('abort', onAbort);
+    const leave = signal ? onAbort(signal, () => wake?.()) : undefined;
     let last = query.after ?? 0;
     const stored = async function* (this: EventsService): AsyncGenerator<GoferEvent> {
       for (;;) {
@@ -90,7 +90,7 @@ export class EventsService implements EventsApi {
       }
     } finally {
       unsubscribe();
-      signal?.removeEventListener('abort', onAbort);
+      leave?.();
     }
   }
 }

@@ -2,6 +2,43 @@
 
 const ABORTED = Symbol('aborted');
 
+/** The waits on each signal and the one real listener that serves them. */
+const waitsOn = new WeakMap<AbortSignal, { waits: Set<() => void>; listener: () => void }>();
+
+/**
+ * Calls `listener` once when `signal` aborts; returns a function that unsubscribes it. Any number
+ * of concurrent waits may share a signal (a run's signal is awaited by each of its running
+ * tasks): they share one `abort` listener instead of adding one each, which past ten trips
+ * Node's MaxListenersExceededWarning. The shared listener is removed with the last wait, so an
+ * idle signal holds none. `listener` is called at once if `signal` already aborted.
+ */
+export function onAbort(signal: AbortSignal, listener: () => void): () => void {
+  if (signal.aborted) {
+    listener();
+    return () => undefined;
+  }
+  let entry = waitsOn.get(signal);
+  if (!entry) {
+    const waits = new Set<() => void>();
+    const shared = () => {
+      waitsOn.delete(signal);
+      for (const wait of [...waits]) wait();
+      waits.clear();
+    };
+    entry = { waits, listener: shared };
+    waitsOn.set(signal, entry);
+    signal.addEventListener('abort', shared, { once: true });
+  }
+  const wait = () => listener();
+  const registered = entry;
+  registered.waits.add(wait);
+  return () => {
+    if (!registered.waits.delete(wait) || registered.waits.size > 0) return;
+    signal.removeEventListener('abort', registered.listener);
+    if (waitsOn.get(signal) === registered) waitsOn.delete(signal);
+  };
+}
+
 /**
  * Iterates `source` until it ends or `signal` aborts (then the iterator is returned).
  *
@@ -28,15 +65,14 @@ export async function* untilAborted<T>(source: AsyncIterable<T>, signal: AbortSi
 function nextUnlessAborted<T>(iterator: AsyncIterator<T>, signal: AbortSignal): Promise<IteratorResult<T> | typeof ABORTED> {
   if (signal.aborted) return Promise.resolve(ABORTED);
   return new Promise((resolve, reject) => {
-    const onAbort = () => resolve(ABORTED);
-    signal.addEventListener('abort', onAbort, { once: true });
+    const leave = onAbort(signal, () => resolve(ABORTED));
     iterator.next().then(
       (result) => {
-        signal.removeEventListener('abort', onAbort);
+        leave();
         resolve(result);
       },
       (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
+        leave();
         reject(err);
       },
     );
@@ -49,10 +85,10 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
     if (signal.aborted) return resolve();
     const done = () => {
       clearTimeout(timer);
-      signal.removeEventListener('abort', done);
+      leave();
       resolve();
     };
     const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
+    const leave = onAbort(signal, done);
   });
 }

@@ -18,6 +18,7 @@ import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readSync, rmSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { GoferConfig } from '../api/index.js';
+import { onAbort } from '../kernel/abortable.js';
 import { injectable, token } from '../kernel/di.js';
 import type { Lifecycle } from '../kernel/lifecycle.js';
 import { CONFIG, LIFECYCLE } from '../kernel/tokens.js';
@@ -182,8 +183,7 @@ export class LogStore {
       const set = this.waiters.get(key) ?? new Set<Waiter>();
       this.waiters.set(key, set);
       set.add(wake);
-      const onAbort = () => wake();
-      signal?.addEventListener('abort', onAbort, { once: true });
+      const leave = signal ? onAbort(signal, () => wake()) : undefined;
       try {
         const done = !this.live.has(key) && (opts.isDone?.() ?? true);
         yield* drain();
@@ -193,7 +193,7 @@ export class LogStore {
       } finally {
         set.delete(wake);
         if (set.size === 0) this.waiters.delete(key);
-        signal?.removeEventListener('abort', onAbort);
+        leave?.();
       }
     }
   }

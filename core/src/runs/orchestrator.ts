@@ -18,6 +18,7 @@ import {
   type RunWaiting,
 } from '../api/index.js';
 import { EVENT_BUS, type EventBus } from '../events/event-bus.js';
+import { onAbort } from '../kernel/abortable.js';
 import { injectable, token } from '../kernel/di.js';
 import { CONFIG, LOGGER } from '../kernel/tokens.js';
 import { OBJECT_STORE, type ObjectStore } from '../objects/object-store.js';
@@ -328,17 +329,18 @@ export class Orchestrator {
     await new Promise<void>((resolve, reject) => {
       const set = this.waiters.get(k) ?? new Set<(err?: Error) => void>();
       this.waiters.set(k, set);
-      const onAbort = () => {
+      let leave: (() => void) | undefined;
+      const aborted = () => {
         set.delete(done);
         reject(signal?.reason ?? new Error('aborted'));
       };
       const done = (err?: Error) => {
-        signal?.removeEventListener('abort', onAbort);
+        leave?.();
         if (err) reject(err);
         else resolve();
       };
-      if (signal?.aborted) return onAbort();
-      signal?.addEventListener('abort', onAbort, { once: true });
+      if (signal?.aborted) return aborted();
+      if (signal) leave = onAbort(signal, aborted);
       set.add(done);
     });
     return this.store.getRun(pipelineId, runId);

@@ -1,8 +1,8 @@
 /**
  * One directory per task execution under the plugin's data directory. Everything a fresh
  * scheduler instance needs to find a process started by an earlier one lives here:
- * `meta.json`, `pid` (the task's process group), `stdout`, `stderr`, `exit` (written by the
- * wrapper shell when the task ends) and `cancelled` (written by stopContainer).
+ * `meta.json`, `stdout`, `stderr`, `exit` (written by the wrapper shell when the task ends) and
+ * `cancelled` (written by stopContainer).
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -38,6 +38,7 @@ export function executionPaths(root: string, name: string) {
   return {
     dir,
     meta: join(dir, 'meta.json'),
+    /** The task's process group, recorded by the wrappers of earlier versions only. */
     pid: join(dir, 'pid'),
     stdout: join(dir, 'stdout'),
     stderr: join(dir, 'stderr'),
@@ -53,6 +54,15 @@ export type ExecutionPaths = ReturnType<typeof executionPaths>;
 export async function readOptional(path: string): Promise<string | undefined> {
   try {
     return await readFile(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** {@link readOptional} for files of a few bytes (the exit code), read without a thread-pool round trip. */
+export function readSmallFile(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
   } catch {
     return undefined;
   }

@@ -4,6 +4,7 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import type { LogChunk } from '@gofer/core/api';
+import { pause, type Latch } from './latch.js';
 
 const CHUNK_BYTES = 256 * 1024;
 
@@ -15,25 +16,19 @@ async function openWhenPresent(path: string): Promise<FileHandle | undefined> {
   }
 }
 
-/** Waits `ms`, or less when `signal` aborts first. */
-function pause(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
-
 /**
  * Yields chunks of both files as they grow. `finished` is asked only when both files had
  * nothing new; once it says true, the files are drained one last time (the task can no longer
- * write) and the iterable ends. It also ends when `signal` aborts (the scheduler is closing).
+ * write) and the iterable ends. Between polls it waits up to 50 ms, less when `ended` is set
+ * (the task's end is known at once: no poll interval is added to it). It ends when `closing`
+ * is set (the scheduler is closing).
  */
-export async function* tailFiles(files: Record<LogChunk['stream'], string>, finished: () => Promise<boolean>, signal?: AbortSignal): AsyncGenerator<LogChunk> {
+export async function* tailFiles(
+  files: Record<LogChunk['stream'], string>,
+  finished: () => Promise<boolean>,
+  closing: Latch,
+  ended?: Latch,
+): AsyncGenerator<LogChunk> {
   const streams: Array<LogChunk['stream']> = ['stdout', 'stderr'];
   const handles: Partial<Record<LogChunk['stream'], FileHandle>> = {};
   const positions = { stdout: 0, stderr: 0 };
@@ -55,9 +50,9 @@ export async function* tailFiles(files: Record<LogChunk['stream'], string>, fini
           yield { stream, data: Buffer.from(buffer.subarray(0, bytesRead)) }; // a copy: the buffer is reused
         }
       }
-      if (done || signal?.aborted) return;
+      if (done || closing.isSet) return;
       delayMs = progressed ? 1 : Math.min(delayMs * 2, 50);
-      await pause(delayMs, signal);
+      await pause(delayMs, closing, ended);
     }
   } finally {
     await Promise.all(Object.values(handles).map((h) => h?.close()));

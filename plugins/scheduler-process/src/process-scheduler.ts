@@ -4,9 +4,9 @@
  * output to files and records its exit code, so a restarted core can still report its state
  * and read its logs.
  */
-import { existsSync } from 'node:fs';
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readdir, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { execa } from 'execa';
 import type {
   ContainerRef,
@@ -20,24 +20,29 @@ import type {
   StopContainerRequest,
 } from '@gofer/core/api';
 import { GoferError, maskedLogs, resolveSecrets } from '@gofer/core/api';
-import { executionNameFor, executionPaths, readOptional, wrapperAlive, type ExecutionMeta, type ExecutionPaths } from './execution-files.js';
+import { executionNameFor, executionPaths, readOptional, readSmallFile, wrapperAlive, type ExecutionMeta, type ExecutionPaths } from './execution-files.js';
 import { tailFiles } from './file-tail.js';
+import { Latch, pause } from './latch.js';
 import { withDefaults, type ProcessSchedulerSettings } from './settings.js';
 
 /** Labels recorded for every execution, besides the core's own. */
 export const MANAGED_LABELS = Object.freeze({ 'gofer.managed': 'true', 'gofer.scheduler': 'process' });
 
 /**
- * The wrapper: `$1` is the execution directory, the rest is the task's argv. `setsid` puts the
- * task in its own process group (so stop signals reach it and its children, not the wrapper);
- * the inner shell records that group's pid, then `env` drops the PWD that sh adds (unless the
- * task asked for PWD) and execs the task with exactly the given environment.
+ * The wrapper: `$1` is the execution directory, the rest is the task's argv. It is spawned
+ * detached, so it leads a session and process group of its own, which the task and its children
+ * join: stop signals go to the whole group, and a Ctrl-C in the host's terminal reaches none of
+ * it. The wrapper catches the graceful signals (a caught signal is reset to its default in the
+ * task it execs, unlike an ignored one), so it survives them and records the task's exit code;
+ * a SIGKILL of the group ends it too, and stopContainer records that exit code itself.
+ * `unset PWD` drops the PWD that sh exports, so the task gets exactly the given environment (a
+ * task that asks for PWD gets it through `env`). One shell per task and no other process: each
+ * extra exec (setsid, a second shell, mv) cost more than a millisecond a step.
  */
-const WRAPPER = [
-  'd=$1; shift',
-  `setsid /bin/sh -c 'echo $$ >"$0/pid.tmp" && mv "$0/pid.tmp" "$0/pid" && exec "$@"' "$d" "$@" >"$d/stdout" 2>"$d/stderr" </dev/null`,
-  'echo $? >"$d/exit.tmp" && mv "$d/exit.tmp" "$d/exit"',
-].join('\n');
+const WRAPPER = ['d=$1; shift', 'trap : TERM INT HUP QUIT', 'unset PWD', '"$@" >"$d/stdout" 2>"$d/stderr" </dev/null', 'echo $? >"$d/exit"'].join('\n');
+
+/** What a shell reports for a process ended by SIGKILL (128 + 9). */
+const KILLED_EXIT_CODE = 137;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -49,8 +54,14 @@ export class ProcessScheduler implements Scheduler {
   private warnedAboutImage = false;
   /** Secret values this instance resolved per execution, masked in its logs. */
   private readonly secretValues = new Map<string, string[]>();
-  /** Aborted by close(): live log tails stop polling so the host process can exit. */
-  private readonly closing = new AbortController();
+  /** Set by close(): live log tails stop polling so the host process can exit. */
+  private readonly closing = new Latch();
+  /**
+   * Executions this instance started whose wrapper is still alive, each with the latch its exit
+   * sets: their end is known from the child's exit event, with no file polled. Executions of an
+   * earlier instance (after a restart) are followed through their files.
+   */
+  private readonly live = new Map<string, Latch>();
 
   constructor(ctx: Pick<PluginContext, 'logger' | 'dataDir'>, settings: Partial<ProcessSchedulerSettings> = {}) {
     this.settings = withDefaults(settings);
@@ -83,8 +94,10 @@ export class ProcessScheduler implements Scheduler {
     const name = executionNameFor(req.id);
     const paths = executionPaths(this.root, name);
     await this.discard(name, paths);
-    await mkdir(paths.dir, { recursive: true });
-    const envCommand = 'PWD' in env ? ['/usr/bin/env', '--'] : ['/usr/bin/env', '-u', 'PWD', '--'];
+    // The few small files of an execution are written synchronously: each is a single syscall on
+    // the data directory, cheaper than a round trip through libuv's thread pool on every step.
+    mkdirSync(paths.dir, { recursive: true });
+    const envCommand = 'PWD' in env ? ['/usr/bin/env', `PWD=${env.PWD}`, '--'] : [];
     const cwd = this.settings.cwd ?? process.cwd();
     const wrapper = execa('/bin/sh', ['-c', WRAPPER, 'gofer-task', paths.dir, ...envCommand, ...argv], {
       env,
@@ -96,10 +109,6 @@ export class ProcessScheduler implements Scheduler {
       cwd,
     });
     wrapper.unref();
-    let spawnError: unknown;
-    void wrapper.then((result) => {
-      if (result.failed && result.exitCode === undefined) spawnError = result;
-    });
     if (wrapper.pid === undefined) {
       const cause = await wrapper;
       throw new GoferError(
@@ -108,6 +117,13 @@ export class ProcessScheduler implements Scheduler {
         { cause },
       );
     }
+    const ended = new Latch();
+    this.live.set(name, ended);
+    // The wrapper writes the exit file before it exits, so once this fires the files tell the end.
+    void wrapper.finally(() => {
+      if (this.live.get(name) === ended) this.live.delete(name);
+      ended.set();
+    });
     const meta: ExecutionMeta = {
       id: req.id,
       image: req.image,
@@ -118,16 +134,7 @@ export class ProcessScheduler implements Scheduler {
       secrets: req.secrets,
     };
     this.secretValues.set(name, Object.values(secretEnv));
-    await writeFile(paths.meta, JSON.stringify(meta));
-    // Resolve once the task process exists (its group pid is recorded) or has already ended.
-    const deadline = Date.now() + 10_000;
-    while (!existsSync(paths.pid) && !existsSync(paths.exit)) {
-      if (spawnError || !wrapperAlive(meta, paths.dir) || Date.now() > deadline) {
-        if (existsSync(paths.pid) || existsSync(paths.exit)) break;
-        throw new GoferError('ERR_INTERNAL', `The task process for ${req.id} did not start.`, { cause: spawnError });
-      }
-      await sleep(1);
-    }
+    writeFileSync(paths.meta, JSON.stringify(meta));
     return { schedulerId: name };
   }
 
@@ -138,13 +145,16 @@ export class ProcessScheduler implements Scheduler {
     await writeFile(paths.cancelled, String(Date.now()));
     await this.signalTask(paths, 'SIGTERM');
     if (await this.waitForEnd(paths, timeoutMs)) return;
+    // The kill ends the wrapper too, so the exit code is recorded first (unless the task just
+    // ended and the wrapper wrote its own).
+    await writeFile(paths.exit, `${KILLED_EXIT_CODE}\n`, { flag: 'wx' }).catch(() => undefined);
     await this.signalTask(paths, 'SIGKILL');
     await this.waitForEnd(paths, Infinity);
   }
 
   /** Ends live log tails. Running tasks keep running: a new instance re-attaches to them. */
   async close(): Promise<void> {
-    this.closing.abort();
+    this.closing.set();
   }
 
   async getState(req: ContainerRef): Promise<ContainerStatus> {
@@ -153,7 +163,9 @@ export class ProcessScheduler implements Scheduler {
 
   async getLogs(req: ContainerRef): Promise<AsyncIterable<LogChunk>> {
     const paths = await this.pathsOf(req.schedulerId);
-    const logs = tailFiles({ stdout: paths.stdout, stderr: paths.stderr }, async () => (await this.stateOf(paths)).state !== 'running', this.closing.signal);
+    const ended = this.live.get(req.schedulerId);
+    const finished = ended ? async () => ended.isSet : async () => (await this.stateOf(paths)).state !== 'running';
+    const logs = tailFiles({ stdout: paths.stdout, stderr: paths.stderr }, finished, this.closing, ended);
     return maskedLogs(logs, await this.secretValuesOf(req.schedulerId, paths));
   }
 
@@ -195,13 +207,15 @@ export class ProcessScheduler implements Scheduler {
       await this.signalTask(paths, 'SIGKILL');
       await this.waitForEnd(paths, 5_000);
     }
-    await rm(paths.dir, { recursive: true, force: true });
+    rmSync(paths.dir, { recursive: true, force: true });
     this.secretValues.delete(name);
     this.logger.debug('removed execution', { schedulerId: name });
   }
 
   private async pathsOf(schedulerId: string): Promise<ExecutionPaths> {
     const paths = executionPaths(this.root, executionNameFor(schedulerId));
+    // Started by this instance and not removed since (its secret values are kept until then): its files are there.
+    if (this.secretValues.has(schedulerId)) return paths;
     if (executionNameFor(schedulerId) !== schedulerId || !(await this.metaOf(paths))) {
       throw new GoferError('ERR_NO_SUCH_CONTAINER', `The process scheduler has no execution ${schedulerId}.`, { details: { schedulerId } });
     }
@@ -214,38 +228,47 @@ export class ProcessScheduler implements Scheduler {
   }
 
   private async stateOf(paths: ExecutionPaths): Promise<ContainerStatus> {
-    const ended = async (): Promise<ContainerStatus | undefined> => {
-      const exit = await readOptional(paths.exit);
-      if (exit === undefined) return undefined;
+    if (this.live.has(basename(paths.dir))) return { state: 'running' };
+    const ended = (): ContainerStatus | undefined => {
+      // Empty while the wrapper is writing it: not ended yet (or, with the wrapper gone, unknown).
+      const exit = readSmallFile(paths.exit);
+      if (!exit) return undefined;
       return { state: existsSync(paths.cancelled) ? 'cancelled' : 'exited', exitCode: Number.parseInt(exit, 10) };
     };
-    const first = await ended();
+    const first = ended();
     if (first) return first;
     const meta = await this.metaOf(paths);
     if (meta && wrapperAlive(meta, paths.dir)) return { state: 'running' };
     // The wrapper writes the exit file before it exits: if it ended since the first look, the
     // file is there now. Only a wrapper gone without it (killed from outside, a machine restart)
     // is unknown.
-    return (await ended()) ?? { state: existsSync(paths.cancelled) ? 'cancelled' : 'unknown' };
+    return ended() ?? { state: existsSync(paths.cancelled) ? 'cancelled' : 'unknown' };
   }
 
   /**
-   * Signals the task's whole process group (its session, made by setsid): the task and every
-   * child it started get the graceful signal, and the kill leaves nothing behind. The wrapper
-   * shell is outside that group, so it survives to record the exit code.
+   * Signals the execution's process group, led by the wrapper: the task and every child it
+   * started get the signal, and a kill leaves nothing behind. Executions started by earlier
+   * versions ran the task in a group of its own, recorded in a `pid` file.
    */
   private async signalTask(paths: ExecutionPaths, signal: NodeJS.Signals): Promise<void> {
-    const pid = Number.parseInt((await readOptional(paths.pid)) ?? '', 10);
-    if (!Number.isInteger(pid) || pid <= 1) return;
+    const recorded = Number.parseInt((await readOptional(paths.pid)) ?? '', 10);
+    const group = Number.isInteger(recorded) ? recorded : (await this.metaOf(paths))?.wrapperPid;
+    if (group === undefined || group <= 1) return;
     try {
-      process.kill(-pid, signal);
+      process.kill(-group, signal);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
     }
   }
 
-  /** Polls until the execution is no longer running; false when `timeoutMs` passed first. */
+  /** Waits until the execution is no longer running; false when `timeoutMs` passed first. */
   private async waitForEnd(paths: ExecutionPaths, timeoutMs: number): Promise<boolean> {
+    const ended = this.live.get(basename(paths.dir));
+    if (ended) {
+      await pause(Number.isFinite(timeoutMs) ? timeoutMs : 2 ** 31 - 1, ended);
+      if (ended.isSet) return true;
+      if (Number.isFinite(timeoutMs)) return false;
+    }
     const deadline = Date.now() + timeoutMs;
     let delayMs = 1;
     for (;;) {
