@@ -67,11 +67,11 @@ export class ProcessScheduler implements Scheduler {
     this.settings = withDefaults(settings);
     this.logger = ctx.logger;
     this.root = join(ctx.dataDir, 'executions');
-    for (const tool of ['/bin/sh', '/usr/bin/setsid', '/usr/bin/env']) {
+    for (const tool of ['/bin/sh', '/usr/bin/env']) {
       if (!existsSync(tool))
         throw new GoferError(
           'ERR_SCHEDULER_UNAVAILABLE',
-          `The process scheduler needs ${tool} (a POSIX shell and util-linux's setsid); it is missing on this machine.`,
+          `The process scheduler needs ${tool} (a POSIX shell and env); it is missing on this machine.`,
         );
     }
   }
