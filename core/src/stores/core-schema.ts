@@ -141,4 +141,12 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
   ALTER TABLE runs ADD COLUMN cancel_description TEXT;
   ALTER TABLE task_executions ADD COLUMN carried_from INTEGER;
   `,
+  // Retention without scans (issue 17): a run's end swept by walking every run of its pipeline
+  // and reading each row's state (OFFSET over the unique index), so each end cost more than the
+  // one before. Partial indexes hold just the ended runs, and the ended runs that still keep
+  // their logs: the cutoff is a walk of the retention window, the runs to clear an index range.
+  `
+  CREATE INDEX runs_ended ON runs (pipeline_id, run_id) WHERE state = 'complete';
+  CREATE INDEX runs_logs_kept ON runs (pipeline_id, run_id) WHERE state = 'complete' AND logs_removed = 0;
+  `,
 ];
