@@ -1,5 +1,5 @@
 /** The persisted event log: every published event is a row with an increasing id. */
-import type { EventQuery, GoferEvent } from '../api/index.js';
+import { PAGE_LIMITS, type EventQuery, type GoferEvent } from '../api/index.js';
 import { injectable, token } from '../kernel/di.js';
 import { DATABASE, type SqliteDatabase } from '../stores/database.js';
 import { GROUP_COMMIT, type GroupCommit } from '../stores/group-commit.js';
@@ -33,7 +33,7 @@ export class EventStore {
 
   /** Events with an id greater than `query.after`, oldest first, optionally filtered by type. */
   list(query: EventQuery = {}): GoferEvent[] {
-    const limit = query.limit ?? 1000;
+    const limit = query.limit ?? PAGE_LIMITS.events.default;
     const types = query.types && query.types.length > 0 ? new Set<string>(query.types) : undefined;
     const out: GoferEvent[] = [];
     let after = query.after ?? 0;

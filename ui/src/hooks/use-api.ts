@@ -15,7 +15,18 @@ export function usePipelines(namespace?: string) {
   const { client } = useGofer();
   return useQuery({
     queryKey: keys.pipelines(namespace),
-    queryFn: async (ctx) => (await expectData(client.GET('/api/pipelines', { params: { query: namespace ? { namespace } : {} }, ...signalOf(ctx) }))).items,
+    // Every page: the list is by id, `next` (on a full page) is the `after` of the next one.
+    queryFn: async (ctx) => {
+      const all = [];
+      let after: string | undefined;
+      do {
+        const query = { ...(namespace ? { namespace } : {}), ...(after !== undefined ? { after } : {}) };
+        const page = await expectData(client.GET('/api/pipelines', { params: { query }, ...signalOf(ctx) }));
+        all.push(...page.items);
+        after = page.next;
+      } while (after !== undefined);
+      return all;
+    },
   });
 }
 
@@ -31,8 +42,17 @@ export function useVersions(pipelineId: string) {
   const { client } = useGofer();
   return useQuery({
     queryKey: keys.versions(pipelineId),
-    queryFn: async (ctx) =>
-      (await expectData(client.GET('/api/pipelines/{pipelineId}/versions', { params: { path: { pipelineId } }, ...signalOf(ctx) }))).items,
+    queryFn: async (ctx) => {
+      const all = [];
+      let after: number | undefined;
+      do {
+        const query = after !== undefined ? { after } : {};
+        const page = await expectData(client.GET('/api/pipelines/{pipelineId}/versions', { params: { path: { pipelineId }, query }, ...signalOf(ctx) }));
+        all.push(...page.items);
+        after = page.next;
+      } while (after !== undefined);
+      return all;
+    },
   });
 }
 
