@@ -60,8 +60,9 @@ export class Retention {
       "SELECT run_id FROM runs WHERE pipeline_id = ? AND state = 'complete' AND logs_removed = 0 AND run_id < ?",
     );
     this.markRemoved = db.prepare<[string, number]>('UPDATE runs SET logs_removed = 1 WHERE pipeline_id = ? AND run_id = ?');
-    this.objectsOfOldRuns = db.prepare<[string, string, number]>(
-      "DELETE FROM objects WHERE pipeline_id = ? AND run_id != 0 AND run_id IN (SELECT run_id FROM runs WHERE pipeline_id = ? AND state = 'complete' AND run_id < ?)",
+    this.objectsOfOldRuns = db.prepare<[string, number]>(
+      // A range of the objects (those left are of recent runs), not a list of every older run.
+      "DELETE FROM objects WHERE pipeline_id = ? AND run_id > 0 AND run_id < ? AND EXISTS (SELECT 1 FROM runs WHERE runs.pipeline_id = objects.pipeline_id AND runs.run_id = objects.run_id AND runs.state = 'complete')",
     );
     this.pipelinesToSweep = db.prepare<[], { pipeline_id: string }>("SELECT DISTINCT pipeline_id FROM runs WHERE state = 'complete' AND logs_removed = 0");
     this.eventsBefore = db.prepare<[number]>('DELETE FROM events WHERE at < ?');
@@ -108,7 +109,7 @@ export class Retention {
       }
     }
     const objectCutoff = this.nthEnded.get(pipelineId, this.config.runObjectExpiry - 1);
-    if (objectCutoff) runObjectsRemoved = this.objectsOfOldRuns.run(pipelineId, pipelineId, objectCutoff.run_id).changes;
+    if (objectCutoff) runObjectsRemoved = this.objectsOfOldRuns.run(pipelineId, objectCutoff.run_id).changes;
     return { runLogsRemoved, runObjectsRemoved };
   }
 
