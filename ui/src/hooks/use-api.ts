@@ -68,14 +68,16 @@ export function useVersion(pipelineId: string, version: number | undefined) {
   });
 }
 
-/** The newest `limit` runs, newest first. */
-export function useRuns(pipelineId: string, limit = 20) {
+/** The newest `limit` runs, newest first; with `before`, the newest of those with a smaller run id (a page further back). */
+export function useRuns(pipelineId: string, limit = 20, before?: number) {
   const { client } = useGofer();
   return useQuery({
-    queryKey: keys.runs(pipelineId, limit),
+    queryKey: keys.runs(pipelineId, limit, before),
     placeholderData: keepPreviousData,
-    queryFn: async (ctx) =>
-      (await expectData(client.GET('/api/pipelines/{pipelineId}/runs', { params: { path: { pipelineId }, query: { limit } }, ...signalOf(ctx) }))).items,
+    queryFn: async (ctx) => {
+      const query = before === undefined ? { limit } : { limit, before };
+      return (await expectData(client.GET('/api/pipelines/{pipelineId}/runs', { params: { path: { pipelineId }, query }, ...signalOf(ctx) }))).items;
+    },
   });
 }
 
