@@ -128,6 +128,31 @@ test('pipelines by id and versions oldest first, a page at a time', async () => 
   assert.is(versions.pages[0]!.next, 4);
 });
 
+test("a client token's pages are cut before filtering: they may hold fewer items, and next still moves on", async () => {
+  assert.is((await m('POST', '/api/namespaces', { namespaceId: 'team' })).status, 201);
+  for (const id of ['team-a', 'team-b', 'zz-team']) {
+    assert.is((await m('POST', '/api/pipelines', { config: { id, name: id, tasks: [{ id: 'only', image: 'img' }] }, namespace: 'team' })).status, 201);
+  }
+  const { secret } = (await m('POST', '/api/tokens', { kind: 'client', namespaces: ['team'] })).json as { secret: string };
+  const client = api(server.address.url, secret);
+  const pages: Array<Page<{ pipelineId: string }, string>> = [];
+  let next: string | undefined;
+  do {
+    const res = await client('GET', `/api/pipelines?limit=4${next === undefined ? '' : `&after=${next}`}`);
+    assert.is(res.status, 200, res.text);
+    pages.push(res.json as Page<{ pipelineId: string }, string>);
+    next = pages.at(-1)!.next;
+  } while (next !== undefined);
+  assert.equal(
+    pages.flatMap((p) => p.items.map((i) => i.pipelineId)),
+    ['team-a', 'team-b', 'zz-team'],
+  );
+  assert.ok(
+    pages.some((p) => p.items.length < 4 && p.next !== undefined),
+    'a page short of its limit that is not the last',
+  );
+});
+
 test('a limit or cursor out of range: 400 ERR_INVALID_ARGUMENT naming the parameter', async () => {
   for (const path of [
     '/api/pipelines/paged/runs?limit=0',
