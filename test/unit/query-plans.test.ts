@@ -53,9 +53,17 @@ const QUERIES: Array<[what: string, sql: string, params: unknown[]]> = [
   ['pipelines page', 'SELECT * FROM pipelines WHERE pipeline_id > ? ORDER BY pipeline_id LIMIT ?', ['', 100]],
   ['pipelines page of a namespace', 'SELECT * FROM pipelines WHERE namespace = ? AND pipeline_id > ? ORDER BY pipeline_id LIMIT ?', ['default', '', 100]],
   ['versions page', 'SELECT version, config, created FROM pipeline_versions WHERE pipeline_id = ? AND version > ? ORDER BY version LIMIT ?', ['plans', 0, 100]],
-  ['retention: nth ended run', "SELECT run_id FROM runs WHERE pipeline_id = ? AND state = 'complete' ORDER BY run_id DESC LIMIT 1 OFFSET ?", ['plans', 19]],
-  ['retention: logs to remove', "SELECT run_id FROM runs WHERE pipeline_id = ? AND state = 'complete' AND logs_removed = 0 AND run_id < ?", ['plans', 2990]],
-  ['retention: pipelines to sweep', "SELECT DISTINCT pipeline_id FROM runs WHERE state = 'complete' AND logs_removed = 0", []],
+  [
+    'retention: nth ended run',
+    "SELECT run_id FROM runs INDEXED BY runs_ended WHERE pipeline_id = ? AND state = 'complete' ORDER BY run_id DESC LIMIT 1 OFFSET ?",
+    ['plans', 19],
+  ],
+  [
+    'retention: logs to remove',
+    "SELECT run_id FROM runs INDEXED BY runs_logs_kept WHERE pipeline_id = ? AND state = 'complete' AND logs_removed = 0 AND run_id < ?",
+    ['plans', 2990],
+  ],
+  ['retention: pipelines to sweep', "SELECT DISTINCT pipeline_id FROM runs INDEXED BY runs_logs_kept WHERE state = 'complete' AND logs_removed = 0", []],
   [
     'retention: objects of old runs',
     "DELETE FROM objects WHERE pipeline_id = ? AND run_id > 0 AND run_id < ? AND EXISTS (SELECT 1 FROM runs WHERE runs.pipeline_id = objects.pipeline_id AND runs.run_id = objects.run_id AND runs.state = 'complete')",

@@ -53,18 +53,23 @@ export class Retention {
     private readonly bus: EventBus,
     private readonly clock: Clock,
   ) {
+    // The partial indexes of core migration 6, named: each holds only the rows the query wants
+    // (ended runs; runs that still have their logs), where the planner, without statistics,
+    // could pick the other and walk every run of the pipeline.
     this.nthEnded = db.prepare<[string, number], { run_id: number }>(
-      "SELECT run_id FROM runs WHERE pipeline_id = ? AND state = 'complete' ORDER BY run_id DESC LIMIT 1 OFFSET ?",
+      "SELECT run_id FROM runs INDEXED BY runs_ended WHERE pipeline_id = ? AND state = 'complete' ORDER BY run_id DESC LIMIT 1 OFFSET ?",
     );
     this.logsToRemove = db.prepare<[string, number], { run_id: number }>(
-      "SELECT run_id FROM runs WHERE pipeline_id = ? AND state = 'complete' AND logs_removed = 0 AND run_id < ?",
+      "SELECT run_id FROM runs INDEXED BY runs_logs_kept WHERE pipeline_id = ? AND state = 'complete' AND logs_removed = 0 AND run_id < ?",
     );
     this.markRemoved = db.prepare<[string, number]>('UPDATE runs SET logs_removed = 1 WHERE pipeline_id = ? AND run_id = ?');
     this.objectsOfOldRuns = db.prepare<[string, number]>(
       // A range of the objects (those left are of recent runs), not a list of every older run.
       "DELETE FROM objects WHERE pipeline_id = ? AND run_id > 0 AND run_id < ? AND EXISTS (SELECT 1 FROM runs WHERE runs.pipeline_id = objects.pipeline_id AND runs.run_id = objects.run_id AND runs.state = 'complete')",
     );
-    this.pipelinesToSweep = db.prepare<[], { pipeline_id: string }>("SELECT DISTINCT pipeline_id FROM runs WHERE state = 'complete' AND logs_removed = 0");
+    this.pipelinesToSweep = db.prepare<[], { pipeline_id: string }>(
+      "SELECT DISTINCT pipeline_id FROM runs INDEXED BY runs_logs_kept WHERE state = 'complete' AND logs_removed = 0",
+    );
     this.eventsBefore = db.prepare<[number]>('DELETE FROM events WHERE at < ?');
     this.eventAtOffset = db.prepare<[number], { id: number }>('SELECT id FROM events ORDER BY id DESC LIMIT 1 OFFSET ?');
     this.eventsUpTo = db.prepare<[number]>('DELETE FROM events WHERE id <= ?');
