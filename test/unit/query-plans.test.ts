@@ -4,13 +4,17 @@
  * the runs, no temporary b-tree to sort. Checked with EXPLAIN QUERY PLAN on a real SQLite file
  * with the core schema and a few thousand runs, without ANALYZE (Gofer never runs it), so the
  * planner chooses as it does on a user's store. The SQL is the stores' own (keep it in step).
+ * And migration 6 (the indexes) applies over a store made by the five before it.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { CORE_MIGRATIONS } from '../../core/src/stores/core-schema.js';
 import { DATABASE } from '../../core/src/stores/database.js';
+import { applyMigrations } from '../../core/src/stores/migrations.js';
+import { openDatabase } from '../../core/src/stores/open-database.js';
 import { goferWithFake } from '../helpers/gofer-with-fake.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'gofer-plans-'));
@@ -87,6 +91,29 @@ for (const [what, sql, params] of QUERIES) {
     }
   });
 }
+
+test('migration 6 applies over a store at version 5 with runs in it: the indexes exist and recovery still finds its runs', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gofer-plans-v5-'));
+  try {
+    const old = openDatabase(dir);
+    applyMigrations(old, 'core', CORE_MIGRATIONS.slice(0, 5));
+    old
+      .prepare(
+        "INSERT INTO runs (pipeline_id, run_id, version, state, status, initiator, variables, started) VALUES ('p1', 1, 1, 'complete', 'successful', '{}', '{}', 1), ('p1', 2, 1, 'running', 'unknown', '{}', '{}', 2)",
+      )
+      .run();
+    assert.is(applyMigrations(old, 'core', CORE_MIGRATIONS), 6);
+    const names = (
+      old.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('runs', 'objects', 'pipelines')").all() as Array<{ name: string }>
+    ).map((r) => r.name);
+    for (const index of ['runs_unfinished', 'runs_logs_kept', 'runs_ended', 'objects_scope_seq', 'pipelines_namespace'])
+      assert.ok(names.includes(index), index);
+    assert.equal(old.prepare("SELECT run_id FROM runs WHERE state != 'complete' ORDER BY seq").all(), [{ run_id: 2 }]);
+    old.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 test('the queries return what the stores expect on this store', async () => {
   const page = await gofer.runs.list('plans', { limit: 3, before: 1500 });
