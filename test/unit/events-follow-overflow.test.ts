@@ -5,7 +5,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Pipeline, Task } from '@gofer/core';
+import { PAGE_LIMITS, Pipeline, Task } from '@gofer/core';
 import { MAX_QUEUED_EVENTS } from '../../core/src/events/events-api.js';
 import { goferWithFake } from '../helpers/gofer-with-fake.js';
 
@@ -36,7 +36,7 @@ test('a follower that pauses past the queue limit still gets every event once, i
     await firstSeen;
     const extra = MAX_QUEUED_EVENTS + 500;
     for (let i = 1; i <= extra; i++) await register(i);
-    const all = (await gofer.events.list({ after: first.id - 1, limit: 100_000 })).map((e) => e.id);
+    const all = (await gofer.events.list({ after: first.id - 1, limit: PAGE_LIMITS.events.max })).map((e) => e.id);
     TOTAL = all.length;
     assert.ok(TOTAL > MAX_QUEUED_EVENTS + 1, `${TOTAL} events published, more than the queue holds`);
     release();

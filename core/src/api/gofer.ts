@@ -50,11 +50,52 @@ export interface PluginInfo {
   command?: string[];
 }
 
+/**
+ * The page sizes of the list calls: `default` when no `limit` is given, `max` the largest
+ * `limit` taken (a larger one, or one that is not a positive integer, is ERR_INVALID_ARGUMENT).
+ * Lists are cursor based: pass the last item's id of a page (`runId`, event `id`,
+ * `pipelineId`, `version`) as `before`/`after` to read the next page; a page shorter than its
+ * limit is the last one.
+ */
+export const PAGE_LIMITS = {
+  runs: { default: 50, max: 1000 },
+  events: { default: 1000, max: 10_000 },
+  pipelines: { default: 1000, max: 1000 },
+  versions: { default: 1000, max: 1000 },
+} as const;
+
 /** Filters for listing events. */
 export interface EventQuery {
-  /** Only events with an id greater than this. */
+  /** Only events with an id greater than this (the cursor: the last id of the previous page). */
   after?: number;
   types?: GoferEventType[];
+  /** At most this many events; default and maximum in {@link PAGE_LIMITS}. */
+  limit?: number;
+}
+
+/** A page of runs, newest first. */
+export interface RunListOptions {
+  /** At most this many runs; default and maximum in {@link PAGE_LIMITS}. */
+  limit?: number;
+  /** Only runs with a smaller run id (the cursor: the last run id of the previous page). */
+  before?: number;
+}
+
+/** A page of pipelines, ordered by pipeline id. */
+export interface PipelineListOptions {
+  /** Only the pipelines of this namespace. */
+  namespace?: string;
+  /** Only pipelines whose id sorts after this one (the cursor: the last id of the previous page). */
+  after?: string;
+  /** At most this many pipelines; default and maximum in {@link PAGE_LIMITS}. */
+  limit?: number;
+}
+
+/** A page of a pipeline's versions, oldest first. */
+export interface VersionListOptions {
+  /** Only versions greater than this (the cursor: the last version of the previous page). */
+  after?: number;
+  /** At most this many versions; default and maximum in {@link PAGE_LIMITS}. */
   limit?: number;
 }
 
@@ -63,9 +104,11 @@ export interface PipelinesApi {
   register(config: PipelineConfig, opts?: { namespace?: string }): Promise<PipelineVersion>;
   /** Makes a version live: new runs use it. */
   deploy(pipelineId: string, version: number): Promise<PipelineInfo>;
-  list(opts?: { namespace?: string }): Promise<PipelineInfo[]>;
+  /** A page of pipelines, ordered by id (see {@link PipelineListOptions}). */
+  list(opts?: PipelineListOptions): Promise<PipelineInfo[]>;
   get(pipelineId: string): Promise<PipelineInfo>;
-  versions(pipelineId: string): Promise<PipelineVersion[]>;
+  /** A page of the pipeline's versions, oldest first (see {@link VersionListOptions}). */
+  versions(pipelineId: string, opts?: VersionListOptions): Promise<PipelineVersion[]>;
   getVersion(pipelineId: string, version?: number): Promise<PipelineVersion>;
   enable(pipelineId: string): Promise<PipelineInfo>;
   disable(pipelineId: string): Promise<PipelineInfo>;
@@ -107,7 +150,8 @@ export interface RunsApi {
    * when the run is not complete, ERR_NOT_FOUND for an unknown run or task.
    */
   rerun(pipelineId: string, runId: number, opts?: RerunOptions): Promise<Run>;
-  list(pipelineId: string, opts?: { limit?: number }): Promise<Run[]>;
+  /** A page of the pipeline's runs, newest first (see {@link RunListOptions}). */
+  list(pipelineId: string, opts?: RunListOptions): Promise<Run[]>;
   get(pipelineId: string, runId: number): Promise<Run>;
   /** Stops running containers (graceful, then forced) and cancels waiting tasks. */
   cancel(pipelineId: string, runId: number): Promise<Run>;
@@ -169,6 +213,7 @@ export interface ObjectsApi {
 }
 
 export interface EventsApi {
+  /** A page of stored events, oldest first (see {@link EventQuery}). */
   list(query?: EventQuery): Promise<GoferEvent[]>;
   /** Stored events after `query.after`, then live ones until `signal` aborts. */
   follow(query?: EventQuery & { signal?: AbortSignal }): AsyncIterable<GoferEvent>;

@@ -79,6 +79,26 @@ export class ApiClient {
     return (await res.json()) as T;
   }
 
+  /**
+   * Every item of a cursor-paged list route: follows `next` (sent back as the `cursor` parameter)
+   * until a page has none (a page may be empty and still have one: items the token may not see).
+   * `path` may carry a query already.
+   */
+  async all<T>(path: string, cursor: 'after' | 'before' = 'after'): Promise<T[]> {
+    const items: T[] = [];
+    let next: string | number | undefined;
+    for (;;) {
+      const sep = path.includes('?') ? '&' : '?';
+      const page = await this.json<{ items: T[]; next?: string | number }>(
+        'GET',
+        next === undefined ? path : `${path}${sep}${cursor}=${encodeURIComponent(String(next))}`,
+      );
+      items.push(...page.items);
+      if (page.next === undefined) return items;
+      next = page.next;
+    }
+  }
+
   /** Raw bytes in or out (objects, plain logs). */
   async bytes(method: string, path: string, body?: Uint8Array): Promise<Uint8Array> {
     const res = await this.fetch(method, path, body === undefined ? {} : { body, headers: { 'content-type': 'application/octet-stream' } });

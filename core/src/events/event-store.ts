@@ -1,5 +1,5 @@
 /** The persisted event log: every published event is a row with an increasing id. */
-import type { EventQuery, GoferEvent } from '../api/index.js';
+import { PAGE_LIMITS, type EventQuery, type GoferEvent } from '../api/index.js';
 import { injectable, token } from '../kernel/di.js';
 import { DATABASE, type SqliteDatabase } from '../stores/database.js';
 import { GROUP_COMMIT, type GroupCommit } from '../stores/group-commit.js';
@@ -16,6 +16,7 @@ interface EventRow {
 export class EventStore {
   private readonly insert;
   private readonly selectAfter;
+  private readonly selectTypesAfter;
 
   constructor(
     db: SqliteDatabase,
@@ -23,6 +24,10 @@ export class EventStore {
   ) {
     this.insert = db.prepare<[string, number, string]>('INSERT INTO events (type, at, payload) VALUES (?, ?, ?)');
     this.selectAfter = db.prepare<[number, number], EventRow>('SELECT id, type, at, payload FROM events WHERE id > ? ORDER BY id LIMIT ?');
+    // The type filter in SQLite: rows of other types are skipped there, never read into JavaScript.
+    this.selectTypesAfter = db.prepare<[number, string, number], EventRow>(
+      'SELECT id, type, at, payload FROM events WHERE id > ? AND type IN (SELECT value FROM json_each(?)) ORDER BY id LIMIT ?',
+    );
   }
 
   /** Stores an event and returns its id. */
@@ -33,21 +38,11 @@ export class EventStore {
 
   /** Events with an id greater than `query.after`, oldest first, optionally filtered by type. */
   list(query: EventQuery = {}): GoferEvent[] {
-    const limit = query.limit ?? 1000;
-    const types = query.types && query.types.length > 0 ? new Set<string>(query.types) : undefined;
-    const out: GoferEvent[] = [];
-    let after = query.after ?? 0;
-    // Page through so a type filter still returns up to `limit` matches.
-    for (;;) {
-      const rows = this.selectAfter.all(after, types ? 1000 : limit);
-      for (const row of rows) {
-        after = row.id;
-        if (types && !types.has(row.type)) continue;
-        out.push({ id: row.id, type: row.type, at: row.at, payload: JSON.parse(row.payload) as GoferEvent['payload'] } as GoferEvent);
-        if (out.length >= limit) return out;
-      }
-      if (!types || rows.length === 0) return out;
-    }
+    const limit = query.limit ?? PAGE_LIMITS.events.default;
+    const after = query.after ?? 0;
+    const rows =
+      query.types && query.types.length > 0 ? this.selectTypesAfter.all(after, JSON.stringify(query.types), limit) : this.selectAfter.all(after, limit);
+    return rows.map((row) => ({ id: row.id, type: row.type, at: row.at, payload: JSON.parse(row.payload) as GoferEvent['payload'] }) as GoferEvent);
   }
 }
 

@@ -2,6 +2,7 @@
 import type { EventQuery, EventsApi, GoferEvent } from '../api/index.js';
 import { onAbort } from '../kernel/abortable.js';
 import { injectable, token } from '../kernel/di.js';
+import { numericCursor, pageLimit } from '../kernel/paging.js';
 import { GROUP_COMMIT, type GroupCommit } from '../stores/group-commit.js';
 import { EVENT_BUS, type EventBus } from './event-bus.js';
 import { EVENT_STORE, type EventStore } from './event-store.js';
@@ -22,8 +23,10 @@ export class EventsService implements EventsApi {
     private readonly group: GroupCommit,
   ) {}
 
-  async list(query?: EventQuery): Promise<GoferEvent[]> {
-    return this.store.list(query);
+  async list(query: EventQuery = {}): Promise<GoferEvent[]> {
+    const limit = pageLimit('events', query.limit);
+    numericCursor('after', query.after);
+    return this.store.list({ ...query, limit });
   }
 
   on(listener: (event: GoferEvent) => void): () => void {

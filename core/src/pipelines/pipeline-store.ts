@@ -89,17 +89,23 @@ export class PipelineStore {
     return toInfo(row);
   }
 
-  list(namespace?: string): PipelineInfo[] {
+  /** At most `limit` pipelines whose id sorts after `after`, by id (of one namespace when given). */
+  list(namespace: string | undefined, after = '', limit = 1000): PipelineInfo[] {
     const rows =
       namespace === undefined
-        ? (this.db.prepare('SELECT * FROM pipelines ORDER BY pipeline_id').all() as PipelineRow[])
-        : (this.db.prepare('SELECT * FROM pipelines WHERE namespace = ? ORDER BY pipeline_id').all(namespace) as PipelineRow[]);
+        ? (this.db.prepare('SELECT * FROM pipelines WHERE pipeline_id > ? ORDER BY pipeline_id LIMIT ?').all(after, limit) as PipelineRow[])
+        : (this.db
+            .prepare('SELECT * FROM pipelines WHERE namespace = ? AND pipeline_id > ? ORDER BY pipeline_id LIMIT ?')
+            .all(namespace, after, limit) as PipelineRow[]);
     return rows.map(toInfo);
   }
 
-  versions(pipelineId: string): PipelineVersion[] {
+  /** At most `limit` versions above `after`, oldest first. */
+  versions(pipelineId: string, after = 0, limit = 1000): PipelineVersion[] {
     const info = this.get(pipelineId);
-    const rows = this.db.prepare('SELECT version, config, created FROM pipeline_versions WHERE pipeline_id = ? ORDER BY version').all(pipelineId) as Array<{
+    const rows = this.db
+      .prepare('SELECT version, config, created FROM pipeline_versions WHERE pipeline_id = ? AND version > ? ORDER BY version LIMIT ?')
+      .all(pipelineId, after, limit) as Array<{
       version: number;
       config: string;
       created: number;

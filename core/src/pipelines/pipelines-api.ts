@@ -1,7 +1,16 @@
 /** The pipelines area of the Gofer API: register, deploy, list, enable/disable, delete. */
-import type { PipelineConfig, PipelineInfo, PipelinesApi, PipelineVersion } from '../api/index.js';
+import {
+  GoferError,
+  type PipelineConfig,
+  type PipelineInfo,
+  type PipelineListOptions,
+  type PipelinesApi,
+  type PipelineVersion,
+  type VersionListOptions,
+} from '../api/index.js';
 import { EVENT_BUS, type EventBus } from '../events/event-bus.js';
 import { injectable, token } from '../kernel/di.js';
+import { numericCursor, pageLimit } from '../kernel/paging.js';
 import { LOG_STORE, type LogStore } from '../logs/log-store.js';
 import { OBJECT_STORE, type ObjectStore } from '../objects/object-store.js';
 import { GROUP_COMMIT, type GroupCommit } from '../stores/group-commit.js';
@@ -54,16 +63,20 @@ export class PipelinesService implements PipelinesApi {
     return info;
   }
 
-  async list(opts: { namespace?: string } = {}): Promise<PipelineInfo[]> {
-    return this.store.list(opts.namespace);
+  async list(opts: PipelineListOptions = {}): Promise<PipelineInfo[]> {
+    const limit = pageLimit('pipelines', opts.limit);
+    if (opts.after !== undefined && typeof opts.after !== 'string')
+      throw new GoferError('ERR_INVALID_ARGUMENT', 'The cursor `after` must be a pipeline id.', { details: { field: 'after' } });
+    return this.store.list(opts.namespace, opts.after, limit);
   }
 
   async get(pipelineId: string): Promise<PipelineInfo> {
     return this.store.get(pipelineId);
   }
 
-  async versions(pipelineId: string): Promise<PipelineVersion[]> {
-    return this.store.versions(pipelineId);
+  async versions(pipelineId: string, opts: VersionListOptions = {}): Promise<PipelineVersion[]> {
+    const limit = pageLimit('versions', opts.limit);
+    return this.store.versions(pipelineId, numericCursor('after', opts.after), limit);
   }
 
   async getVersion(pipelineId: string, version?: number): Promise<PipelineVersion> {

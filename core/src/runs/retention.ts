@@ -34,7 +34,6 @@ export interface SweepResult {
 @injectable(CONFIG, LOGGER, DATABASE, LOG_STORE, EVENT_BUS, CLOCK)
 export class Retention {
   private readonly nthEnded;
-  private readonly nthKeepingLogs;
   private readonly logsToRemove;
   private readonly markRemoved;
   private readonly objectsOfOldRuns;
@@ -54,23 +53,23 @@ export class Retention {
     private readonly bus: EventBus,
     private readonly clock: Clock,
   ) {
+    // The partial indexes of core migration 6, named: each holds only the rows the query wants
+    // (ended runs; runs that still have their logs), where the planner, without statistics,
+    // could pick the other and walk every run of the pipeline.
     this.nthEnded = db.prepare<[string, number], { run_id: number }>(
       "SELECT run_id FROM runs INDEXED BY runs_ended WHERE pipeline_id = ? AND state = 'complete' ORDER BY run_id DESC LIMIT 1 OFFSET ?",
-    );
-    // Every run whose logs were removed is older than every ended run that keeps them (the
-    // cutoff only moves forward), so the window's edge is found among the latter alone.
-    this.nthKeepingLogs = db.prepare<[string, number], { run_id: number }>(
-      "SELECT run_id FROM runs INDEXED BY runs_logs_kept WHERE pipeline_id = ? AND state = 'complete' AND logs_removed = 0 ORDER BY run_id DESC LIMIT 1 OFFSET ?",
     );
     this.logsToRemove = db.prepare<[string, number], { run_id: number }>(
       "SELECT run_id FROM runs INDEXED BY runs_logs_kept WHERE pipeline_id = ? AND state = 'complete' AND logs_removed = 0 AND run_id < ?",
     );
     this.markRemoved = db.prepare<[string, number]>('UPDATE runs SET logs_removed = 1 WHERE pipeline_id = ? AND run_id = ?');
-    // Driven from the objects (a range of their unique index), not from every older run.
-    this.objectsOfOldRuns = db.prepare<[string, number, string]>(
-      "DELETE FROM objects WHERE pipeline_id = ? AND run_id != 0 AND run_id < ? AND EXISTS (SELECT 1 FROM runs r WHERE r.pipeline_id = ? AND r.run_id = objects.run_id AND r.state = 'complete')",
+    this.objectsOfOldRuns = db.prepare<[string, number]>(
+      // A range of the objects (those left are of recent runs), not a list of every older run.
+      "DELETE FROM objects WHERE pipeline_id = ? AND run_id > 0 AND run_id < ? AND EXISTS (SELECT 1 FROM runs WHERE runs.pipeline_id = objects.pipeline_id AND runs.run_id = objects.run_id AND runs.state = 'complete')",
     );
-    this.pipelinesToSweep = db.prepare<[], { pipeline_id: string }>("SELECT DISTINCT pipeline_id FROM runs WHERE state = 'complete' AND logs_removed = 0");
+    this.pipelinesToSweep = db.prepare<[], { pipeline_id: string }>(
+      "SELECT DISTINCT pipeline_id FROM runs INDEXED BY runs_logs_kept WHERE state = 'complete' AND logs_removed = 0",
+    );
     this.eventsBefore = db.prepare<[number]>('DELETE FROM events WHERE at < ?');
     this.eventAtOffset = db.prepare<[number], { id: number }>('SELECT id FROM events ORDER BY id DESC LIMIT 1 OFFSET ?');
     this.eventsUpTo = db.prepare<[number]>('DELETE FROM events WHERE id <= ?');
@@ -105,7 +104,7 @@ export class Retention {
   sweepPipeline(pipelineId: string): Omit<SweepResult, 'eventsRemoved'> {
     let runLogsRemoved = 0;
     let runObjectsRemoved = 0;
-    const logCutoff = this.nthKeepingLogs.get(pipelineId, this.config.logRetentionRuns - 1);
+    const logCutoff = this.nthEnded.get(pipelineId, this.config.logRetentionRuns - 1);
     if (logCutoff) {
       for (const { run_id } of this.logsToRemove.all(pipelineId, logCutoff.run_id)) {
         // Files first: a crash in between leaves the run unmarked, and the next sweep removes nothing twice.
@@ -115,7 +114,7 @@ export class Retention {
       }
     }
     const objectCutoff = this.nthEnded.get(pipelineId, this.config.runObjectExpiry - 1);
-    if (objectCutoff) runObjectsRemoved = this.objectsOfOldRuns.run(pipelineId, objectCutoff.run_id, pipelineId).changes;
+    if (objectCutoff) runObjectsRemoved = this.objectsOfOldRuns.run(pipelineId, objectCutoff.run_id).changes;
     return { runLogsRemoved, runObjectsRemoved };
   }
 

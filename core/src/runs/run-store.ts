@@ -233,7 +233,8 @@ export class RunStore {
       ),
       setCancelDescription: p('UPDATE runs SET cancel_description = ? WHERE pipeline_id = ? AND run_id = ?'),
       getRun: p('SELECT * FROM runs WHERE pipeline_id = ? AND run_id = ?'),
-      listRuns: p('SELECT * FROM runs WHERE pipeline_id = ? ORDER BY run_id DESC LIMIT ?'),
+      // Newest first from a cursor: a range of the (pipeline_id, run_id) unique index, no sort.
+      listRuns: p('SELECT * FROM runs WHERE pipeline_id = ? AND run_id < ? ORDER BY run_id DESC LIMIT ?'),
       unfinished: p("SELECT * FROM runs WHERE state != 'complete' ORDER BY seq"),
       setRunRunning: p("UPDATE runs SET state = 'running' WHERE pipeline_id = ? AND run_id = ?"),
       completeRun: p("UPDATE runs SET state = 'complete', status = ?, status_reason = ?, ended = ? WHERE pipeline_id = ? AND run_id = ?"),
@@ -338,8 +339,9 @@ export class RunStore {
     return toRun(row);
   }
 
-  listRuns(pipelineId: string, limit = 50): StoredRun[] {
-    return (this.s.listRuns!.all(pipelineId, limit) as RunRow[]).map(toRun);
+  /** At most `limit` runs with a run id below `before` (default: all), newest first. */
+  listRuns(pipelineId: string, limit = 50, before = Number.MAX_SAFE_INTEGER): StoredRun[] {
+    return (this.s.listRuns!.all(pipelineId, before, limit) as RunRow[]).map(toRun);
   }
 
   /** Runs that are pending or running, oldest first: what recovery resumes. */

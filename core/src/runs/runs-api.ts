@@ -4,6 +4,7 @@ import {
   type ApprovalDecisionOptions,
   type RerunOptions,
   type Run,
+  type RunListOptions,
   type RunsApi,
   type StartRunOptions,
   type TaskAttempt,
@@ -11,6 +12,7 @@ import {
   type TasksApi,
 } from '../api/index.js';
 import { injectable, token } from '../kernel/di.js';
+import { numericCursor, pageLimit } from '../kernel/paging.js';
 import { LOG_STORE, type LogStore } from '../logs/log-store.js';
 import { ORCHESTRATOR, type Orchestrator } from './orchestrator.js';
 import { currentAttempt, publicRun, publicTask, RUN_STORE, type RunStore, type StoredRun } from './run-store.js';
@@ -51,8 +53,10 @@ export class RunsService implements RunsApi {
     return this.view(run);
   }
 
-  async list(pipelineId: string, opts: { limit?: number } = {}): Promise<Run[]> {
-    return this.store.listRuns(pipelineId, opts.limit).map((r) => this.view(r));
+  async list(pipelineId: string, opts: RunListOptions = {}): Promise<Run[]> {
+    const limit = pageLimit('runs', opts.limit);
+    const before = numericCursor('before', opts.before);
+    return this.store.listRuns(pipelineId, limit, before).map((r) => this.view(r));
   }
 
   async get(pipelineId: string, runId: number): Promise<Run> {

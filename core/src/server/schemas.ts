@@ -288,5 +288,19 @@ export function listOf<N extends keyof Components>(name: N) {
   return Type.Object({ items: Type.Array(ref(name)) });
 }
 
+/**
+ * `{ items: [...], next? }`: a page of a cursor-paged list. `next` is there when the page is full:
+ * pass it back as the route's cursor parameter (`before` or `after`) for the following page
+ * (which may be empty). A page without `next` is the last one.
+ */
+export function pageOf<N extends keyof Components, C extends TSchema>(name: N, cursor: C) {
+  return Type.Object({ items: Type.Array(ref(name)), next: Type.Optional(cursor) });
+}
+
+/** The `limit` query parameter of a paged list. */
+export function limitParam(limits: { default: number; max: number }) {
+  return Type.Integer({ minimum: 1, maximum: limits.max, description: `At most this many items (default ${limits.default}, at most ${limits.max}).` });
+}
+
 /** Request bodies. */
 export const VARIABLES_BODY = stringMap;

@@ -141,12 +141,18 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
   ALTER TABLE runs ADD COLUMN cancel_description TEXT;
   ALTER TABLE task_executions ADD COLUMN carried_from INTEGER;
   `,
-  // Retention without scans (issue 17): a run's end swept by walking every run of its pipeline
-  // and reading each row's state (OFFSET over the unique index), so each end cost more than the
-  // one before. Partial indexes hold just the ended runs, and the ended runs that still keep
-  // their logs: the cutoff is a walk of the retention window, the runs to clear an index range.
+  // Indexes for big stores (issue 17): every list and get reads a range of an index, and the
+  // queries that run as each run completes touch what is still to do, not every run ever.
+  // Recovery's unfinished runs in creation order; retention's runs whose logs are still kept (a
+  // sweep and the start-up's pipelines to sweep) and its Nth newest ended run (walking the
+  // runs index instead stepped over every unfinished run newer than it); a pipeline's or a
+  // run's objects in order; pipelines of one namespace by id.
   `
+  DROP INDEX runs_unfinished;
+  CREATE INDEX runs_unfinished ON runs (seq) WHERE state != 'complete';
+  CREATE INDEX runs_logs_kept ON runs (pipeline_id, run_id) WHERE logs_removed = 0;
   CREATE INDEX runs_ended ON runs (pipeline_id, run_id) WHERE state = 'complete';
-  CREATE INDEX runs_logs_kept ON runs (pipeline_id, run_id) WHERE state = 'complete' AND logs_removed = 0;
+  CREATE INDEX objects_scope_seq ON objects (pipeline_id, run_id, seq);
+  CREATE INDEX pipelines_namespace ON pipelines (namespace, pipeline_id);
   `,
 ];

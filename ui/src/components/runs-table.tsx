@@ -7,9 +7,6 @@ import { useGofer } from '../provider/gofer-context';
 import { elapsed, formatAgo, formatDuration, formatTime } from './format';
 import { runKind, StatusBadge } from './status';
 
-/** The API lists at most this many runs per request. */
-const API_LIMIT = 1000;
-
 export interface RunsTableProps {
   pipelineId: string;
   pageSize?: number;
@@ -23,13 +20,15 @@ function initiatorOf(run: Run): string {
 
 export function RunsTable({ pipelineId, pageSize = 20 }: RunsTableProps) {
   const { Link, paths } = useGofer();
-  const [page, setPage] = useState(0);
-  // Runs are listed newest first with a limit: page N needs the newest (N+1)·size, plus one to know if more exist.
-  const limit = Math.min(API_LIMIT, (page + 1) * pageSize + 1);
-  const runs = useRuns(pipelineId, limit);
+  // The cursor of each page past the first: the last run id of the page before it (the API's
+  // `before`), so page N costs one page however far back it is. One run more than a page tells
+  // whether an older page exists.
+  const [cursors, setCursors] = useState<number[]>([]);
+  const page = cursors.length;
+  const runs = useRuns(pipelineId, pageSize + 1, cursors.at(-1));
   const all = runs.data ?? [];
-  const shown = all.slice(page * pageSize, (page + 1) * pageSize);
-  const hasOlder = all.length > (page + 1) * pageSize && (page + 1) * pageSize < API_LIMIT;
+  const shown = all.slice(0, pageSize);
+  const hasOlder = all.length > pageSize;
   const now = useNow(
     1000,
     shown.some((r) => r.state !== 'complete'),
@@ -83,13 +82,13 @@ export function RunsTable({ pipelineId, pageSize = 20 }: RunsTableProps) {
       </div>
       {(page > 0 || hasOlder) && (
         <nav className="gofer-pager" aria-label="Runs pages">
-          <button type="button" onClick={() => setPage(page - 1)} disabled={page === 0}>
+          <button type="button" onClick={() => setCursors(cursors.slice(0, -1))} disabled={page === 0}>
             Newer
           </button>
           <span>
             Runs {first}–{first + shown.length - 1}
           </span>
-          <button type="button" onClick={() => setPage(page + 1)} disabled={!hasOlder}>
+          <button type="button" onClick={() => setCursors([...cursors, shown.at(-1)!.runId])} disabled={!hasOlder}>
             Older
           </button>
         </nav>

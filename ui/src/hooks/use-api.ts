@@ -15,7 +15,18 @@ export function usePipelines(namespace?: string) {
   const { client } = useGofer();
   return useQuery({
     queryKey: keys.pipelines(namespace),
-    queryFn: async (ctx) => (await expectData(client.GET('/api/pipelines', { params: { query: namespace ? { namespace } : {} }, ...signalOf(ctx) }))).items,
+    // Every page: the list is by id, `next` (on a full page) is the `after` of the next one.
+    queryFn: async (ctx) => {
+      const all = [];
+      let after: string | undefined;
+      do {
+        const query = { ...(namespace ? { namespace } : {}), ...(after !== undefined ? { after } : {}) };
+        const page = await expectData(client.GET('/api/pipelines', { params: { query }, ...signalOf(ctx) }));
+        all.push(...page.items);
+        after = page.next;
+      } while (after !== undefined);
+      return all;
+    },
   });
 }
 
@@ -31,8 +42,17 @@ export function useVersions(pipelineId: string) {
   const { client } = useGofer();
   return useQuery({
     queryKey: keys.versions(pipelineId),
-    queryFn: async (ctx) =>
-      (await expectData(client.GET('/api/pipelines/{pipelineId}/versions', { params: { path: { pipelineId } }, ...signalOf(ctx) }))).items,
+    queryFn: async (ctx) => {
+      const all = [];
+      let after: number | undefined;
+      do {
+        const query = after !== undefined ? { after } : {};
+        const page = await expectData(client.GET('/api/pipelines/{pipelineId}/versions', { params: { path: { pipelineId }, query }, ...signalOf(ctx) }));
+        all.push(...page.items);
+        after = page.next;
+      } while (after !== undefined);
+      return all;
+    },
   });
 }
 
@@ -48,14 +68,16 @@ export function useVersion(pipelineId: string, version: number | undefined) {
   });
 }
 
-/** The newest `limit` runs, newest first. */
-export function useRuns(pipelineId: string, limit = 20) {
+/** The newest `limit` runs, newest first; with `before`, the newest of those with a smaller run id (a page further back). */
+export function useRuns(pipelineId: string, limit = 20, before?: number) {
   const { client } = useGofer();
   return useQuery({
-    queryKey: keys.runs(pipelineId, limit),
+    queryKey: keys.runs(pipelineId, limit, before),
     placeholderData: keepPreviousData,
-    queryFn: async (ctx) =>
-      (await expectData(client.GET('/api/pipelines/{pipelineId}/runs', { params: { path: { pipelineId }, query: { limit } }, ...signalOf(ctx) }))).items,
+    queryFn: async (ctx) => {
+      const query = before === undefined ? { limit } : { limit, before };
+      return (await expectData(client.GET('/api/pipelines/{pipelineId}/runs', { params: { path: { pipelineId }, query }, ...signalOf(ctx) }))).items;
+    },
   });
 }
 

@@ -42,7 +42,7 @@ export function registerPipelineCommands(program: Command): void {
     .option('-n, --namespace <namespace>', 'only this namespace')
     .action(async (opts: { namespace?: string }, cmd: Command) => {
       const q = opts.namespace ? `?namespace=${seg(opts.namespace)}` : '';
-      const { items } = await clientOf(cmd).json<{ items: PipelineInfo[] }>('GET', `/api/pipelines${q}`);
+      const items = await clientOf(cmd).all<PipelineInfo>(`/api/pipelines${q}`);
       if (globalsOf(cmd).json) return printJson(items);
       print(pipelineRows(items));
     });
@@ -79,7 +79,7 @@ export function registerPipelineCommands(program: Command): void {
     .command('versions <pipeline>')
     .description("List a pipeline's versions")
     .action(async (id: string, _opts: unknown, cmd: Command) => {
-      const { items } = await clientOf(cmd).json<{ items: PipelineVersion[] }>('GET', `/api/pipelines/${seg(id)}/versions`);
+      const items = await clientOf(cmd).all<PipelineVersion>(`/api/pipelines/${seg(id)}/versions`);
       if (globalsOf(cmd).json) return printJson(items);
       print(
         table(

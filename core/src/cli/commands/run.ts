@@ -81,10 +81,14 @@ export function registerRunCommands(program: Command): void {
   run
     .command('list <pipeline>')
     .description('List runs, newest first')
-    .option('-l, --limit <n>', 'at most this many', positiveInt)
-    .action(async (pipelineId: string, opts: { limit?: number }, cmd: Command) => {
-      const q = opts.limit ? `?limit=${opts.limit}` : '';
-      const { items } = await clientOf(cmd).json<{ items: Run[] }>('GET', `/api/pipelines/${seg(pipelineId)}/runs${q}`);
+    .option('-l, --limit <n>', 'at most this many (default 50, at most 1000)', positiveInt)
+    .option('-b, --before <run>', 'only runs older than this run id (the next page: the last run id shown)', positiveInt)
+    .action(async (pipelineId: string, opts: { limit?: number; before?: number }, cmd: Command) => {
+      const q = new URLSearchParams();
+      if (opts.limit) q.set('limit', String(opts.limit));
+      if (opts.before) q.set('before', String(opts.before));
+      const query = q.size > 0 ? `?${q.toString()}` : '';
+      const { items } = await clientOf(cmd).json<{ items: Run[] }>('GET', `/api/pipelines/${seg(pipelineId)}/runs${query}`);
       if (globalsOf(cmd).json) return printJson(items);
       print(runRows(items));
     });

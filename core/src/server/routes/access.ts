@@ -25,3 +25,13 @@ export function visiblePipelines(principal: Principal, pipelines: PipelineInfo[]
 
 /** `{ items }` answer with status 200. */
 export const items = <T>(list: T[]) => ({ status: 200 as const, body: { items: list } });
+
+/**
+ * `{ items, next? }` answer with status 200: `next` (the cursor of the last item) when the page
+ * holds `limit` items, so more may follow. `shown` is what the caller may see of `list` (the
+ * cursor still moves past the items it may not see).
+ */
+export function page<T, C>(list: T[], limit: number, cursor: (item: T) => C, shown: T[] = list) {
+  const last = list.length >= limit ? list[list.length - 1] : undefined;
+  return { status: 200 as const, body: { items: shown, ...(last !== undefined ? { next: cursor(last) } : {}) } };
+}

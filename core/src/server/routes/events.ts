@@ -1,9 +1,10 @@
 /** Events: the persisted log, optionally followed live as Server-Sent Events. */
 import { Type } from 'typebox';
-import type { GoferEvent, GoferEventType } from '../../api/index.js';
+import { PAGE_LIMITS, type GoferEvent, type GoferEventType } from '../../api/index.js';
 import { mayAccess } from '../../auth/principal.js';
 import { defineRoute, type Route, type RouteContext } from '../route.js';
-import { listOf, ref } from '../schemas.js';
+import { limitParam, pageOf, ref } from '../schemas.js';
+import { page } from './access.js';
 
 /**
  * Management tokens see every event. Others see events about pipelines they may act on;
@@ -38,17 +39,22 @@ export function eventRoutes(): Route[] {
       operationId: 'listEvents',
       tag: 'events',
       access: 'any',
-      summary: 'Lists stored events after an id. With follow=true: a Server-Sent Events stream (`event` messages, id = event id) of stored then live events.',
+      summary:
+        'Lists stored events after an id, oldest first, a page at a time: `next` (on a full page) is the `after` of the next page. With follow=true: a Server-Sent Events stream (`event` messages, id = event id) of stored then live events.',
       query: {
-        after: Type.Integer({ minimum: 0 }),
+        after: Type.Integer({ minimum: 0, description: 'Only events with a greater id: the `next` of the previous page.' }),
         types: Type.String({ description: 'Comma-separated event types, e.g. run.completed,task.completed' }),
-        limit: Type.Integer({ minimum: 1, maximum: 10000 }),
+        limit: limitParam(PAGE_LIMITS.events),
         follow: Type.Boolean({ default: false }),
       },
+      errors: { ERR_INVALID_ARGUMENT: 'The limit or the cursor is out of range.' },
       responses: {
         200: {
-          description: 'The events (JSON), or with follow=true a text/event-stream of `event` messages (`Last-Event-ID` resumes after an id).',
-          schema: listOf('Event'),
+          description: 'A page of events (JSON), or with follow=true a text/event-stream of `event` messages (`Last-Event-ID` resumes after an id).',
+          schema: pageOf(
+            'Event',
+            Type.Integer({ description: 'The id of the last event read for this page (it may be one the token may not see): pass it as `after`.' }),
+          ),
           events: Type.Union([ref('EventMessage'), ref('StreamError')]),
         },
       },
@@ -59,11 +65,11 @@ export function eventRoutes(): Route[] {
         const types = typeof ctx.query.types === 'string' ? (ctx.query.types.split(',').filter(Boolean) as GoferEventType[]) : undefined;
         const query = { ...(after !== undefined ? { after } : {}), ...(types ? { types } : {}) };
         if (ctx.query.follow !== true) {
-          const limit = ctx.query.limit;
-          const events = await ctx.gofer.events.list({ ...query, ...(limit ? { limit } : {}) });
+          const limit = ctx.query.limit ?? PAGE_LIMITS.events.default;
+          const events = await ctx.gofer.events.list({ ...query, limit });
           const shown: GoferEvent[] = [];
           for (const e of events) if (await visible(e)) shown.push(e);
-          return { status: 200, body: { items: shown } };
+          return page(events, limit, (e) => e.id, shown);
         }
         const sse = ctx.sse();
         try {

@@ -1,10 +1,10 @@
 /** Pipelines: register versions, list, get, deploy, enable/disable, delete. */
 import { Type } from 'typebox';
-import { GoferError, isGoferError, PIPELINE_SCHEMA, problemLines, type PipelineVersion, type ValidationProblem } from '../../api/index.js';
+import { GoferError, isGoferError, PAGE_LIMITS, PIPELINE_SCHEMA, problemLines, type PipelineVersion, type ValidationProblem } from '../../api/index.js';
 import { mayAccess, requireAccess } from '../../auth/principal.js';
 import { defineRoute, type RouteContext, type Route } from '../route.js';
-import { ID_PARAM, listOf, NAMESPACE_ID, ref } from '../schemas.js';
-import { accessiblePipeline, items, visiblePipelines } from './access.js';
+import { ID_PARAM, limitParam, NAMESPACE_ID, pageOf, ref } from '../schemas.js';
+import { accessiblePipeline, page, visiblePipelines } from './access.js';
 
 const pipelineId = { pipelineId: ID_PARAM };
 
@@ -41,12 +41,25 @@ export function pipelineRoutes(): Route[] {
       operationId: 'listPipelines',
       tag: 'pipelines',
       access: 'any',
-      summary: 'Lists the pipelines the token may see, optionally of one namespace.',
-      query: { namespace: NAMESPACE_ID },
-      responses: { 200: { description: 'The pipelines.', schema: listOf('PipelineInfo') } },
+      summary:
+        'Lists the pipelines the token may see, optionally of one namespace, by id, a page at a time: `next` (on a full page) is the `after` of the next page.',
+      query: {
+        namespace: NAMESPACE_ID,
+        after: Type.String({ minLength: 1, description: 'Only pipelines whose id sorts after this one: the `next` of the previous page.' }),
+        limit: limitParam(PAGE_LIMITS.pipelines),
+      },
+      errors: { ERR_INVALID_ARGUMENT: 'The limit is out of range.' },
+      responses: {
+        200: {
+          description: 'A page of pipelines.',
+          schema: pageOf('PipelineInfo', Type.String({ description: 'The last pipeline id read for this page (it may be one the token may not see).' })),
+        },
+      },
       async handle(ctx) {
-        const ns = ctx.query.namespace;
-        return items(visiblePipelines(ctx.principal, await ctx.gofer.pipelines.list(ns ? { namespace: ns } : {})));
+        const { namespace, after } = ctx.query;
+        const limit = ctx.query.limit ?? PAGE_LIMITS.pipelines.default;
+        const list = await ctx.gofer.pipelines.list({ ...(namespace ? { namespace } : {}), ...(after !== undefined ? { after } : {}), limit });
+        return page(list, limit, (p) => p.pipelineId, visiblePipelines(ctx.principal, list));
       },
     }),
     defineRoute({
@@ -128,13 +141,25 @@ export function pipelineRoutes(): Route[] {
       operationId: 'listPipelineVersions',
       tag: 'pipelines',
       access: 'namespace',
-      summary: "Lists the pipeline's registered versions.",
+      summary: "Lists the pipeline's registered versions, oldest first, a page at a time: `next` (on a full page) is the `after` of the next page.",
       params: pipelineId,
-      errors: { ERR_NOT_FOUND: 'The pipeline does not exist.' },
-      responses: { 200: { description: 'The versions, oldest first.', schema: listOf('PipelineVersion') } },
+      query: {
+        after: Type.Integer({ minimum: 0, description: 'Only greater versions: the `next` of the previous page.' }),
+        limit: limitParam(PAGE_LIMITS.versions),
+      },
+      errors: { ERR_NOT_FOUND: 'The pipeline does not exist.', ERR_INVALID_ARGUMENT: 'The limit or the cursor is out of range.' },
+      responses: {
+        200: {
+          description: 'A page of versions, oldest first.',
+          schema: pageOf('PipelineVersion', Type.Integer({ description: 'The last version of this page.' })),
+        },
+      },
       async handle(ctx) {
         await accessiblePipeline(ctx, ctx.params.pipelineId);
-        return items(await ctx.gofer.pipelines.versions(ctx.params.pipelineId));
+        const { after } = ctx.query;
+        const limit = ctx.query.limit ?? PAGE_LIMITS.versions.default;
+        const list = await ctx.gofer.pipelines.versions(ctx.params.pipelineId, { ...(after !== undefined ? { after } : {}), limit });
+        return page(list, limit, (v) => v.version);
       },
     }),
     defineRoute({

@@ -1,9 +1,10 @@
 /** Runs: start with runtime variables, list, get, cancel. */
 import { Type } from 'typebox';
+import { PAGE_LIMITS } from '../../api/index.js';
 import { principalName } from '../../auth/principal.js';
 import { defineRoute, type Route } from '../route.js';
-import { ID_PARAM, listOf, ref, RUN_ID_PARAM, VARIABLES_BODY } from '../schemas.js';
-import { accessiblePipeline, items } from './access.js';
+import { ID_PARAM, limitParam, pageOf, ref, RUN_ID_PARAM, VARIABLES_BODY } from '../schemas.js';
+import { accessiblePipeline, page } from './access.js';
 
 const pipelineId = { pipelineId: ID_PARAM };
 const runParams = { pipelineId: ID_PARAM, runId: RUN_ID_PARAM };
@@ -16,15 +17,20 @@ export function runRoutes(): Route[] {
       operationId: 'listRuns',
       tag: 'runs',
       access: 'namespace',
-      summary: 'Lists runs, newest first.',
+      summary: 'Lists runs, newest first, a page at a time: `next` (on a full page) is the `before` of the next page.',
       params: pipelineId,
-      query: { limit: Type.Integer({ minimum: 1, maximum: 1000 }) },
-      errors: { ERR_NOT_FOUND: 'The pipeline does not exist.' },
-      responses: { 200: { description: 'The runs.', schema: listOf('Run') } },
+      query: {
+        limit: limitParam(PAGE_LIMITS.runs),
+        before: Type.Integer({ minimum: 1, description: 'Only runs with a smaller run id: the `next` of the previous page.' }),
+      },
+      errors: { ERR_NOT_FOUND: 'The pipeline does not exist.', ERR_INVALID_ARGUMENT: 'The limit or the cursor is out of range.' },
+      responses: { 200: { description: 'A page of runs.', schema: pageOf('Run', Type.Integer({ description: 'The last run id of this page.' })) } },
       async handle(ctx) {
         await accessiblePipeline(ctx, ctx.params.pipelineId);
-        const limit = ctx.query.limit;
-        return items(await ctx.gofer.runs.list(ctx.params.pipelineId, limit ? { limit } : {}));
+        const limit = ctx.query.limit ?? PAGE_LIMITS.runs.default;
+        const before = ctx.query.before;
+        const runs = await ctx.gofer.runs.list(ctx.params.pipelineId, { limit, ...(before !== undefined ? { before } : {}) });
+        return page(runs, limit, (r) => r.runId);
       },
     }),
     defineRoute({
