@@ -6,6 +6,8 @@
 //   npm run bench                         every script
 //   npm run bench -- orchestrator http    only the scripts whose name contains one of the words
 //   npm run bench -- --json out.json      also writes the rows (and failed scripts) as JSON
+//   npm run bench -- --timeout 10         stops a script after 10 minutes (default 20): a wedged
+//                                         engine then costs one failed row, not the whole run
 // The Docker benchmarks need an engine: bash scripts/docker-up.sh
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,11 +19,18 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
 const words = [];
 let jsonOut;
+let timeoutMinutes = 20;
 for (let i = 0; i < args.length; i++) {
   if (args[i] === '--json') {
     jsonOut = args[++i];
     if (!jsonOut) {
       console.error('bench: --json needs a file name');
+      process.exit(2);
+    }
+  } else if (args[i] === '--timeout') {
+    timeoutMinutes = Number(args[++i]);
+    if (!(timeoutMinutes > 0)) {
+      console.error('bench: --timeout needs a number of minutes');
       process.exit(2);
     }
   } else words.push(args[i]);
@@ -45,10 +54,11 @@ try {
     console.log(`\n=== bench/${script}`);
     const summary = join(dir, `${script}.jsonl`);
     writeFileSync(summary, '');
-    const { status, signal } = spawnSync(process.execPath, ['--expose-gc', '--conditions=gofer-source', '--import', 'tsx', join('bench', script)], {
+    const { status, signal, error } = spawnSync(process.execPath, ['--expose-gc', '--conditions=gofer-source', '--import', 'tsx', join('bench', script)], {
       cwd: root,
       stdio: 'inherit',
       env: { ...process.env, TSX_TSCONFIG_PATH: join(root, 'tsconfig.tsx.json'), GOFER_BENCH_SUMMARY: summary },
+      timeout: timeoutMinutes * 60_000,
     });
     const own = readFileSync(summary, 'utf8')
       .split('\n')
@@ -57,7 +67,7 @@ try {
     rows.push(...own);
     if (status !== 0 || own.length === 0) {
       failed++;
-      const why = status !== 0 ? `exit ${status ?? signal}` : 'no verdict';
+      const why = error?.code === 'ETIMEDOUT' ? `timeout after ${timeoutMinutes} min` : status !== 0 ? `exit ${status ?? signal}` : 'no verdict';
       rows.push({
         row: `${script}: failed / no verdict`,
         gofer: '',
