@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { createGofer, defineScheduler, Pipeline, Task, type Scheduler } from '@gofer/core';
 import { openSqlite, sqliteDriverName } from '../core/src/stores/sqlite-drivers.js';
+import { verdict } from './verdict-kit.js';
 
 const runs = Number(process.argv[2] ?? 2000);
 const tasksPerRun = Number(process.argv[3] ?? 5);
@@ -155,6 +156,15 @@ async function main(): Promise<void> {
     global.gc?.();
     const after = process.memoryUsage();
     console.log(`  after the benchmark (${runs} runs kept in the store): rss ${mb(after.rss)}, heap used ${mb(after.heapUsed)}`);
+    verdict({
+      row: 'orchestrator throughput',
+      gofer: `${Math.round(rate)} tasks/s, ${((rate / raw) * 100).toFixed(0)}% of raw`,
+      baseline: `${Math.round(raw)}/s raw ${driver}`,
+      value: rate,
+      op: '>=',
+      goal: 2000,
+      unit: '/s',
+    });
   } finally {
     await gofer.close();
     rmSync(dataDir, { recursive: true, force: true });

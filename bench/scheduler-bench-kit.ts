@@ -8,11 +8,12 @@ import type { Scheduler, StartContainerRequest } from '@gofer/core/api';
 import { DockerScheduler } from '@gofer/scheduler-docker';
 import { tempDir, testContext } from '@gofer/testkit';
 import { TEST_IMAGE, TEST_LABEL } from '../test/helpers/docker.js';
+import { median, verdict, type GoalOp } from './verdict-kit.js';
 
 /** Unique to this benchmark process. */
 export const BENCH_TAG = `bench-${randomUUID().slice(0, 8)}`;
 export const docker = new Docker();
-export { TEST_IMAGE };
+export { median, TEST_IMAGE };
 
 /** The scheduler under test, configured like the raw baseline (no network). */
 export function benchScheduler(): DockerScheduler {
@@ -56,13 +57,6 @@ export async function timed(fn: () => Promise<unknown>): Promise<number> {
   return performance.now() - started;
 }
 
-/** The median of a list of numbers. */
-export function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
 /** Medians per candidate, and the median of the per-round ratios of each candidate to `raw`. */
 export interface Measured {
   medians: Record<string, number>;
@@ -101,10 +95,31 @@ export async function cleanup(): Promise<void> {
   );
 }
 
-/** Prints `label: gofer X, raw Y, ratio R (paired P) (goal G) MET|MISSED`; the verdict uses the paired ratio. */
-export function report(label: string, ours: number, raw: number, unit: string, ratio: number, paired: number, goal: string): void {
-  const ok = goal.startsWith('<=') ? paired <= Number(goal.slice(2)) : paired >= Number(goal.slice(2));
-  console.log(
-    `${label}: gofer ${ours.toFixed(1)} ${unit}, raw ${raw.toFixed(1)} ${unit}, ratio of medians ${ratio.toFixed(3)}x, median paired ratio ${paired.toFixed(3)}x (goal ${goal}x) ${ok ? 'MET' : 'MISSED'}`,
-  );
+/** One scheduler row: medians of both sides, and the paired ratio the verdict bounds. */
+export interface SchedulerRow {
+  row: string;
+  ours: number;
+  raw: number;
+  unit: string;
+  /** What the raw side is, e.g. `raw dockerode`. */
+  rawName: string;
+  /** Ratio of the medians, printed for the record. */
+  ratio: number;
+  /** Median of the per-round ratios: the verdict's value. */
+  paired: number;
+  op: GoalOp;
+  goal: number;
+}
+
+/** Prints the ratio of medians, then the verdict line on the paired ratio (bench/verdict-kit.ts). */
+export function report(r: SchedulerRow): boolean {
+  console.log(`  ${r.row}: ratio of medians ${r.ratio.toFixed(3)}x, median of per-round ratios ${r.paired.toFixed(3)}x (the verdict's value)`);
+  return verdict({
+    row: r.row,
+    gofer: `${r.ours.toFixed(1)} ${r.unit}`,
+    baseline: `${r.raw.toFixed(1)} ${r.unit} ${r.rawName}`,
+    value: r.paired,
+    op: r.op,
+    goal: r.goal,
+  });
 }

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build } from 'vite';
 import { ROOT } from '../test/integration/service-harness.js';
+import { verdict } from './verdict-kit.js';
 
 const gz = (file: string) => gzipSync(readFileSync(file), { level: 9 }).length;
 const kB = (n: number) => `${(n / 1000).toFixed(1)} kB`;
@@ -58,7 +59,15 @@ try {
   for (const f of initial) console.log(`  initial ${f}: ${kB(gz(join(dist, f)))}`);
   for (const f of later) console.log(`  later   ${f}: ${kB(gz(join(dist, f)))}`);
   console.log(`  initial route: ${kB(initialGz)}; bare React page built now: ${kB(bare)} (${(initialGz / bare).toFixed(2)}x)`);
-  console.log(`  goal <= 300 kB: ${initialGz <= 300_000 ? 'met' : 'NOT met'}`);
+  verdict({
+    row: 'first page JS, gzipped',
+    gofer: kB(initialGz),
+    baseline: `${kB(bare)} bare React page (${(initialGz / bare).toFixed(2)}x)`,
+    value: initialGz / 1000,
+    op: '<=',
+    goal: 300,
+    unit: ' kB',
+  });
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

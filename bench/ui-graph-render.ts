@@ -10,6 +10,7 @@
 import { layoutTasks } from '../ui/src/components/run-graph/layout.js';
 import { loadavg } from 'node:os';
 import { mainThreadCpuMs, median, ms, signedInPage, startUi, waitForRun } from './ui-bench-kit.js';
+import { verdict } from './verdict-kit.js';
 
 const TASKS = Number(process.argv[2] ?? 200);
 const ROUNDS = Number(process.argv[3] ?? 7);
@@ -106,7 +107,15 @@ try {
   console.log(`    of which the dagre layout in the page: median ${ms(median(layoutTimes))}; the page's main-thread CPU time: median ${ms(median(cpuTimes))}`);
   console.log(`  baseline (fetch + one plain div per task): median ${ms(median(rawTimes))}`);
   console.log(`  dagre layout alone (Node): median ${ms(median(layoutMs))}`);
-  console.log(`  goal <= 1000 ms: ${m <= 1000 ? 'met' : 'NOT met'} (${(m / median(rawTimes)).toFixed(1)}x the bare baseline)`);
+  verdict({
+    row: `run graph, ${TASKS} tasks`,
+    gofer: `${ms(m)} wall, ${ms(median(cpuTimes))} CPU`,
+    baseline: `${ms(median(rawTimes))} bare page (${(m / median(rawTimes)).toFixed(1)}x)`,
+    value: m,
+    op: '<=',
+    goal: 1000,
+    unit: ' ms',
+  });
 } finally {
   await ui.close();
 }

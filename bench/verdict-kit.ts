@@ -37,6 +37,7 @@ export function meets(value: number, op: GoalOp, goal: number): boolean {
 }
 
 function format(value: number): string {
+  if (Number.isInteger(value)) return String(value);
   return Math.abs(value) >= 100 ? value.toFixed(0) : Math.abs(value) >= 10 ? value.toFixed(1) : value.toFixed(2);
 }
 

@@ -13,6 +13,7 @@ import { DockerScheduler } from '@gofer/scheduler-docker';
 import { startGofer } from '../core/src/composition/start-gofer.js';
 import { PLUGIN_REGISTRY } from '../core/src/plugin-host/registry.js';
 import { dockerAvailable, TEST_IMAGE, TEST_LABEL } from '../test/helpers/docker.js';
+import { median, verdict } from './verdict-kit.js';
 
 const rounds = Number(process.argv[2] ?? 20);
 const TAG = `bench-webhook-${randomUUID().slice(0, 8)}`;
@@ -54,11 +55,6 @@ const { gofer, container } = await startGofer({
   plugins: [timedDocker, webhookExtension],
   config: { dataDir: ':memory:', scheduler: 'timed-docker', discover: false, logLevel: 'silent', extensions: { webhook: { port: 0 } } },
 });
-const median = (v: number[]) => {
-  const s = [...v].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 try {
   await gofer.pipelines.register(new Pipeline('bench-hook', 'Webhook bench').tasks(new Task('noop', TEST_IMAGE).command('true')).build());
   const secret = 'bench-secret';
@@ -93,8 +89,17 @@ try {
   console.log(`webhook request -> container started, median of ${rounds}: ${median(totals).toFixed(1)} ms`);
   console.log(`  scheduler's own startContainer:            ${median(schedulerOwn).toFixed(1)} ms`);
   console.log(
-    `  webhook + core overhead (the difference):  ${overhead.toFixed(1)} ms (p90 ${[...overheads].sort((a, b) => a - b)[Math.floor(overheads.length * 0.9)]!.toFixed(1)} ms) goal < 20 ms: ${overhead < 20 ? 'met' : 'MISSED'}`,
+    `  webhook + core overhead (the difference):  ${overhead.toFixed(1)} ms (p90 ${[...overheads].sort((a, b) => a - b)[Math.floor(overheads.length * 0.9)]!.toFixed(1)} ms)`,
   );
+  verdict({
+    row: 'webhook overhead',
+    gofer: `${median(totals).toFixed(1)} ms request -> started`,
+    baseline: `${median(schedulerOwn).toFixed(1)} ms scheduler's own start`,
+    value: overhead,
+    op: '<=',
+    goal: 20,
+    unit: ' ms',
+  });
 } finally {
   await gofer.close();
   const docker = new Docker();
