@@ -158,12 +158,22 @@ async function main(): Promise<void> {
     console.log(`  after the benchmark (${runs} runs kept in the store): rss ${mb(after.rss)}, heap used ${mb(after.heapUsed)}`);
     verdict({
       row: 'orchestrator throughput',
-      gofer: `${Math.round(rate)} tasks/s, ${((rate / raw) * 100).toFixed(0)}% of raw`,
-      baseline: `${Math.round(raw)}/s raw ${driver}`,
+      gofer: `${Math.round(rate)} tasks/s`,
+      baseline: 'none (an absolute floor)',
       value: rate,
       op: '>=',
       goal: 2000,
       unit: '/s',
+    });
+    // Issue 17's goal: the orchestration costs at most as much again as the rows it writes.
+    verdict({
+      row: 'orchestrator vs raw SQLite',
+      gofer: `${Math.round(rate)} tasks/s`,
+      baseline: `${Math.round(raw)}/s raw ${driver}, same rows`,
+      value: Math.round((rate / raw) * 100),
+      op: '>=',
+      goal: 60,
+      unit: '%',
     });
   } finally {
     await gofer.close();

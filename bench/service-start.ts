@@ -34,8 +34,8 @@ async function startAndProbe(args: string[], path: string, env: NodeJS.ProcessEn
         const m = /(http:\/\/127\.0\.0\.1:\d+)/.exec(out);
         if (m) resolve(m[1]!);
       };
-      child.stdout!.on('data', onData);
-      child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+      child.stdout.on('data', onData);
+      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
       child.once('exit', (code) => reject(new Error(`exited ${code} before listening:\n${out}`)));
     });
     for (;;) {
