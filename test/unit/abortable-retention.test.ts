@@ -80,7 +80,10 @@ test('any number of waits on one signal share one abort listener; each is called
   leaves[0]!(); // leaving twice is harmless
   controller.abort();
   await Promise.all(sleeps); // every sleep woke at once
-  assert.equal(called, Array.from({ length: 40 }, (_, i) => i + 10));
+  assert.equal(
+    called,
+    Array.from({ length: 40 }, (_, i) => i + 10),
+  );
   assert.is(getEventListeners(controller.signal, 'abort').length, 0);
   let late = 0;
   onAbort(controller.signal, () => late++);

@@ -69,10 +69,7 @@ export class ProcessScheduler implements Scheduler {
     this.root = join(ctx.dataDir, 'executions');
     for (const tool of ['/bin/sh', '/usr/bin/env']) {
       if (!existsSync(tool))
-        throw new GoferError(
-          'ERR_SCHEDULER_UNAVAILABLE',
-          `The process scheduler needs ${tool} (a POSIX shell and env); it is missing on this machine.`,
-        );
+        throw new GoferError('ERR_SCHEDULER_UNAVAILABLE', `The process scheduler needs ${tool} (a POSIX shell and env); it is missing on this machine.`);
     }
   }
 
