@@ -14,12 +14,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defineScheduler, memoryLogger, Pipeline, Task } from '@gofer/core';
+import { memoryLogger, Pipeline, Task } from '@gofer/core';
 import { startGofer } from '../core/src/composition/start-gofer.js';
 import { attachApiServer } from '../core/src/server/start-service.js';
 import { RETENTION } from '../core/src/runs/retention.js';
 import { DATABASE } from '../core/src/stores/database.js';
 import { median, verdict } from './verdict-kit.js';
+import { noopScheduler } from './noop-scheduler-kit.js';
 
 const bigRuns = Number(process.argv[2] ?? 100_000);
 const requests = Number(process.argv[3] ?? 200);
@@ -28,18 +29,6 @@ const SMALL_RUNS = 100;
 const TASKS = ['checkout', 'build', 'test', 'lint', 'publish'];
 const PIPELINE = 'big';
 const PAGE = 50;
-
-/** No run starts here: a scheduler that does nothing is enough. */
-const noop = defineScheduler({
-  name: 'noop',
-  apiVersion: 1,
-  create: () => ({
-    startContainer: async (req) => ({ schedulerId: req.id }),
-    stopContainer: async () => undefined,
-    getState: async () => ({ state: 'exited' as const, exitCode: 0 }),
-    getLogs: async () => ({ async *[Symbol.asyncIterator]() {} }),
-  }),
-});
 
 interface Store {
   name: string;
@@ -57,7 +46,7 @@ async function store(name: string, runs: number): Promise<Store> {
   const core = await startGofer({
     useEnv: false,
     logger: memoryLogger('warn'),
-    plugins: [noop],
+    plugins: [noopScheduler],
     config: { dataDir, scheduler: 'noop', discover: false, logLevel: 'silent', reapOrphans: false },
   });
   const { gofer, container } = core;

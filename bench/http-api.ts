@@ -14,31 +14,21 @@ import { spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import Fastify from 'fastify';
-import { defineScheduler, memoryLogger, Pipeline, Task } from '@gofer/core';
+import { memoryLogger, Pipeline, Task } from '@gofer/core';
 import { startGofer } from '../core/src/composition/start-gofer.js';
 import { attachApiServer } from '../core/src/server/start-service.js';
 import { median, verdict } from './verdict-kit.js';
+import { noopScheduler } from './noop-scheduler-kit.js';
 
 const seconds = Number(process.argv[2] ?? 5);
 const rounds = Number(process.argv[3] ?? 3);
 const connections = Number(process.argv[4] ?? 50);
 const AUTOCANNON = fileURLToPath(new URL('../node_modules/autocannon/autocannon.js', import.meta.url));
 
-/** Runs only fill the event log: a scheduler that does nothing is enough. */
-const noop = defineScheduler({
-  name: 'noop',
-  apiVersion: 1,
-  create: () => ({
-    startContainer: async (req) => ({ schedulerId: req.id }),
-    stopContainer: async () => undefined,
-    getState: async () => ({ state: 'exited' as const, exitCode: 0 }),
-    getLogs: async () => ({ async *[Symbol.asyncIterator]() {} }),
-  }),
-});
 const core = await startGofer({
   useEnv: false,
   logger: memoryLogger('warn'),
-  plugins: [noop],
+  plugins: [noopScheduler],
   config: { dataDir: ':memory:', scheduler: 'noop', discover: false, logLevel: 'silent', reapOrphans: false },
 });
 const { gofer } = core;

@@ -80,13 +80,7 @@ await runBare();
 gofer.length = 0;
 bare.length = 0;
 for (let round = 0; round < rounds; round++) {
-  if (round % 2) {
-    await runBare();
-    await runGofer();
-  } else {
-    await runGofer();
-    await runBare();
-  }
+  for (const candidate of round % 2 ? [runBare, runGofer] : [runGofer, runBare]) await candidate();
 }
 const ratio = (pick: (s: Started) => number) => median(gofer.map((g, i) => pick(g) / pick(bare[i]!)));
 console.log(`service start: ${rounds} rounds, Node ${process.versions.node}, process scheduler, compiled dist/`);
