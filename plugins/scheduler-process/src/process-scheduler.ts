@@ -160,9 +160,9 @@ export class ProcessScheduler implements Scheduler {
 
   async getLogs(req: ContainerRef): Promise<AsyncIterable<LogChunk>> {
     const paths = await this.pathsOf(req.schedulerId);
-    const ended = this.live.get(req.schedulerId);
-    const finished = ended ? async () => ended.isSet : async () => (await this.stateOf(paths)).state !== 'running';
-    const logs = tailFiles({ stdout: paths.stdout, stderr: paths.stderr }, finished, this.closing, ended);
+    // stateOf answers a live execution from memory, so asking it on each poll costs no file read.
+    const finished = async () => (await this.stateOf(paths)).state !== 'running';
+    const logs = tailFiles({ stdout: paths.stdout, stderr: paths.stderr }, finished, this.closing, this.live.get(req.schedulerId));
     return maskedLogs(logs, await this.secretValuesOf(req.schedulerId, paths));
   }
 
@@ -260,13 +260,13 @@ export class ProcessScheduler implements Scheduler {
 
   /** Waits until the execution is no longer running; false when `timeoutMs` passed first. */
   private async waitForEnd(paths: ExecutionPaths, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
     const ended = this.live.get(basename(paths.dir));
     if (ended) {
-      await pause(Number.isFinite(timeoutMs) ? timeoutMs : 2 ** 31 - 1, ended);
-      if (ended.isSet) return true;
-      if (Number.isFinite(timeoutMs)) return false;
+      // A timer takes at most 2^31-1 ms: an infinite wait is a series of them.
+      while (!ended.isSet && Date.now() < deadline) await pause(Math.min(deadline - Date.now(), 2 ** 31 - 1), ended);
+      return ended.isSet;
     }
-    const deadline = Date.now() + timeoutMs;
     let delayMs = 1;
     for (;;) {
       if ((await this.stateOf(paths)).state !== 'running') return true;
