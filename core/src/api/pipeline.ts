@@ -70,6 +70,61 @@ export const ID_PATTERN = '^[a-zA-Z0-9_-]{3,32}$';
 const envMap = (value: TString) =>
   Type.Unsafe<Record<string, string>>({ type: 'object', propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }, additionalProperties: value });
 
+/** Keys of a `matrix` that are not axes. */
+export const MATRIX_OPTION_KEYS = ['include', 'exclude', 'maxParallel', 'failFast'] as const;
+
+/** The most combinations one matrix may expand to (after `include` and `exclude`). */
+export const MATRIX_MAX_COMBINATIONS = 256;
+
+/** Matrix axis values: short, and safe inside a task execution id (`test[NODE=18,OS=alpine]`). */
+export const MATRIX_VALUE_PATTERN = '^[A-Za-z0-9._:/+@-]{1,64}$';
+
+/**
+ * A task's `matrix`: every other key is an axis (`NODE: ['18', '20']`, an environment variable
+ * name mapped to its values); the task runs once per combination of one value of each axis,
+ * each combination seeing its values as variables. `exclude` drops the combinations matching
+ * every key of an entry; `include` adds combinations (each a full `AXIS: value` map; one that
+ * already exists is not added twice). `maxParallel`: at most this many combinations run at
+ * once (default: all). `failFast` (default true): once a combination fails, the ones not yet
+ * started are cancelled and running ones are stopped.
+ */
+export interface MatrixConfig {
+  include?: Array<Record<string, string>>;
+  exclude?: Array<Record<string, string>>;
+  maxParallel?: number;
+  failFast?: boolean;
+  [axis: string]: string[] | Array<Record<string, string>> | number | boolean | undefined;
+}
+
+const matrixValue = { type: 'string', pattern: MATRIX_VALUE_PATTERN };
+const matrixEntry = {
+  type: 'object',
+  minProperties: 1,
+  propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+  additionalProperties: matrixValue,
+};
+
+/** Schema of {@link MatrixConfig}. */
+export const MATRIX_SCHEMA = Type.Unsafe<MatrixConfig>({
+  type: 'object',
+  properties: {
+    include: { type: 'array', items: matrixEntry, maxItems: MATRIX_MAX_COMBINATIONS },
+    exclude: { type: 'array', items: matrixEntry, maxItems: MATRIX_MAX_COMBINATIONS },
+    maxParallel: { type: 'integer', minimum: 1 },
+    failFast: { type: 'boolean' },
+  },
+  propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+  additionalProperties: { type: 'array', minItems: 1, maxItems: MATRIX_MAX_COMBINATIONS, uniqueItems: true, items: matrixValue },
+});
+
+/**
+ * A task's `when`: an expression (CEL, the Common Expression Language) over the task's
+ * variables (by name: runtime and pipeline variables as the task would get them, before
+ * substitution) and its ancestors' `tasks.<id>.status` and `tasks.<id>.outputs.<KEY>`. False:
+ * the task is `skipped` with reason `condition_false`.
+ */
+export const WHEN_SCHEMA = Type.String({ minLength: 1, maxLength: 2000 });
+
 /** Schema of one task in a pipeline config. */
 export const TASK_SCHEMA = Type.Object(
   {
@@ -99,6 +154,12 @@ export const TASK_SCHEMA = Type.Object(
     removeAfterExit: Type.Optional(REMOVE_AFTER_EXIT_SCHEMA),
     /** Automatic retries: each attempt has its own container, log, exit code and times. */
     retries: Type.Optional(RETRIES_SCHEMA),
+    /** Run once per combination of values: see {@link MatrixConfig}. */
+    matrix: Type.Optional(MATRIX_SCHEMA),
+    /** Run only when this expression is true: see {@link WHEN_SCHEMA}. */
+    when: Type.Optional(WHEN_SCHEMA),
+    /** The task may fail without failing the run (which then ends `successful` with a note); dependents still see it `failed`. */
+    allowFailure: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );
@@ -154,6 +215,8 @@ export const APPROVAL_TASK_SCHEMA = Type.Object(
       Type.Unsafe<Record<string, `${RequiredParentStatus}`>>({ type: 'object', additionalProperties: { enum: ['any', 'success', 'failure'] } }),
     ),
     approvers: Type.Optional(APPROVERS_SCHEMA),
+    /** Ask only when this expression is true: see {@link WHEN_SCHEMA}. */
+    when: Type.Optional(WHEN_SCHEMA),
     /** Fail the task with reason `timeout` when no decision came this long after it started waiting. 0 or absent: wait forever. */
     timeoutMs: Type.Optional(Type.Integer({ minimum: 0 })),
   },
@@ -197,6 +260,11 @@ export const PIPELINE_SCHEMA = Type.Object(
     timeoutMs: Type.Optional(Type.Integer({ minimum: 0 })),
     /** The concurrency group its runs belong to (see {@link CONCURRENCY_SCHEMA}). */
     concurrency: Type.Optional(CONCURRENCY_SCHEMA),
+    /**
+     * Give every task of a run the same directory, `/workspace` (`$GOFER_WORKSPACE`), made
+     * when the run's first task starts and removed with the run's containers when it ends.
+     */
+    workspace: Type.Optional(Type.Boolean()),
     tasks: Type.Array(ANY_TASK_SCHEMA, { minItems: 1 }),
   },
   { additionalProperties: false },

@@ -72,17 +72,26 @@ export interface Run {
 export type TaskExecutionState = 'processing' | 'waiting' | 'running' | 'waiting_approval' | 'complete' | 'retrying';
 export type TaskExecutionStatus = 'unknown' | 'successful' | 'failed' | 'cancelled' | 'skipped';
 export type TaskExecutionReason =
-  'abnormal_exit' | 'scheduler_error' | 'failed_precondition' | 'cancelled' | 'orphaned' | 'timeout' | 'log_write_failed' | 'approval_rejected';
+  | 'abnormal_exit'
+  | 'scheduler_error'
+  | 'failed_precondition'
+  | 'cancelled'
+  | 'orphaned'
+  | 'timeout'
+  | 'log_write_failed'
+  | 'approval_rejected'
+  | 'condition_false'
+  | 'outputs_invalid';
 
 /**
  * Where a task's variable came from. The first three are merged by the core, most important
  * first; `scheduler_secret` is a task `secrets` entry the scheduler resolves itself, which wins
  * over a variable of the same key.
  */
-export type VariableSource = 'pipeline_config' | 'run_options' | 'system' | 'scheduler_secret';
+export type VariableSource = 'pipeline_config' | 'matrix' | 'run_options' | 'system' | 'scheduler_secret';
 
 /** A store a substitution reads from: `pipeline_secret{{KEY}}` and the others. */
-export type SubstitutionStore = 'pipeline_secret' | 'global_secret' | 'pipeline_object' | 'run_object';
+export type SubstitutionStore = 'pipeline_secret' | 'global_secret' | 'pipeline_object' | 'run_object' | 'task_output';
 
 /**
  * One environment variable a task received, with where it came from. Values Gofer keeps secret
@@ -161,10 +170,34 @@ export interface TaskExecution {
   /** Set once a single-task cancel was asked for (`tasks.cancel`). */
   cancelRequested?: boolean;
   /**
+   * What the task wrote to `$GOFER_OUTPUT`, once it ended (in the order written). Secret
+   * outputs (`KEY::secret=value`) show `********`.
+   */
+  outputs?: TaskOutput[];
+  /** Set on one combination of a matrix task: the task id in the config and this combination's values. */
+  matrix?: MatrixCombination;
+  /** Set on a task with `allowFailure: true`. */
+  allowFailure?: boolean;
+  /**
    * Set on a task a rerun carried over instead of running it: the run whose result (status,
    * exit code, times, variables) it copies. Its logs are read from that run's log.
    */
   carriedFrom?: { runId: number };
+}
+
+/** One output of a task (see {@link TaskExecution.outputs}). */
+export interface TaskOutput {
+  key: string;
+  /** `********` when secret. */
+  value: string;
+  secret?: boolean;
+}
+
+/** Which matrix task a task execution is a combination of, and the combination's values. */
+export interface MatrixCombination {
+  /** The task's id in the pipeline config (`test` for `test[NODE=18]`). */
+  taskId: string;
+  values: Record<string, string>;
 }
 
 /** One attempt of a task execution: its own container, exit code, times and log. */

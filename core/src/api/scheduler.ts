@@ -37,6 +37,32 @@ export interface StartContainerRequest {
   command?: string[];
   /** Labels to put on the container (`gofer.pipeline`, `gofer.run`, `gofer.task`, ...). */
   labels: Record<string, string>;
+  /**
+   * Set when the pipeline has `workspace: true`: the run's shared directory. Every task of the
+   * run gets the same one, mounted (or placed) where the container sees it as `/workspace`
+   * (or, where a scheduler cannot mount, a directory of its own), with the variable
+   * `GOFER_WORKSPACE` naming it. The scheduler creates it on first use; the core calls
+   * {@link Scheduler.removeWorkspace} once the run has ended and its containers are removed.
+   */
+  workspace?: WorkspaceRef;
+}
+
+/**
+ * A run's shared workspace. `id` is unique per run and data directory
+ * (`<pipeline>_<run>_<instance>`, of `[a-zA-Z0-9_-]`): safe in file, volume and label values.
+ */
+export interface WorkspaceRef {
+  id: string;
+}
+
+/** A request for a finished container's outputs (see {@link Scheduler.readOutputs}). */
+export interface ReadOutputsRequest {
+  schedulerId: string;
+  /**
+   * The core's size limit: return at most `maxBytes + 1` bytes (so the core can tell the file
+   * is too big without the scheduler reading all of it).
+   */
+  maxBytes: number;
 }
 
 /** What a scheduler returns after starting a container. */
@@ -167,6 +193,24 @@ export interface Scheduler {
    * limit; it must not start or change anything.
    */
   checkReady?(): Promise<void>;
+  /**
+   * Optional: task outputs. A scheduler that implements it sets the variable `GOFER_OUTPUT` in
+   * every container it starts to the path of a file the task may write `KEY=value` lines to (a
+   * file of that container alone: no other task can write it), and returns that file's bytes
+   * here once the container has ended, before it is removed (`undefined` when the task wrote
+   * none). The core parses, limits and stores them. Called after `getState` says the container
+   * ended, possibly by a new instance after a restart. Without this method tasks have no
+   * `GOFER_OUTPUT` and no outputs.
+   */
+  readOutputs?(req: ReadOutputsRequest): Promise<Uint8Array | undefined>;
+  /**
+   * Optional, required for pipelines with `workspace: true` (the core refuses to start their
+   * runs without it): removes a run's workspace and what is in it. Called once the run has
+   * ended and its containers were removed; idempotent (a workspace that is already gone, or
+   * was never made, is not an error). A workspace still used by a kept container
+   * (`removeAfterExit: never`) may be left for the operator: say so in the docs.
+   */
+  removeWorkspace?(req: WorkspaceRef): Promise<void>;
   /** Releases connections and timers. Called once, after every run has stopped using it. */
   close?(): Promise<void>;
 }

@@ -40,7 +40,18 @@ const ApiToken = Type.Object({
 
 const TASK_STATE = Type.Enum(['processing', 'waiting', 'running', 'waiting_approval', 'complete', 'retrying']);
 const TASK_REASON = Type.Object({
-  reason: Type.Enum(['abnormal_exit', 'scheduler_error', 'failed_precondition', 'cancelled', 'orphaned', 'timeout', 'log_write_failed', 'approval_rejected']),
+  reason: Type.Enum([
+    'abnormal_exit',
+    'scheduler_error',
+    'failed_precondition',
+    'cancelled',
+    'orphaned',
+    'timeout',
+    'log_write_failed',
+    'approval_rejected',
+    'condition_false',
+    'outputs_invalid',
+  ]),
   description: str,
 });
 
@@ -76,30 +87,16 @@ const TaskExecution = Type.Object({
   image: str,
   state: TASK_STATE,
   status: Type.Enum(['unknown', 'successful', 'failed', 'cancelled', 'skipped']),
-  statusReason: Type.Optional(
-    Type.Object({
-      reason: Type.Enum([
-        'abnormal_exit',
-        'scheduler_error',
-        'failed_precondition',
-        'cancelled',
-        'orphaned',
-        'timeout',
-        'log_write_failed',
-        'approval_rejected',
-      ]),
-      description: str,
-    }),
-  ),
+  statusReason: Type.Optional(TASK_REASON),
   exitCode: Type.Optional(int),
   schedulerId: Type.Optional(str),
   variables: Type.Array(
     Type.Object({
       key: str,
       value: Type.String({ description: 'Secret values (substituted secrets, the API token, scheduler secrets) are "********".' }),
-      source: Type.Enum(['pipeline_config', 'run_options', 'system', 'scheduler_secret']),
+      source: Type.Enum(['pipeline_config', 'matrix', 'run_options', 'system', 'scheduler_secret']),
       valueFrom: Type.Optional(
-        Type.Array(Type.Object({ store: Type.Enum(['pipeline_secret', 'global_secret', 'pipeline_object', 'run_object']), key: str }), {
+        Type.Array(Type.Object({ store: Type.Enum(['pipeline_secret', 'global_secret', 'pipeline_object', 'run_object', 'task_output']), key: str }), {
           description: 'The stores substitutions filled the value from, in order.',
         }),
       ),
@@ -133,6 +130,18 @@ const TaskExecution = Type.Object({
   carriedFrom: Type.Optional(
     Type.Object({ runId: int }, { description: "Set on a task a rerun carried over: the run that ran it (its logs are that run's)." }),
   ),
+  outputs: Type.Optional(
+    Type.Array(Type.Object({ key: str, value: Type.String({ description: 'Secret outputs are "********".' }), secret: Type.Optional(Type.Boolean()) }), {
+      description: 'What the task wrote to $GOFER_OUTPUT, once it ended.',
+    }),
+  ),
+  matrix: Type.Optional(
+    Type.Object(
+      { taskId: str, values: stringMap },
+      { description: 'One combination of a matrix task: the task id in the config and the combination values.' },
+    ),
+  ),
+  allowFailure: Type.Optional(Type.Boolean({ description: 'The task may fail without failing the run.' })),
 });
 
 const Event = Type.Object({ id: int, type: str, at: int, payload: anyObject });
