@@ -102,7 +102,7 @@ test('migration 6 applies over a store at version 5 with runs in it: the indexes
         "INSERT INTO runs (pipeline_id, run_id, version, state, status, initiator, variables, started) VALUES ('p1', 1, 1, 'complete', 'successful', '{}', '{}', 1), ('p1', 2, 1, 'running', 'unknown', '{}', '{}', 2)",
       )
       .run();
-    assert.is(applyMigrations(old, 'core', CORE_MIGRATIONS), 6);
+    assert.is(applyMigrations(old, 'core', CORE_MIGRATIONS.slice(0, 6)), 6);
     const names = (
       old.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('runs', 'objects', 'pipelines')").all() as Array<{ name: string }>
     ).map((r) => r.name);

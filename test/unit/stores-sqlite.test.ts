@@ -46,7 +46,7 @@ test('createGofer registers DATABASE with the core schema; plugin state persists
   try {
     let { gofer, container } = await goferWithFake({ config: { dataDir } });
     const db = container.resolve(DATABASE);
-    assert.is(schemaVersion(db, 'core'), 6); // 2: retention (runs.logs_removed, events by age); 3: retries, task cancel, run timeout; 4: approval gates; 5: reruns and concurrency groups; 6: indexes for big stores
+    assert.is(schemaVersion(db, 'core'), 7); // 2: retention (runs.logs_removed, events by age); 3: retries, task cancel, run timeout; 4: approval gates; 5: reruns and concurrency groups; 6: indexes for big stores; 7: outputs, matrix combinations, allowFailure
     const state = container.resolve(PLUGIN_STATE)('extension', 'cron');
     await state.set('last', '42');
     assert.is(await state.get('last'), '42');

@@ -15,6 +15,7 @@ import {
   type ApprovalTaskConfig,
   type ApproversConfig,
   type ConcurrencyConfig,
+  type MatrixConfig,
   type PipelineConfig,
   type RemoveAfterExit,
   type RetryPolicy,
@@ -93,6 +94,28 @@ export class Task {
     this.config.removeAfterExit = policy;
     return this;
   }
+  /**
+   * Runs the task once per combination of the axes' values (`{ NODE: ['18', '20'] }`), each
+   * combination seeing its values as variables; `include`, `exclude`, `maxParallel` and
+   * `failFast` (default true) as in {@link MatrixConfig}.
+   */
+  matrix(matrix: MatrixConfig): this {
+    this.config.matrix = structuredClone(matrix);
+    return this;
+  }
+  /**
+   * Runs the task only when `expression` (CEL) is true, for example
+   * `GIT_BRANCH == 'main' && tasks.test.status == 'successful'`; false skips it (`condition_false`).
+   */
+  when(expression: string): this {
+    this.config.when = expression;
+    return this;
+  }
+  /** The task may fail without failing the run; its dependents still see it `failed`. */
+  allowFailure(allow = true): this {
+    this.config.allowFailure = allow;
+    return this;
+  }
   /** Credentials for a private registry. */
   registryAuth(user: string, pass: string): this {
     this.config.registryAuth = { user, pass };
@@ -143,6 +166,11 @@ export class ApprovalTask {
     this.config.approvers = structuredClone(approvers);
     return this;
   }
+  /** Asks only when `expression` (CEL) is true; false skips the gate (`condition_false`). */
+  when(expression: string): this {
+    this.config.when = expression;
+    return this;
+  }
   /** Fails the task with reason `timeout` when nobody decided within `ms` of it starting to wait. */
   timeoutMs(ms: number): this {
     this.config.timeoutMs = ms;
@@ -183,6 +211,11 @@ export class Pipeline {
    */
   concurrency(group: string, opts: { limit?: number; mode?: ConcurrencyConfig['mode'] } = {}): this {
     this.config.concurrency = { group, ...(opts.limit !== undefined ? { limit: opts.limit } : {}), ...(opts.mode ? { mode: opts.mode } : {}) };
+    return this;
+  }
+  /** Gives every task of a run the same directory, `/workspace` (`$GOFER_WORKSPACE`), removed when the run ends. */
+  workspace(shared = true): this {
+    this.config.workspace = shared;
     return this;
   }
   /** Adds tasks (call several times to add more). */

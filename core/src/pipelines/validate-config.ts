@@ -1,11 +1,13 @@
 /**
  * Validates a pipeline config: the JSON Schema first (every ajv error), then the DAG checks
- * (duplicate task ids, unknown dependencies, self-dependencies, cycles). Every problem is
+ * (duplicate task ids, unknown dependencies, self-dependencies, cycles) and those of how tasks
+ * work together (matrices, `when`, references to outputs: validate-task-links.ts). Every problem is
  * reported at once, each with its JSON path, in one ERR_PIPELINE_INVALID error.
  */
 import { GoferError, type PipelineConfig, type ValidationProblem } from '../api/index.js';
 import { createAjv } from '../api/ajv.js';
 import { APPROVAL_TASK_SCHEMA, PIPELINE_SCHEMA, TASK_SCHEMA } from './schema.js';
+import { taskLinkProblems } from './validate-task-links.js';
 
 /** One validation problem: where (a JSON pointer) and what is wrong; the shape of every `details.problems`. */
 export type ConfigProblem = ValidationProblem;
@@ -101,7 +103,7 @@ export function pipelineConfigProblems(config: unknown): ConfigProblem[] {
     }
     return problems;
   }
-  return graphProblems(config as PipelineConfig);
+  return [...graphProblems(config as PipelineConfig), ...taskLinkProblems(config as PipelineConfig)];
 }
 
 /** Returns the config typed, or throws ERR_PIPELINE_INVALID listing every problem with its path. */

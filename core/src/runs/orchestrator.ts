@@ -28,6 +28,7 @@ import { groupSettings, resolveGroup } from './concurrency.js';
 import { carriedTasks, checkRerun } from './rerun-plan.js';
 import type { RunExecution } from './run-execution.js';
 import { RUN_STORE, type RunCreationExtras, type RunStore, type StoredRun } from './run-store.js';
+import { planTasks } from './task-plan.js';
 
 /** One run's scope: its execution, its detach switch, and how to dispose of its child container. */
 export interface RunScope {
@@ -194,7 +195,8 @@ export class Orchestrator {
       }
     }
     const run = this.store.transaction(() => {
-      const created = this.store.createRun(pipelineId, version, config.tasks, variables, initiator, {
+      const plan = planTasks(config);
+      const created = this.store.createRun(pipelineId, version, plan.tasks, variables, initiator, {
         ...extras,
         ...(group !== undefined ? { concurrencyGroup: group } : {}),
       });
@@ -205,7 +207,7 @@ export class Orchestrator {
         created.timeoutMs = timeoutMs;
       }
       this.bus.publish('run.created', { pipelineId, runId: created.runId });
-      for (const task of config.tasks) this.bus.publish('task.created', { pipelineId, runId: created.runId, taskId: task.id });
+      for (const task of plan.tasks) this.bus.publish('task.created', { pipelineId, runId: created.runId, taskId: task.id });
       this.objects.expireRunObjects(pipelineId, created.runId);
       inCreation?.(created);
       return created;

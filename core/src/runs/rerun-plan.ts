@@ -8,41 +8,48 @@
  */
 import { GoferError, type PipelineConfig, type RerunOf } from '../api/index.js';
 import type { StoredTask } from './run-store.js';
+import { planTasks } from './task-plan.js';
 
-/** The tasks to carry over, from the source run's (complete) rows. */
+/**
+ * The tasks to carry over, from the source run's (complete) rows. Works on the planned
+ * executions: a matrix task is its combinations, and a parent's rule counts all of them.
+ */
 export function carriedTasks(config: PipelineConfig, rows: readonly StoredTask[], rerun: RerunOf): StoredTask[] {
   const byId = new Map(rows.map((r) => [r.taskId, r]));
   if (rerun.mode === 'all') return [];
+  const plan = planTasks(config);
+  const members = (configId: string) => plan.groups.get(configId) ?? [];
   if (rerun.mode === 'task') {
-    const again = new Set([rerun.taskId!]);
+    // A matrix task's id reruns every combination; a combination's id reruns that one.
+    const again = new Set(plan.groups.get(rerun.taskId!) ?? [rerun.taskId!]);
     if (rerun.withDependents) {
       // Grow the set until no task depends on one in it (the DAG is small; this is O(n * depth)).
       for (let grew = true; grew;) {
         grew = false;
-        for (const task of config.tasks) {
+        for (const task of plan.tasks) {
           if (again.has(task.id)) continue;
-          if (Object.keys(task.dependsOn ?? {}).some((p) => again.has(p))) {
+          if (task.dependsOn.some(([p]) => members(p).some((id) => again.has(id)))) {
             again.add(task.id);
             grew = true;
           }
         }
       }
     }
-    return config.tasks.filter((t) => !again.has(t.id) && byId.has(t.id)).map((t) => byId.get(t.id)!);
+    return plan.tasks.filter((t) => !again.has(t.id) && byId.has(t.id)).map((t) => byId.get(t.id)!);
   }
   const carried = new Set<string>();
   // Parents before children: a task is considered once all its parents have been.
   for (let grew = true; grew;) {
     grew = false;
-    for (const task of config.tasks) {
+    for (const task of plan.tasks) {
       if (carried.has(task.id) || byId.get(task.id)?.status !== 'successful') continue;
-      if (Object.keys(task.dependsOn ?? {}).every((p) => carried.has(p))) {
+      if (task.dependsOn.every(([p]) => members(p).every((id) => carried.has(id)))) {
         carried.add(task.id);
         grew = true;
       }
     }
   }
-  return config.tasks.filter((t) => carried.has(t.id)).map((t) => byId.get(t.id)!);
+  return plan.tasks.filter((t) => carried.has(t.id)).map((t) => byId.get(t.id)!);
 }
 
 /** Checks a rerun request against the source run's config (mode, task id). */
@@ -58,7 +65,8 @@ export function checkRerun(config: PipelineConfig, pipelineId: string, runId: nu
     return;
   }
   if (!rerun.taskId) throw new GoferError('ERR_INVALID_ARGUMENT', 'Rerun mode "task" needs the id of the task to run again.', { details: { field: 'taskId' } });
-  if (!config.tasks.some((t) => t.id === rerun.taskId)) {
+  const plan = planTasks(config);
+  if (!plan.groups.has(rerun.taskId) && !plan.byId.has(rerun.taskId)) {
     throw new GoferError(
       'ERR_NOT_FOUND',
       `Run ${runId} of pipeline "${pipelineId}" has no task "${rerun.taskId}"; \`gofer task list ${pipelineId} ${runId}\` lists its tasks.`,

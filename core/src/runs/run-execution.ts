@@ -36,21 +36,26 @@ import { PIPELINE_STORE, type PipelineStore } from '../pipelines/pipeline-store.
 import { SCHEDULER } from '../plugin-host/registry.js';
 import { SECRET_STORE, type SecretStore } from '../stores/secret-store.js';
 import { storeLookup } from '../tasks/substitution.js';
+import { OUTPUT_LIMITS, OutputsInvalidError, parseOutputs } from '../tasks/task-outputs.js';
 import { ContainerRemovals, removalWanted } from '../tasks/container-cleanup.js';
 import { TaskWatcher, type TaskOutcome } from '../tasks/task-watcher.js';
 import {
+  MissingOutputError,
   MissingSubstitutionError,
   mergeVariables,
   resolveVariables,
   secretValuesOf,
   withSchedulerSecrets,
+  type OutputLookup,
   type SubstitutionLookup,
 } from '../tasks/variables.js';
+import { compileCondition, ConditionError, type ConditionContext } from './conditions.js';
 import { decisionOutcome, requireApprover } from './approval-gate.js';
 import { parentSatisfies, runOutcome } from './dag-rules.js';
 import { backoffBefore, shouldRetry } from './retry-policy.js';
 import { resumeTask, type ResumableRun } from './run-recovery.js';
-import { RUN_STORE, type RunCancelReason, type RunStore } from './run-store.js';
+import { RUN_STORE, type RunCancelReason, type RunStore, type StoredOutput } from './run-store.js';
+import { combinedStatus, planTasks, type PlannedTask, type TaskPlan } from './task-plan.js';
 import { RUN_TOKENS, type RunTokens } from './run-tokens.js';
 
 /** The pipeline of the run a child container belongs to. */
@@ -80,8 +85,15 @@ export const RUN_SIGNAL = token<AbortSignal>('gofer.run.signal');
 )
 export class RunExecution implements ResumableRun {
   private config!: PipelineConfig;
+  /** The run's task executions (a matrix task's combinations each one of them). */
+  private plan!: TaskPlan;
   private runVariables: Record<string, string> = {};
+  /** Every task execution by its id, its config's `id` being that id. */
   private readonly tasks = new Map<string, AnyTaskConfig>();
+  /** What each ended task wrote to $GOFER_OUTPUT, as stored (secret values sealed). */
+  private readonly outputs = new Map<string, StoredOutput[]>();
+  /** Why a task not cancelled by anyone was stopped (a failed combination of its matrix, `failFast`). */
+  private readonly cancelNotes = new Map<string, string>();
   /** Approval gates waiting for a decision, with their timeout timers. */
   private readonly approvals = new Map<string, { task: ApprovalTaskConfig; approval: TaskApproval; timer?: ClockTimer }>();
   /** Final status of each completed task. */
@@ -109,6 +121,7 @@ export class RunExecution implements ResumableRun {
   private readonly done = new Promise<void>((resolve) => (this.resolveDone = resolve));
   readonly log: Logger;
   private readonly lookup: SubstitutionLookup;
+  private readonly outputLookup: OutputLookup;
 
   constructor(
     readonly pipelineId: string,
@@ -119,7 +132,7 @@ export class RunExecution implements ResumableRun {
     readonly scheduler: Scheduler,
     private readonly bus: EventBus,
     private readonly logs: LogStore,
-    secrets: SecretStore,
+    private readonly secrets: SecretStore,
     objects: ObjectStore,
     private readonly tokens: RunTokens,
     private readonly goferConfig: GoferConfig,
@@ -130,6 +143,11 @@ export class RunExecution implements ResumableRun {
     this.log = logger.child({ pipeline: pipelineId, run: runId });
     this.removals = new ContainerRemovals(scheduler, this.log);
     this.lookup = storeLookup(secrets, objects, pipelineId, runId);
+    this.outputLookup = (taskId, key) => {
+      const output = this.outputs.get(taskId)?.find((o) => o.key === key);
+      if (!output) return undefined;
+      return { value: output.secret ? this.secrets.open(this.sealContext(taskId, key), output.value) : output.value, secret: output.secret === true };
+    };
   }
 
   /** Runs (or resumes) the run until it completes, or until Gofer closes (detach). */
@@ -140,7 +158,8 @@ export class RunExecution implements ResumableRun {
     this.cancelRequested = run.cancelRequested;
     if (run.cancelReason) this.cancelReason = run.cancelReason;
     this.cancelNote = run.cancelDescription;
-    for (const task of this.config.tasks) this.tasks.set(task.id, task);
+    this.plan = planTasks(this.config);
+    for (const planned of this.plan.tasks) this.tasks.set(planned.id, planned.task);
     const fresh = run.state === 'pending';
     let deadline = run.deadline;
     if (fresh) {
@@ -165,6 +184,7 @@ export class RunExecution implements ResumableRun {
     for (const row of rows) {
       if (row.attempt > 1) this.attempts.set(row.taskId, row.attempt);
       if (row.cancelRequested) this.cancelledTasks.add(row.taskId);
+      if (row.storedOutputs) this.outputs.set(row.taskId, row.storedOutputs);
       if (row.state === 'complete') {
         this.finished.set(row.taskId, row.status);
         this.handled.add(row.taskId);
@@ -194,6 +214,7 @@ export class RunExecution implements ResumableRun {
     }
     // The run ends once its containers are gone (as removeAfterExit says): whoever waits for it may count on that.
     await this.removals.settled();
+    await this.removeWorkspace();
     this.finish();
   }
 
@@ -252,10 +273,10 @@ export class RunExecution implements ResumableRun {
     }
     const watcher = this.watchers.get(taskId);
     if (watcher) return watcher.stop('cancel');
-    if (this.retryTimers.has(taskId)) return this.cancelBackoff(taskId, 'the task was cancelled during its retry backoff');
+    if (this.retryTimers.has(taskId)) return this.cancelBackoff(taskId, this.cancelNotes.get(taskId) ?? 'the task was cancelled during its retry backoff');
     if (!this.handled.has(taskId)) {
       this.handled.add(taskId);
-      this.complete(taskId, 'cancelled', { reason: 'cancelled', description: 'the task was cancelled before it started' });
+      this.complete(taskId, 'cancelled', { reason: 'cancelled', description: this.cancelNotes.get(taskId) ?? 'the task was cancelled before it started' });
     }
     // Otherwise it is being started: runTask and watch see the request.
   }
@@ -283,7 +304,13 @@ export class RunExecution implements ResumableRun {
    * An attempt ended: another follows when the task's `retries` say so (the wait is recorded
    * before its timer is set, so a restart resumes it), else the task completes with it.
    */
-  private attemptEnded(task: TaskConfig, status: TaskExecutionStatus, reason?: { reason: TaskExecutionReason; description: string }, exitCode?: number): void {
+  private attemptEnded(
+    task: TaskConfig,
+    status: TaskExecutionStatus,
+    reason?: { reason: TaskExecutionReason; description: string },
+    exitCode?: number,
+    outputs?: StoredOutput[],
+  ): void {
     if (this.finished.has(task.id)) return;
     const attempt = this.attemptOf(task.id);
     const stopped = this.cancelRequested || this.cancelledTasks.has(task.id) || this.signal.aborted;
@@ -299,7 +326,7 @@ export class RunExecution implements ResumableRun {
       this.armRetry(task, retryAt);
       return;
     }
-    this.complete(task.id, status, reason, exitCode);
+    this.complete(task.id, status, reason, exitCode, outputs);
   }
 
   /** Starts the task's next attempt at `retryAt` (on the clock). */
@@ -334,32 +361,154 @@ export class RunExecution implements ResumableRun {
     this.armRetry(task, retryAt);
   }
 
-  /** Starts, skips or cancels every task whose parents are all complete. */
+  /**
+   * Starts, skips or cancels every task whose parents are all complete (a matrix parent: all
+   * its combinations, judged together by {@link combinedStatus}); a matrix combination waits
+   * while its matrix's `maxParallel` combinations run; a `when` that is false skips the task.
+   */
   private schedule(): void {
-    for (const task of this.tasks.values()) {
+    for (const planned of this.plan.tasks) {
+      const { task } = planned;
       if (this.handled.has(task.id)) continue;
-      const parents = Object.entries(task.dependsOn ?? {});
-      if (!parents.every(([parent]) => this.finished.has(parent))) continue;
-      this.handled.add(task.id);
+      if (!planned.dependsOn.every(([parent]) => this.parentStatus(parent) !== undefined)) continue;
       if (this.cancelRequested) {
+        this.handled.add(task.id);
         this.complete(task.id, 'cancelled', { reason: 'cancelled', description: this.cancelDescription('before the task started') });
         continue;
       }
       if (this.cancelledTasks.has(task.id)) {
-        this.complete(task.id, 'cancelled', { reason: 'cancelled', description: 'the task was cancelled before it started' });
+        this.handled.add(task.id);
+        this.complete(task.id, 'cancelled', { reason: 'cancelled', description: this.cancelNotes.get(task.id) ?? 'the task was cancelled before it started' });
         continue;
       }
-      const unmet = parents.find(([parent, required]) => !parentSatisfies(required, this.finished.get(parent)!));
+      const unmet = planned.dependsOn.find(([parent, required]) => !parentSatisfies(required, this.parentStatus(parent)!));
       if (unmet) {
         const [parent, required] = unmet;
+        this.handled.add(task.id);
         this.complete(task.id, 'skipped', {
           reason: 'failed_precondition',
-          description: `parent "${parent}" ended ${this.finished.get(parent)}, but this task requires ${required}`,
+          description: `parent "${parent}" ended ${this.parentStatus(parent)}, but this task requires ${required}`,
         });
         continue;
       }
+      if (this.atMaxParallel(planned)) continue;
+      this.handled.add(task.id);
+      if (task.when !== undefined && !this.conditionHolds(planned, task.when)) continue;
       if (isApprovalTask(task)) this.waitForApproval(task);
       else void this.runTask(task);
+    }
+  }
+
+  /** A config task's status once all its executions ended (undefined before): see {@link combinedStatus}. */
+  private parentStatus(configId: string): TaskExecutionStatus | undefined {
+    const members = this.plan.groups.get(configId) ?? [];
+    const statuses: TaskExecutionStatus[] = [];
+    for (const id of members) {
+      const status = this.finished.get(id);
+      if (status === undefined) return undefined;
+      statuses.push(status);
+    }
+    return members.length === 1 ? statuses[0] : combinedStatus(statuses);
+  }
+
+  /** True while as many combinations of the task's matrix run (or wait a retry) as its `maxParallel` allows. */
+  private atMaxParallel(planned: PlannedTask): boolean {
+    const limit = planned.task.kind === 'approval' ? undefined : planned.task.matrix?.maxParallel;
+    if (!planned.matrix || limit === undefined) return false;
+    let active = 0;
+    for (const id of this.plan.groups.get(planned.configId) ?? []) if (this.handled.has(id) && !this.finished.has(id)) active++;
+    return active >= limit;
+  }
+
+  /**
+   * Evaluates a task's `when`; false skips it (`condition_false`) and an expression that cannot
+   * be evaluated (a variable that is not set) fails it, both completing it here.
+   */
+  private conditionHolds(planned: PlannedTask, expression: string): boolean {
+    try {
+      const condition = compileCondition(expression);
+      const variables = Object.fromEntries(this.mergedFor(planned).map((v) => [v.key, v.value]));
+      const tasks: Record<string, ConditionContext['tasks'][string]> = {};
+      for (const ref of condition.taskRefs) {
+        const status = this.plan.groups.has(ref) ? this.parentStatus(ref) : this.finished.get(ref);
+        if (status === undefined) continue;
+        const single = this.plan.groups.has(ref) ? (this.plan.groups.get(ref)!.length === 1 ? ref : undefined) : ref;
+        const outputs: Record<string, string> = {};
+        for (const o of (single && this.outputs.get(single)) || []) outputs[o.key] = this.outputLookup(single!, o.key)!.value;
+        tasks[ref] = { status, outputs };
+      }
+      if (condition.evaluate({ variables, tasks })) return true;
+      this.complete(planned.id, 'skipped', { reason: 'condition_false', description: `its condition is false: when: ${expression}` });
+    } catch (err) {
+      if (!(err instanceof ConditionError) && !isGoferError(err)) throw err;
+      this.complete(planned.id, 'failed', { reason: 'failed_precondition', description: `its condition could not be evaluated (when: ${expression}): ${(err as Error).message}` });
+    }
+    return false;
+  }
+
+  /** A task's variables before substitution, most important last (see mergeVariables). */
+  private mergedFor(planned: PlannedTask, extra: { attempt?: number; apiToken?: string } = {}) {
+    return mergeVariables({
+      pipelineId: this.pipelineId,
+      runId: this.runId,
+      task: planned.task as TaskConfig,
+      runVariables: this.runVariables,
+      ...(planned.matrix ? { matrixValues: planned.matrix.values } : {}),
+      ...extra,
+    });
+  }
+
+  /**
+   * A combination of a `failFast` matrix failed: the combinations not yet started are
+   * cancelled and the running ones stopped (recorded as single-task cancels, with this reason).
+   */
+  private failFast(planned: PlannedTask): void {
+    const note = `another combination of the matrix ("${planned.id}") failed and failFast is on`;
+    for (const id of this.plan.groups.get(planned.configId) ?? []) {
+      if (id === planned.id || this.finished.has(id)) continue;
+      this.cancelNotes.set(id, `the task was cancelled because ${note}`);
+      this.cancelTask(id);
+    }
+  }
+
+  /** The AES context a secret output is sealed with: bound to where it is kept. */
+  private sealContext(taskId: string, key: string): string {
+    return `output\0${this.pipelineId}\0${this.runId}\0${taskId}\0${key}`;
+  }
+
+  /**
+   * Reads, checks and seals what the task wrote to $GOFER_OUTPUT (undefined: nothing, or a
+   * scheduler without outputs). Throws OutputsInvalidError for a file that breaks the format
+   * or its limits, or a secret output without a secret key.
+   */
+  private async readOutputs(taskId: string, schedulerId: string): Promise<StoredOutput[] | undefined> {
+    if (!this.scheduler.readOutputs) return undefined;
+    const bytes = await this.scheduler.readOutputs({ schedulerId, maxBytes: OUTPUT_LIMITS.maxBytes });
+    if (!bytes || bytes.length === 0) return undefined;
+    const parsed = parseOutputs(bytes);
+    return parsed.map(({ key, value, secret }) => {
+      if (!secret) return { key, value };
+      try {
+        return { key, value: this.secrets.seal(this.sealContext(taskId, key), value), secret: true };
+      } catch (err) {
+        throw new OutputsInvalidError(`output ${key} is secret, and keeping it needs Gofer's secret key: ${(err as Error).message}`);
+      }
+    });
+  }
+
+  /** The run's shared workspace, when its pipeline has one. */
+  private workspaceId(): string | undefined {
+    return this.config.workspace ? `${this.pipelineId}_${this.runId}_${this.instanceId}` : undefined;
+  }
+
+  /** The run ended and its containers are removed: so is its workspace (a failure is logged; the run still ends). */
+  private async removeWorkspace(): Promise<void> {
+    const id = this.workspaceId();
+    if (id === undefined || !this.scheduler.removeWorkspace) return;
+    try {
+      await this.scheduler.removeWorkspace({ id });
+    } catch (err) {
+      this.log.warn('could not remove the run\'s workspace', { workspace: id, error: (err as Error).message });
     }
   }
 
@@ -424,19 +573,24 @@ export class RunExecution implements ResumableRun {
   async runTask(task: TaskConfig): Promise<void> {
     const attempt = this.attemptOf(task.id);
     try {
-      const merged = mergeVariables({
-        pipelineId: this.pipelineId,
-        runId: this.runId,
-        task,
+      const planned = this.plan.byId.get(task.id)!;
+      const merged = this.mergedFor(planned, {
         attempt,
-        runVariables: this.runVariables,
         ...(task.injectApiToken ? { apiToken: (this.apiToken ??= this.tokens.issue(this.pipelineId, this.runId)) } : {}),
       });
+      const workspace = this.workspaceId();
+      if (workspace !== undefined && !this.scheduler.removeWorkspace) {
+        this.attemptEnded(task, 'failed', {
+          reason: 'scheduler_error',
+          description: 'the pipeline has `workspace: true`, but the configured scheduler gives tasks no shared workspace; use a scheduler that does (docker, process, swarm) or remove `workspace`',
+        });
+        return;
+      }
       let resolved;
       try {
-        resolved = resolveVariables(merged, this.lookup);
+        resolved = resolveVariables(merged, this.lookup, this.outputLookup);
       } catch (err) {
-        if (err instanceof MissingSubstitutionError || isGoferError(err)) {
+        if (err instanceof MissingSubstitutionError || err instanceof MissingOutputError || isGoferError(err)) {
           this.attemptEnded(task, 'failed', { reason: 'failed_precondition', description: (err as Error).message });
           return;
         }
@@ -452,7 +606,7 @@ export class RunExecution implements ResumableRun {
         return;
       }
       if (this.cancelledTasks.has(task.id)) {
-        this.complete(task.id, 'cancelled', { reason: 'cancelled', description: 'the task was cancelled before it started' });
+        this.complete(task.id, 'cancelled', { reason: 'cancelled', description: this.cancelNotes.get(task.id) ?? 'the task was cancelled before it started' });
         return;
       }
       let schedulerId: string;
@@ -468,6 +622,7 @@ export class RunExecution implements ResumableRun {
           ...(task.alwaysPull ? { alwaysPull: true } : {}),
           ...(task.entrypoint ? { entrypoint: task.entrypoint } : {}),
           ...(task.command ? { command: task.command } : {}),
+          ...(workspace !== undefined ? { workspace: { id: workspace } } : {}),
         });
         this.starting.add(start);
         try {
@@ -525,12 +680,30 @@ export class RunExecution implements ResumableRun {
     }
     if (!outcome || this.signal.aborted) return;
     let reason = outcome.reason;
+    let status = outcome.status;
     if (outcome.status === 'cancelled' && this.cancelledTasks.has(task.id) && !this.cancelRequested)
-      reason = { reason: 'cancelled', description: 'the container was stopped because the task was cancelled' };
+      reason = { reason: 'cancelled', description: this.cancelNotes.get(task.id)?.replace('the task was', 'the container was stopped') ?? 'the container was stopped because the task was cancelled' };
     else if (outcome.status === 'cancelled' && this.cancelReason === 'timeout')
       reason = { reason: 'cancelled', description: 'the container was stopped because the run ran over its timeout' };
-    this.attemptEnded(task, outcome.status, reason, outcome.exitCode);
-    this.removeContainer(task, schedulerId, outcome);
+    // The container ended on its own: what it wrote to $GOFER_OUTPUT is kept with its completion (one commit).
+    let outputs: StoredOutput[] | undefined;
+    if ((status === 'successful' || status === 'failed') && outcome.exitCode !== undefined) {
+      try {
+        outputs = await this.readOutputs(task.id, schedulerId);
+      } catch (err) {
+        if (this.signal.aborted) return;
+        if (err instanceof OutputsInvalidError) {
+          if (status === 'successful') status = 'failed';
+          reason = { reason: 'outputs_invalid', description: `the task's outputs ($GOFER_OUTPUT) were refused: ${err.message}` };
+        } else {
+          status = 'failed';
+          reason = { reason: 'scheduler_error', description: `the scheduler could not read the task's outputs: ${isGoferError(err) ? `${err.code}: ` : ''}${(err as Error).message}` };
+        }
+      }
+      if (this.signal.aborted) return;
+    }
+    this.attemptEnded(task, status, reason, outcome.exitCode, outputs);
+    this.removeContainer(task, schedulerId, { ...outcome, status });
   }
 
   /**
@@ -546,10 +719,17 @@ export class RunExecution implements ResumableRun {
     this.removals.remove(schedulerId, () => this.store.durable());
   }
 
-  private complete(taskId: string, status: TaskExecutionStatus, reason?: { reason: TaskExecutionReason; description: string }, exitCode?: number): void {
+  private complete(
+    taskId: string,
+    status: TaskExecutionStatus,
+    reason?: { reason: TaskExecutionReason; description: string },
+    exitCode?: number,
+    outputs?: StoredOutput[],
+  ): void {
     if (this.finished.has(taskId)) return;
-    this.store.taskComplete(this.pipelineId, this.runId, taskId, status, reason, exitCode);
+    this.store.taskComplete(this.pipelineId, this.runId, taskId, status, reason, exitCode, outputs);
     this.finished.set(taskId, status);
+    if (outputs) this.outputs.set(taskId, outputs);
     this.bus.publish('task.completed', {
       pipelineId: this.pipelineId,
       runId: this.runId,
@@ -559,6 +739,9 @@ export class RunExecution implements ResumableRun {
       ...(exitCode !== undefined ? { exitCode } : {}),
     });
     this.logs.touch(this.pipelineId, this.runId, taskId, this.attemptOf(taskId));
+    const planned = this.plan.byId.get(taskId);
+    if (planned?.matrix && (status === 'failed' || status === 'unknown') && planned.task.kind !== 'approval' && planned.task.matrix?.failFast !== false)
+      this.failFast(planned);
     this.schedule();
     this.checkDone();
   }
@@ -569,7 +752,8 @@ export class RunExecution implements ResumableRun {
 
   /** Computes and stores the run's final status; revokes its API token. */
   private finish(): void {
-    const outcome = runOutcome(this.finished, this.cancelRequested);
+    const allowedToFail = new Set(this.plan.tasks.filter((t) => t.task.kind !== 'approval' && t.task.allowFailure).map((t) => t.id));
+    const outcome = runOutcome(this.finished, this.cancelRequested, allowedToFail);
     const { status } = outcome;
     const reason =
       status === 'cancelled' && this.cancelReason === 'timeout'
@@ -614,7 +798,9 @@ export class RunExecution implements ResumableRun {
 
   /** The secret values to mask for a task resumed after a restart. */
   secretValuesFor(task: TaskConfig): string[] {
-    return secretValuesOf(mergeVariables({ pipelineId: this.pipelineId, runId: this.runId, task, runVariables: this.runVariables }), this.lookup);
+    const planned = this.plan.byId.get(task.id);
+    const merged = planned ? this.mergedFor(planned) : mergeVariables({ pipelineId: this.pipelineId, runId: this.runId, task, runVariables: this.runVariables });
+    return secretValuesOf(merged, this.lookup, this.outputLookup);
   }
 }
 

@@ -11,7 +11,8 @@ import {
   type RunInitiator,
   type RunState,
   type RunStatus,
-  type AnyTaskConfig,
+  SECRET_MASK,
+  type MatrixCombination,
   type ApprovalDecision,
   type TaskApproval,
   type TaskAttempt,
@@ -25,6 +26,7 @@ import { injectable, token } from '../kernel/di.js';
 import { CLOCK } from '../kernel/tokens.js';
 import { DATABASE, type SqliteDatabase } from '../stores/database.js';
 import { GROUP_COMMIT, type GroupCommit } from '../stores/group-commit.js';
+import type { PlannedTask } from './task-plan.js';
 
 interface RunRow {
   seq: number;
@@ -67,6 +69,9 @@ interface TaskRow {
   cancel_requested: number;
   kind: string | null;
   approval: string | null;
+  outputs: string | null;
+  matrix: string | null;
+  allow_failure: number;
 }
 
 interface AttemptRow {
@@ -104,10 +109,19 @@ export interface RunCreationExtras {
   rerun?: { fromRunId: number; carried: readonly StoredTask[] };
 }
 
+/** One output as stored: a secret one's value is sealed with the secret key (see RunExecution). */
+export interface StoredOutput {
+  key: string;
+  value: string;
+  secret?: boolean;
+}
+
 /** A task execution plus recovery facts. */
 export interface StoredTask extends TaskExecution {
   /** How many times startContainer was (about to be) called. */
   startAttempts: number;
+  /** The outputs as stored (secret values sealed); `outputs` shows them masked. */
+  storedOutputs?: StoredOutput[];
 }
 
 function toRun(row: RunRow): StoredRun {
@@ -156,6 +170,13 @@ function toTask(row: TaskRow): StoredTask {
   if (row.kind === 'approval') task.kind = 'approval';
   if (row.approval !== null) task.approval = JSON.parse(row.approval) as TaskApproval;
   if (row.carried_from !== null) task.carriedFrom = { runId: row.carried_from };
+  if (row.matrix !== null) task.matrix = JSON.parse(row.matrix) as MatrixCombination;
+  if (row.allow_failure === 1) task.allowFailure = true;
+  if (row.outputs !== null) {
+    const stored = JSON.parse(row.outputs) as StoredOutput[];
+    task.storedOutputs = stored;
+    task.outputs = stored.map((o) => (o.secret ? { key: o.key, value: SECRET_MASK, secret: true } : { key: o.key, value: o.value }));
+  }
   return task;
 }
 
@@ -197,7 +218,7 @@ export function publicRun(run: StoredRun): Run {
 
 /** Strips the recovery-only fields for the public API. */
 export function publicTask(task: StoredTask): TaskExecution {
-  const { startAttempts: _a, ...rest } = task;
+  const { startAttempts: _a, storedOutputs: _o, ...rest } = task;
   return rest;
 }
 
@@ -218,7 +239,7 @@ export class RunStore {
         "INSERT INTO runs (pipeline_id, run_id, version, state, status, initiator, variables, started, concurrency_group) VALUES (?, ?, ?, 'pending', 'unknown', ?, ?, ?, ?) RETURNING seq",
       ),
       insertTask: p(
-        "INSERT INTO task_executions (pipeline_id, run_id, task_id, image, state, status, created, kind) VALUES (?, ?, ?, ?, 'processing', 'unknown', ?, ?)",
+        "INSERT INTO task_executions (pipeline_id, run_id, task_id, image, state, status, created, kind, matrix, allow_failure) VALUES (?, ?, ?, ?, 'processing', 'unknown', ?, ?, ?, ?)",
       ),
       approvalWaiting: p(
         "UPDATE task_executions SET state = 'waiting_approval', approval = ?, started = ? WHERE pipeline_id = ? AND run_id = ? AND task_id = ? AND state = 'processing'",
@@ -226,7 +247,7 @@ export class RunStore {
       approvalDecided: p("UPDATE task_executions SET approval = ? WHERE pipeline_id = ? AND run_id = ? AND task_id = ? AND state = 'waiting_approval'"),
       // A rerun's carried-over task: the source row's result, linked to the run it came from.
       insertCarried: p(
-        "INSERT INTO task_executions (pipeline_id, run_id, task_id, image, state, status, status_reason, exit_code, variables, created, started, ended, carried_from, attempt, kind, approval) VALUES (?, ?, ?, ?, 'complete', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO task_executions (pipeline_id, run_id, task_id, image, state, status, status_reason, exit_code, variables, created, started, ended, carried_from, attempt, kind, approval, outputs, matrix, allow_failure) VALUES (?, ?, ?, ?, 'complete', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       ),
       copyRunObjects: p(
         'INSERT INTO objects (pipeline_id, run_id, key, value, created) SELECT pipeline_id, ?, key, value, created FROM objects WHERE pipeline_id = ? AND run_id = ? ORDER BY seq',
@@ -248,7 +269,7 @@ export class RunStore {
       taskRunning: p("UPDATE task_executions SET state = 'running', scheduler_id = ?, started = ? WHERE pipeline_id = ? AND run_id = ? AND task_id = ?"),
       taskVariables: p('UPDATE task_executions SET variables = ? WHERE pipeline_id = ? AND run_id = ? AND task_id = ?'),
       taskComplete: p(
-        "UPDATE task_executions SET state = 'complete', status = ?, status_reason = ?, exit_code = ?, ended = ?, retry_at = NULL WHERE pipeline_id = ? AND run_id = ? AND task_id = ?",
+        "UPDATE task_executions SET state = 'complete', status = ?, status_reason = ?, exit_code = ?, ended = ?, retry_at = NULL, outputs = ? WHERE pipeline_id = ? AND run_id = ? AND task_id = ?",
       ),
       archiveAttempt: p(
         'INSERT OR REPLACE INTO task_attempts (pipeline_id, run_id, task_id, attempt, status, status_reason, exit_code, scheduler_id, started, ended, retry_at) SELECT pipeline_id, run_id, task_id, attempt, ?, ?, ?, scheduler_id, started, ?, ? FROM task_executions WHERE pipeline_id = ? AND run_id = ? AND task_id = ?',
@@ -272,7 +293,7 @@ export class RunStore {
   createRun(
     pipelineId: string,
     version: number,
-    tasks: readonly AnyTaskConfig[],
+    tasks: readonly PlannedTask[],
     variables: Record<string, string>,
     initiator: RunInitiator,
     extras: RunCreationExtras = {},
@@ -286,12 +307,14 @@ export class RunStore {
       const group = extras.concurrencyGroup ?? null;
       const { seq } = this.s.insertRun!.get(pipelineId, runId, version, JSON.stringify(initiator), JSON.stringify(variables), now, group) as { seq: number };
       const carried = new Map((extras.rerun?.carried ?? []).map((t) => [t.taskId, t]));
-      for (const task of tasks) {
-        const from = carried.get(task.id);
+      for (const { id, task, matrix } of tasks) {
+        const from = carried.get(id);
+        const matrixJson = matrix ? JSON.stringify(matrix) : null;
+        const allowFailure = task.kind !== 'approval' && task.allowFailure ? 1 : 0;
         if (!from) {
           // An approval gate runs no container: its image is empty.
-          if (task.kind === 'approval') this.s.insertTask!.run(pipelineId, runId, task.id, '', now, 'approval');
-          else this.s.insertTask!.run(pipelineId, runId, task.id, task.image, now, null);
+          if (task.kind === 'approval') this.s.insertTask!.run(pipelineId, runId, id, '', now, 'approval', null, 0);
+          else this.s.insertTask!.run(pipelineId, runId, id, task.image, now, null, matrixJson, allowFailure);
           continue;
         }
         // Link to the run that ran it (a task carried twice still points at its real run).
@@ -299,7 +322,7 @@ export class RunStore {
         this.s.insertCarried!.run(
           pipelineId,
           runId,
-          task.id,
+          id,
           from.image,
           from.status,
           from.statusReason ? JSON.stringify(from.statusReason) : null,
@@ -313,6 +336,9 @@ export class RunStore {
           from.attempt,
           from.kind ?? null,
           from.approval ? JSON.stringify(from.approval) : null,
+          from.storedOutputs ? JSON.stringify(from.storedOutputs) : null,
+          matrixJson,
+          allowFailure,
         );
       }
       if (extras.rerun) this.s.copyRunObjects!.run(runId, pipelineId, extras.rerun.fromRunId);
@@ -426,10 +452,12 @@ export class RunStore {
     status: TaskExecutionStatus,
     reason: { reason: TaskExecutionReason; description: string } | undefined,
     exitCode: number | undefined,
+    outputs?: readonly StoredOutput[],
   ): number {
     this.group.begin();
     const ended = this.clock.now();
-    this.s.taskComplete!.run(status, reason ? JSON.stringify(reason) : null, exitCode ?? null, ended, pipelineId, runId, taskId);
+    const outputsJson = outputs ? JSON.stringify(outputs) : null;
+    this.s.taskComplete!.run(status, reason ? JSON.stringify(reason) : null, exitCode ?? null, ended, outputsJson, pipelineId, runId, taskId);
     return ended;
   }
 

@@ -155,4 +155,12 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
   CREATE INDEX objects_scope_seq ON objects (pipeline_id, run_id, seq);
   CREATE INDEX pipelines_namespace ON pipelines (namespace, pipeline_id);
   `,
+  // Tasks that work together (issue 18): what a task wrote to $GOFER_OUTPUT (JSON, secret
+  // values sealed with the secret key), which matrix combination an execution is (JSON), and
+  // whether it may fail without failing the run.
+  `
+  ALTER TABLE task_executions ADD COLUMN outputs TEXT;
+  ALTER TABLE task_executions ADD COLUMN matrix TEXT;
+  ALTER TABLE task_executions ADD COLUMN allow_failure INTEGER NOT NULL DEFAULT 0;
+  `,
 ];

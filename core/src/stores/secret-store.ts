@@ -76,6 +76,33 @@ export class SecretStore {
     }
   }
 
+  /**
+   * Encrypts a value kept outside the secrets table (a secret task output), bound to `context`
+   * (where it is kept): `base64(iv | tag | ciphertext)`. Needs the secret key.
+   */
+  seal(context: string, value: string): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.requireKey(), iv);
+    cipher.setAAD(Buffer.from(`sealed\0${context}`));
+    const ciphertext = Buffer.concat([cipher.update(value, 'utf8'), cipher.final()]);
+    return Buffer.concat([iv, cipher.getAuthTag(), ciphertext]).toString('base64');
+  }
+
+  /** Decrypts what {@link seal} made for the same `context`; ERR_SECRET_KEY_INVALID when the key changed. */
+  open(context: string, sealed: string): string {
+    const bytes = Buffer.from(sealed, 'base64');
+    const decipher = createDecipheriv('aes-256-gcm', this.requireKey(), bytes.subarray(0, 12));
+    decipher.setAAD(Buffer.from(`sealed\0${context}`));
+    decipher.setAuthTag(bytes.subarray(12, 28));
+    try {
+      return Buffer.concat([decipher.update(bytes.subarray(28)), decipher.final()]).toString('utf8');
+    } catch (cause) {
+      throw new GoferError('ERR_SECRET_KEY_INVALID', 'A sealed value cannot be decrypted with the configured key (was the key changed?). Restore the key it was sealed with.', {
+        cause,
+      });
+    }
+  }
+
   list(pipelineId: string | undefined): string[] {
     return (this.db.prepare('SELECT key FROM secrets WHERE pipeline_id = ? ORDER BY key').all(pipelineId ?? GLOBAL) as Array<{ key: string }>).map(
       (r) => r.key,

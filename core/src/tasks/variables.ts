@@ -4,6 +4,7 @@
  * `secrets`, which the scheduler resolves, are listed beside them.
  */
 import { SECRET_MASK, type SubstitutionStore, type TaskConfig, type TaskVariable, type VariableSource } from '../api/index.js';
+import { OUTPUT_REFERENCE } from './task-outputs.js';
 
 /** What the orchestrator knows when it builds a task's variables. */
 export interface VariableInputs {
@@ -15,6 +16,8 @@ export interface VariableInputs {
   apiToken?: string;
   /** The attempt being started (from 1): `GOFER_TASK_ATTEMPT`. */
   attempt?: number;
+  /** A matrix combination's values: above the runtime variables, below the task's own (registration refuses a clash). */
+  matrixValues?: Record<string, string>;
 }
 
 /** One merged variable before substitution. */
@@ -44,6 +47,7 @@ export function mergeVariables(inputs: VariableInputs): MergedVariable[] {
   if (inputs.apiToken !== undefined) system.GOFER_API_TOKEN = inputs.apiToken;
   put('system', system);
   put('run_options', inputs.runVariables);
+  if (inputs.matrixValues) put('matrix', inputs.matrixValues);
   put('pipeline_config', inputs.task.variables ?? {});
   return [...merged.values()];
 }
@@ -51,16 +55,45 @@ export function mergeVariables(inputs: VariableInputs): MergedVariable[] {
 /** The four substitution kinds: `pipeline_secret{{KEY}}` and friends. */
 export type SubstitutionKind = SubstitutionStore;
 
-const SUBSTITUTION = /(pipeline_secret|global_secret|pipeline_object|run_object)\{\{([A-Za-z0-9_.-]+)\}\}/g;
+const STORE_SUBSTITUTION = /(pipeline_secret|global_secret|pipeline_object|run_object)\{\{([A-Za-z0-9_.-]+)\}\}/g;
+/**
+ * Store substitutions and references to ancestors' outputs, in one pass: a value substituted
+ * in is never read again, so an output that reads `pipeline_secret{{x}}` stays that text.
+ */
+const SUBSTITUTION = new RegExp(`${STORE_SUBSTITUTION.source}|${OUTPUT_REFERENCE.source}`, 'g');
 
 /** Looks up one substitution; undefined when the key is missing. */
 export type SubstitutionLookup = (kind: SubstitutionKind, key: string) => string | undefined;
+
+/** Looks up an ancestor's output; undefined when it wrote no such key. */
+export type OutputLookup = (taskId: string, key: string) => { value: string; secret: boolean } | undefined;
+
+/** One substitution in a value: a store and key, or an output of an ancestor. */
+type Match = { kind: Exclude<SubstitutionKind, 'task_output'>; key: string } | { kind: 'task_output'; taskId: string; key: string };
+
+function matchOf(m: RegExpMatchArray | string[]): Match {
+  if (m[1] !== undefined) return { kind: m[1] as Exclude<SubstitutionKind, 'task_output'>, key: m[2]! };
+  return { kind: 'task_output', taskId: m[3]!, key: m[4]! };
+}
 
 /** The environment to send, the variables to store (secrets masked), the secret values to mask in logs. */
 export interface ResolvedVariables {
   env: Record<string, string>;
   stored: TaskVariable[];
   secretValues: string[];
+}
+
+/** Thrown when a variable refers to an output its ancestor did not write. */
+export class MissingOutputError extends Error {
+  constructor(
+    readonly variable: string,
+    readonly taskId: string,
+    readonly key: string,
+  ) {
+    super(
+      `variable ${variable} refers to tasks.${taskId}.outputs.${key}, which task "${taskId}" did not write; write \`${key}=value\` to "$GOFER_OUTPUT" in that task, or fix the variable`,
+    );
+  }
 }
 
 /** Thrown (as a plain value) when a substitution key is missing. */
@@ -81,7 +114,7 @@ export class MissingSubstitutionError extends Error {
  * are Gofer's own and never substituted). Throws {@link MissingSubstitutionError} naming the
  * first missing key. `GOFER_API_TOKEN` is stored masked and its value is masked in logs.
  */
-export function resolveVariables(merged: readonly MergedVariable[], lookup: SubstitutionLookup): ResolvedVariables {
+export function resolveVariables(merged: readonly MergedVariable[], lookup: SubstitutionLookup, outputs: OutputLookup = () => undefined): ResolvedVariables {
   const env: Record<string, string> = {};
   const stored: TaskVariable[] = [];
   const secretValues: string[] = [];
@@ -93,19 +126,34 @@ export function resolveVariables(merged: readonly MergedVariable[], lookup: Subs
       stored.push({ key: v.key, value: secret ? SECRET_MASK : v.value, source: v.source });
       continue;
     }
-    const replace = (maskSecrets: boolean) =>
-      v.value.replace(SUBSTITUTION, (_m, kind: SubstitutionKind, key: string) => {
-        const value = lookup(kind, key);
-        if (value === undefined) throw new MissingSubstitutionError(v.key, kind, key);
-        if (kind.endsWith('secret')) {
-          if (!maskSecrets && value !== '') secretValues.push(value);
-          return maskSecrets ? SECRET_MASK : value;
-        }
-        return value;
-      });
-    env[v.key] = replace(false);
-    const valueFrom = [...v.value.matchAll(SUBSTITUTION)].map((m) => ({ store: m[1] as SubstitutionKind, key: m[2]! }));
-    stored.push({ key: v.key, value: replace(true), source: v.source, ...(valueFrom.length > 0 ? { valueFrom } : {}) });
+    const valueFrom: NonNullable<TaskVariable['valueFrom']> = [];
+    let shown = '';
+    let last = 0;
+    const sent = v.value.replace(SUBSTITUTION, (whole: string, ...groups: string[]) => {
+      const offset = groups[4] as unknown as number;
+      const match = matchOf([whole, ...groups.slice(0, 4)]);
+      let value: string;
+      let secret: boolean;
+      if (match.kind === 'task_output') {
+        const output = outputs(match.taskId, match.key);
+        if (output === undefined) throw new MissingOutputError(v.key, match.taskId, match.key);
+        ({ value, secret } = output);
+        valueFrom.push({ store: 'task_output', key: `${match.taskId}.${match.key}` });
+      } else {
+        const found = lookup(match.kind, match.key);
+        if (found === undefined) throw new MissingSubstitutionError(v.key, match.kind, match.key);
+        value = found;
+        secret = match.kind.endsWith('secret');
+        valueFrom.push({ store: match.kind, key: match.key });
+      }
+      if (secret && value !== '') secretValues.push(value);
+      shown += v.value.slice(last, offset) + (secret ? SECRET_MASK : value);
+      last = offset + whole.length;
+      return value;
+    });
+    shown += v.value.slice(last);
+    env[v.key] = sent;
+    stored.push({ key: v.key, value: shown, source: v.source, ...(valueFrom.length > 0 ? { valueFrom } : {}) });
   }
   return { env, stored, secretValues };
 }
@@ -122,15 +170,20 @@ export function withSchedulerSecrets(stored: readonly TaskVariable[], secrets: R
 }
 
 /** Secret values a task's variables would substitute (missing ones skipped): to mask logs after a restart. */
-export function secretValuesOf(merged: readonly MergedVariable[], lookup: SubstitutionLookup): string[] {
+export function secretValuesOf(merged: readonly MergedVariable[], lookup: SubstitutionLookup, outputs: OutputLookup = () => undefined): string[] {
   const out: string[] = [];
   for (const v of merged) {
     if (v.source === 'system') continue;
     for (const m of v.value.matchAll(SUBSTITUTION)) {
-      const kind = m[1] as SubstitutionKind;
-      if (!kind.endsWith('secret')) continue;
+      const match = matchOf(m);
       try {
-        const value = lookup(kind, m[2]!);
+        if (match.kind === 'task_output') {
+          const output = outputs(match.taskId, match.key);
+          if (output?.secret && output.value) out.push(output.value);
+          continue;
+        }
+        if (!match.kind.endsWith('secret')) continue;
+        const value = lookup(match.kind, match.key);
         if (value) out.push(value);
       } catch {
         // A secret that cannot be read now cannot be masked either; nothing to add.
