@@ -101,16 +101,34 @@ export class Draw {
   }
 }
 
-/** A valid config to mutate: parallel and dependent tasks using every field. */
+/** A valid config to mutate: parallel and dependent tasks using every field (a matrix, `when`, outputs, a workspace too). */
 export function baseConfig(id = 'fuzz_base'): Record<string, Json> {
   return {
     id,
     name: 'fuzz base',
     description: 'a valid config the fuzzer mutates',
     parallelism: 2,
+    workspace: true,
     tasks: [
-      { id: 'first', image: TEST_IMAGE, description: 'd', command: ['echo', 'hi'], variables: { LEVEL: 'info' }, timeoutMs: 5000 },
-      { id: 'second', image: TEST_IMAGE, entrypoint: ['sh', '-c'], command: ['echo ok'], dependsOn: { first: 'success' }, secrets: { TOKEN: 'loc/token' } },
+      {
+        id: 'first',
+        image: TEST_IMAGE,
+        description: 'd',
+        command: ['echo', 'hi'],
+        variables: { LEVEL: 'info' },
+        timeoutMs: 5000,
+        matrix: { NODE: ['18', '20'], OS: ['alpine'], include: [{ NODE: '22', OS: 'alpine' }], exclude: [{ NODE: '20' }], maxParallel: 2, failFast: false },
+      },
+      {
+        id: 'second',
+        image: TEST_IMAGE,
+        entrypoint: ['sh', '-c'],
+        command: ['echo ok'],
+        dependsOn: { first: 'success' },
+        secrets: { TOKEN: 'loc/token' },
+        when: "LEVEL == 'info' && tasks.first.status == 'successful'",
+        allowFailure: true,
+      },
       {
         id: 'third',
         image: TEST_IMAGE,
@@ -118,10 +136,27 @@ export function baseConfig(id = 'fuzz_base'): Record<string, Json> {
         alwaysPull: false,
         injectApiToken: true,
         registryAuth: { user: 'u', pass: 'p' },
+        variables: { VERSION: '{{tasks.first[NODE=18,OS=alpine].outputs.VERSION}}' },
       },
     ],
   };
 }
+
+/** Expressions a `when` may be given: broken syntax, unsafe tricks, references to tasks that are not ancestors, deep nesting. */
+const BAD_WHEN = [
+  "GIT_BRANCH == 'main",
+  "constructor.constructor('return process')()",
+  '__proto__.polluted == true',
+  "tasks.third.status == 'successful'",
+  "tasks[LEVEL].status == 'x'",
+  `${'('.repeat(1000)}true${')'.repeat(1000)}`,
+  "tasks['first[NODE=99,OS=alpine]'].status == 'failed'",
+  '1 +',
+  '',
+];
+
+/** Broken references to outputs: unknown tasks, a matrix task by its own id, not an ancestor, a malformed combination. */
+const BAD_OUTPUT_REFS = ['{{tasks.first.outputs.VERSION}}', '{{tasks.third.outputs.X}}', '{{tasks.nope.outputs.X}}', '{{tasks.first[NODE=18.outputs.X}}', '{{tasks.first[NODE=19,OS=alpine].outputs.X}}'];
 
 /** Every path (as key lists) to a value inside `v`. */
 function paths(v: Json, prefix: Array<string | number> = [], out: Array<Array<string | number>> = []): Array<Array<string | number>> {
@@ -150,7 +185,7 @@ export function mutateConfig(d: Draw, allowCircular = false): { name: string; co
     const all = paths(config);
     const path = d.pick(all);
     const at = parentOf(config, path);
-    const kind = d.int(0, 11);
+    const kind = d.int(0, 14);
     const set = (v: Json) => {
       if (at) Object.defineProperty(at.parent, at.key, { value: v, enumerable: true, writable: true, configurable: true });
     };
@@ -219,6 +254,40 @@ export function mutateConfig(d: Draw, allowCircular = false): { name: string; co
           const tasks = (config as { tasks?: Json }).tasks;
           if (Array.isArray(tasks) && tasks[1] && typeof tasks[1] === 'object')
             Object.assign(tasks[1] as object, JSON.parse('{"__proto__":{"polluted":true},"dependsOn":{"constructor":"any","__proto__":"success"}}'));
+        }
+        break;
+      case 11:
+        names.push('bad when');
+        {
+          const tasks = (config as { tasks?: Json }).tasks;
+          if (Array.isArray(tasks) && tasks[1] && typeof tasks[1] === 'object') (tasks[1] as Record<string, Json>).when = d.chance(0.8) ? d.pick(BAD_WHEN) : d.nastyString();
+        }
+        break;
+      case 12:
+        names.push('matrix explosion or clash');
+        {
+          const tasks = (config as { tasks?: Json }).tasks;
+          if (Array.isArray(tasks) && tasks[0] && typeof tasks[0] === 'object') {
+            const many = Array.from({ length: d.pick([1, 16, 17, 300]) }, (_, i) => `v${i}`);
+            (tasks[0] as Record<string, Json>).matrix = d.pick<Json>([
+              { A: many, B: many },
+              { LEVEL: ['x'] },
+              { A: ['1'], exclude: [{ A: '1' }] },
+              { A: ['1'], exclude: [{ Z: '1' }] },
+              {},
+              { include: [] },
+              { A: [d.nastyString()] },
+              { maxParallel: 0, A: ['1'] },
+            ]);
+          }
+        }
+        break;
+      case 13:
+        names.push('bad output reference');
+        {
+          const tasks = (config as { tasks?: Json }).tasks;
+          const target = Array.isArray(tasks) ? tasks[d.int(0, 2)] : undefined;
+          if (target && typeof target === 'object' && !Array.isArray(target)) target.variables = { V: `x${d.pick(BAD_OUTPUT_REFS)}y` };
         }
         break;
       default: {
