@@ -456,7 +456,11 @@ export function runSchedulerContract(name: string, options: SchedulerContractOpt
     const cat = 'cat "$GOFER_WORKSPACE/a.txt" "$GOFER_WORKSPACE/b.txt"';
     const reads: Scripted = () => ({ output: [], workspaceReads: ['a.txt', 'b.txt'] });
     const writers = await Promise.all(
-      ['a', 'b'].map((f) => run(`ws-write-${f}`, `printf '${f}\\n' > "$GOFER_WORKSPACE/${f}.txt"`, () => ({ output: [], workspaceWrites: { [`${f}.txt`]: `${f}\n` } }), { workspace })),
+      ['a', 'b'].map((f) =>
+        run(`ws-write-${f}`, `printf '${f}\\n' > "$GOFER_WORKSPACE/${f}.txt"`, () => ({ output: [], workspaceWrites: { [`${f}.txt`]: `${f}\n` } }), {
+          workspace,
+        }),
+      ),
     );
     for (const { status } of writers) assert.equal(status, { state: 'exited', exitCode: 0 }, 'both first tasks made (or found) the workspace');
     const reader = await run('ws-read', cat, reads, { workspace });

@@ -63,7 +63,10 @@ export class WorkspaceVolumes {
     } catch (err) {
       if (isNotFound(err)) return;
       if (engineFailure(err).statusCode === 409) {
-        this.logger.warn('the workspace volume is still used by a container that is kept: it stays until that container is removed', { workspace: ref.id, volume: name });
+        this.logger.warn('the workspace volume is still used by a container that is kept: it stays until that container is removed', {
+          workspace: ref.id,
+          volume: name,
+        });
         return;
       }
       throw translateEngineError(err, { engine: this.engine }, `remove workspace volume ${name}`);

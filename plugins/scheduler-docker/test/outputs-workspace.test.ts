@@ -20,7 +20,11 @@ if (available) {
   const workspaces: string[] = [];
   test.after(async () => {
     await removeTestContainers();
-    for (const id of workspaces) await docker.getVolume(volumeOf(id)).remove().catch(() => undefined);
+    for (const id of workspaces)
+      await docker
+        .getVolume(volumeOf(id))
+        .remove()
+        .catch(() => undefined);
   });
 
   test('GOFER_OUTPUT is /gofer/output, in a directory of mode 1777 the image does not have; a task variable of that name does not win', async () => {
@@ -54,7 +58,9 @@ if (available) {
     const id = `${RUN_TAG}-ws1`;
     workspaces.push(id);
     const started = await Promise.all(
-      ['a', 'b', 'c'].map((t) => scheduler.startContainer(request(`ws-${t}`, ['sh', '-c', 'echo "$GOFER_WORKSPACE"; touch /workspace/$HOSTNAME'], { workspace: { id } }))),
+      ['a', 'b', 'c'].map((t) =>
+        scheduler.startContainer(request(`ws-${t}`, ['sh', '-c', 'echo "$GOFER_WORKSPACE"; touch /workspace/$HOSTNAME'], { workspace: { id } })),
+      ),
     );
     for (const { schedulerId } of started) assert.is((await readLogs(scheduler, schedulerId)).stdout, '/workspace\n');
     const plain = await scheduler.startContainer(request('ws-none', ['true']));
@@ -69,7 +75,16 @@ if (available) {
     assert.equal((await docker.getContainer(plain.schedulerId).inspect()).Mounts, [], 'a task without a workspace mounts nothing');
     for (const { schedulerId } of [...started, plain]) await scheduler.removeContainer({ schedulerId });
     await scheduler.removeWorkspace({ id });
-    assert.is(await docker.getVolume(volumeOf(id)).inspect().then(() => 'present', (err: { statusCode?: number }) => err.statusCode), 404);
+    assert.is(
+      await docker
+        .getVolume(volumeOf(id))
+        .inspect()
+        .then(
+          () => 'present',
+          (err: { statusCode?: number }) => err.statusCode,
+        ),
+      404,
+    );
   });
 
   test('removeWorkspace while a kept container uses the volume: a warning, resolved, the volume stays until the container goes', async () => {
@@ -88,7 +103,16 @@ if (available) {
     await docker.getVolume(volumeOf(id)).inspect();
     await scheduler.removeContainer({ schedulerId });
     await scheduler.removeWorkspace({ id });
-    assert.is(await docker.getVolume(volumeOf(id)).inspect().then(() => 'present', (err: { statusCode?: number }) => err.statusCode), 404);
+    assert.is(
+      await docker
+        .getVolume(volumeOf(id))
+        .inspect()
+        .then(
+          () => 'present',
+          (err: { statusCode?: number }) => err.statusCode,
+        ),
+      404,
+    );
   });
 
   test('a 20 MB output file read with a small maxBytes: the first maxBytes + 1 bytes, and the engine connection is fine after', async () => {

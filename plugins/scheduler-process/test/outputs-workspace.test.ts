@@ -33,11 +33,14 @@ async function run(id: string, script: string, more: Partial<StartContainerReque
 }
 
 test.after(async () => {
-  for (const { schedulerId } of await scheduler.listContainers({ labels: { 'gofer.test': 'process-outputs' } })) await scheduler.removeContainer({ schedulerId });
+  for (const { schedulerId } of await scheduler.listContainers({ labels: { 'gofer.test': 'process-outputs' } }))
+    await scheduler.removeContainer({ schedulerId });
 });
 
 test('GOFER_OUTPUT is the file `output` in the execution directory, removed with the execution; a task variable of that name does not win', async () => {
-  const { schedulerId, logs } = await run('p_out_1', 'printf %s "$GOFER_OUTPUT"; echo K=v > "$GOFER_OUTPUT"', { variables: { GOFER_OUTPUT: '/tmp/elsewhere' } });
+  const { schedulerId, logs } = await run('p_out_1', 'printf %s "$GOFER_OUTPUT"; echo K=v > "$GOFER_OUTPUT"', {
+    variables: { GOFER_OUTPUT: '/tmp/elsewhere' },
+  });
   const file = join(dataDir, 'executions', schedulerId, 'output');
   assert.is(logs.stdout, file);
   assert.is(new TextDecoder().decode(await scheduler.readOutputs({ schedulerId, maxBytes: 100 })), 'K=v\n');
