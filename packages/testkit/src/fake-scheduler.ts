@@ -235,7 +235,7 @@ export class FakeScheduler implements Scheduler {
     let files: Map<string, Uint8Array> | undefined;
     if (req.workspace) {
       files = this.workspaces.get(req.workspace.id);
-      if (!files) this.workspaces.set(req.workspace.id, (files = new Map()));
+      if (!files) this.workspaces.set(req.workspace.id, (files = new Map<string, Uint8Array>()));
     }
     const chunks: LogChunk[] = [];
     let failed = false;

@@ -72,14 +72,14 @@ function readFirstFile(archive: NodeJS.ReadableStream, limit: number): Promise<{
   return new Promise((resolve, reject) => {
     const extract = tarStream().extract();
     let settled = false;
-    const settle = (result: { bytes?: Uint8Array; notAFile?: boolean }, err?: unknown) => {
+    const settle = (result: { bytes?: Uint8Array; notAFile?: boolean }, err?: Error) => {
       if (settled) return;
       settled = true;
       archive.unpipe(extract);
       (archive as Readable).destroy();
       extract.destroy();
       if (err === undefined) resolve(result);
-      else reject(err instanceof Error ? err : new Error(String(err)));
+      else reject(err);
     };
     extract.on('entry', (header, stream) => {
       if (header.type !== 'file') return settle({ notAFile: true });
@@ -94,8 +94,8 @@ function readFirstFile(archive: NodeJS.ReadableStream, limit: number): Promise<{
       stream.on('end', () => settle({ bytes: Buffer.concat(chunks) }));
     });
     extract.on('finish', () => settle({}));
-    extract.on('error', (err: unknown) => settle({}, err));
-    archive.on('error', (err: unknown) => settle({}, err));
+    extract.on('error', (err: Error) => settle({}, err));
+    archive.on('error', (err: Error) => settle({}, err));
     archive.pipe(extract);
   });
 }
