@@ -41,8 +41,10 @@ export interface StartContainerRequest {
    * Set when the pipeline has `workspace: true`: the run's shared directory. Every task of the
    * run gets the same one, mounted (or placed) where the container sees it as `/workspace`
    * (or, where a scheduler cannot mount, a directory of its own), with the variable
-   * `GOFER_WORKSPACE` naming it. The scheduler creates it on first use; the core calls
+   * `GOFER_WORKSPACE` naming it. The scheduler creates it on first use (two first tasks may
+   * start at once; a new instance after a restart finds the same one); the core calls
    * {@link Scheduler.removeWorkspace} once the run has ended and its containers are removed.
+   * An id outside `[a-zA-Z0-9_-]` is `ERR_INVALID_ARGUMENT`.
    */
   workspace?: WorkspaceRef;
 }
@@ -198,9 +200,11 @@ export interface Scheduler {
    * every container it starts to the path of a file the task may write `KEY=value` lines to (a
    * file of that container alone: no other task can write it), and returns that file's bytes
    * here once the container has ended, before it is removed (`undefined` when the task wrote
-   * none). The core parses, limits and stores them. Called after `getState` says the container
-   * ended, possibly by a new instance after a restart. Without this method tasks have no
-   * `GOFER_OUTPUT` and no outputs.
+   * none, or put something other than a regular file there). The scheduler's `GOFER_OUTPUT`
+   * wins over a task variable of that name. The core parses, limits and stores them. Called
+   * after `getState` says the container ended (whatever its exit code), possibly by a new
+   * instance after a restart; rejects with `ERR_NO_SUCH_CONTAINER` for a container that was
+   * removed or never existed. Without this method tasks have no `GOFER_OUTPUT` and no outputs.
    */
   readOutputs?(req: ReadOutputsRequest): Promise<Uint8Array | undefined>;
   /**
@@ -208,7 +212,8 @@ export interface Scheduler {
    * runs without it): removes a run's workspace and what is in it. Called once the run has
    * ended and its containers were removed; idempotent (a workspace that is already gone, or
    * was never made, is not an error). A workspace still used by a kept container
-   * (`removeAfterExit: never`) may be left for the operator: say so in the docs.
+   * (`removeAfterExit: never`) may be left for the operator: say so in the docs. An id outside
+   * `[a-zA-Z0-9_-]` is `ERR_INVALID_ARGUMENT` (it could name a path elsewhere).
    */
   removeWorkspace?(req: WorkspaceRef): Promise<void>;
   /** Releases connections and timers. Called once, after every run has stopped using it. */

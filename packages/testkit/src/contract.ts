@@ -15,7 +15,10 @@ import { tempDir } from './plugin-context.js';
 
 /** What a scheduler can do, where schedulers honestly differ. */
 export interface SchedulerCapabilities {
-  /** The task sees exactly the given env (no image or engine additions such as HOSTNAME). */
+  /**
+   * The task sees exactly the given env (no image or engine additions such as HOSTNAME), besides
+   * the contract's own `GOFER_OUTPUT` of a scheduler with `readOutputs`.
+   */
   exactEnv: boolean;
   /** The task is a real process: signals reach it (trapping TERM works, ignoring it gets it killed). */
   signals: boolean;
@@ -56,6 +59,12 @@ export interface ScriptedTask {
   hang?: boolean;
   /** Ignore the graceful stop (only the kill after the timeout ends it). */
   ignoreTerm?: boolean;
+  /** What the task writes to `$GOFER_OUTPUT`. */
+  goferOutput?: string;
+  /** Files the task writes into its workspace (`$GOFER_WORKSPACE/<name>`) first. */
+  workspaceWrites?: Record<string, string>;
+  /** Files of its workspace the task then prints to stdout, after `output`, as `cat` would: a missing one makes it fail. */
+  workspaceReads?: string[];
 }
 
 /** What {@link SchedulerContractOptions.factory} is, and what {@link SchedulerContractOptions.factoryModule} exports. */
@@ -96,18 +105,25 @@ export function runSchedulerContract(name: string, options: SchedulerContractOpt
     ...more,
   });
   const started = new Set<string>();
+  const workspaces = new Set<string>();
   type Scripted = (request: StartContainerRequest) => ScriptedTask;
-  const start = async (request: StartContainerRequest, scripted: Scripted) => {
-    factory.scriptTask?.(scheduler, request, scripted(request));
-    const { schedulerId } = await scheduler.startContainer(request);
+  /** Starts a task on `on` (default: the suite's scheduler; another instance plays a restarted core). */
+  const start = async (request: StartContainerRequest, scripted: Scripted, on: Scheduler = scheduler) => {
+    factory.scriptTask?.(on, request, scripted(request));
+    const { schedulerId } = await on.startContainer(request);
     started.add(schedulerId);
     return { schedulerId };
   };
-  const run = async (id: string, script: string, scripted: Scripted, more: Partial<StartContainerRequest> = {}) => {
-    const { schedulerId } = await start(req(id, script, more), scripted);
-    const logs = await collect(await scheduler.getLogs({ schedulerId }));
-    return { schedulerId, logs, status: await waitForEnd(scheduler, schedulerId) };
+  const run = async (id: string, script: string, scripted: Scripted, more: Partial<StartContainerRequest> = {}, on: Scheduler = scheduler) => {
+    const { schedulerId } = await start(req(id, script, more), scripted, on);
+    const logs = await collect(await on.getLogs({ schedulerId }));
+    return { schedulerId, logs, status: await waitForEnd(on, schedulerId) };
   };
+  const codeOf = (p: Promise<unknown>) =>
+    p.then(
+      () => 'resolved',
+      (err: unknown) => (isGoferError(err) ? err.code : String(err)),
+    );
 
   test.before(async () => {
     factory = options.factory ?? ((await import(options.factoryModule!)) as SchedulerFactoryModule);
@@ -119,6 +135,7 @@ export function runSchedulerContract(name: string, options: SchedulerContractOpt
       await scheduler.stopContainer({ schedulerId, timeoutMs: 0 }).catch(() => {});
       await scheduler.removeContainer?.({ schedulerId }).catch(() => {});
     }
+    for (const id of workspaces) await scheduler.removeWorkspace?.({ id }).catch(() => {});
     await scheduler?.close?.();
     rmSync(dataDir, { recursive: true, force: true });
   });
@@ -151,6 +168,8 @@ export function runSchedulerContract(name: string, options: SchedulerContractOpt
         .split('\n')
         .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
     );
+    // The contract's own variable: where the task may write its outputs.
+    if (scheduler.readOutputs) delete seen['GOFER_OUTPUT'];
     if (capabilities.exactEnv) assert.equal(seen, variables);
     else for (const [k, v] of Object.entries(variables)) assert.is(seen[k], v, k);
   });
@@ -371,6 +390,106 @@ export function runSchedulerContract(name: string, options: SchedulerContractOpt
       }
     } finally {
       await fresh.close?.();
+    }
+  });
+
+  // Outputs and workspaces are optional: a scheduler without readOutputs (or removeWorkspace)
+  // passes these checks by having nothing to check; one that has it must keep all of its promises.
+
+  test(`${name}: readOutputs: the bytes each task wrote to $GOFER_OUTPUT, once it ended (also a failed one), for a new instance too`, async () => {
+    if (!scheduler.readOutputs) return;
+    const tasks = [
+      { id: 'outputs-a', text: 'A=1\n', exitCode: 0 },
+      { id: 'outputs-b', text: 'B=two words\nC=\n', exitCode: 0 },
+      { id: 'outputs-failed', text: 'X=y\n', exitCode: 3 },
+    ];
+    // At once: each task's file is its own.
+    const ran = await Promise.all(
+      tasks.map(({ id, text, exitCode }) =>
+        run(id, `printf '${text.replaceAll('\n', '\\n')}' > "$GOFER_OUTPUT"; exit ${exitCode}`, () => ({ output: [], goferOutput: text, exitCode })),
+      ),
+    );
+    const fresh = await factory.createScheduler(dataDir);
+    try {
+      for (const [i, { id, text, exitCode }] of tasks.entries()) {
+        const { schedulerId, status } = ran[i]!;
+        assert.equal(status, { state: 'exited', exitCode }, id);
+        for (const [who, s] of [
+          ['the same instance', scheduler],
+          ['a new instance', fresh],
+        ] as const) {
+          const bytes = await s.readOutputs!({ schedulerId, maxBytes: 1024 });
+          assert.ok(bytes instanceof Uint8Array, `${id}, ${who}: a Uint8Array`);
+          assert.is(new TextDecoder().decode(bytes), text, `${id}, ${who}`);
+        }
+      }
+    } finally {
+      await fresh.close?.();
+    }
+  });
+
+  test(`${name}: readOutputs: undefined when the task wrote none; ERR_NO_SUCH_CONTAINER once removed, or for an unknown id`, async () => {
+    if (!scheduler.readOutputs) return;
+    const { schedulerId, status } = await run('outputs-none', 'echo no outputs', () => ({ output: [{ stream: 'stdout', text: 'no outputs\n' }] }));
+    assert.equal(status, { state: 'exited', exitCode: 0 });
+    assert.is(await scheduler.readOutputs({ schedulerId, maxBytes: 1024 }), undefined);
+    await scheduler.removeContainer?.({ schedulerId });
+    if (scheduler.removeContainer) assert.is(await codeOf(scheduler.readOutputs({ schedulerId, maxBytes: 1024 })), 'ERR_NO_SUCH_CONTAINER');
+    assert.is(await codeOf(scheduler.readOutputs({ schedulerId: `never-${tag}`, maxBytes: 1024 })), 'ERR_NO_SUCH_CONTAINER');
+  });
+
+  test(`${name}: readOutputs returns at most maxBytes + 1 bytes, from the start of the file`, async () => {
+    if (!scheduler.readOutputs) return;
+    const text = seqChunks(2000).join(''); // `seq 1 2000`: 8893 bytes of ASCII
+    const { schedulerId } = await run('outputs-big', 'seq 1 2000 > "$GOFER_OUTPUT"', () => ({ output: [], goferOutput: text }));
+    for (const maxBytes of [0, 100, text.length - 1, text.length, text.length + 100]) {
+      const bytes = await scheduler.readOutputs({ schedulerId, maxBytes });
+      assert.is(new TextDecoder().decode(bytes), text.slice(0, maxBytes + 1), `maxBytes ${maxBytes}`);
+    }
+  });
+
+  test(`${name}: workspace: tasks of one workspace id share $GOFER_WORKSPACE (made by the first, also by two at once, also seen by a new instance), others do not; removeWorkspace empties it, twice is fine`, async () => {
+    if (!scheduler.removeWorkspace) return;
+    const workspace = { id: `contract-${tag}-ws` };
+    const other = { id: `contract-${tag}-other` };
+    workspaces.add(workspace.id).add(other.id);
+    const cat = 'cat "$GOFER_WORKSPACE/a.txt" "$GOFER_WORKSPACE/b.txt"';
+    const reads: Scripted = () => ({ output: [], workspaceReads: ['a.txt', 'b.txt'] });
+    const writers = await Promise.all(
+      ['a', 'b'].map((f) =>
+        run(`ws-write-${f}`, `printf '${f}\\n' > "$GOFER_WORKSPACE/${f}.txt"`, () => ({ output: [], workspaceWrites: { [`${f}.txt`]: `${f}\n` } }), {
+          workspace,
+        }),
+      ),
+    );
+    for (const { status } of writers) assert.equal(status, { state: 'exited', exitCode: 0 }, 'both first tasks made (or found) the workspace');
+    const reader = await run('ws-read', cat, reads, { workspace });
+    assert.equal(reader.status, { state: 'exited', exitCode: 0 });
+    assert.is(reader.logs.stdout, 'a\nb\n');
+    const fresh = await factory.createScheduler(dataDir);
+    const later = await run('ws-read-restarted', cat, reads, { workspace }, fresh).finally(() => fresh.close?.());
+    assert.is(later.logs.stdout, 'a\nb\n', 'a new instance runs the task in the same workspace');
+    const outsider = await run('ws-other', cat, reads, { workspace: other });
+    assert.is(outsider.logs.stdout, '', 'another workspace id is another directory');
+    assert.is.not(outsider.status.exitCode, 0);
+    // The core's order: the run's containers first, then its workspace.
+    for (const { schedulerId } of [...writers, reader, later, outsider]) await scheduler.removeContainer?.({ schedulerId });
+    await scheduler.removeWorkspace(workspace);
+    await scheduler.removeWorkspace(workspace);
+    await scheduler.removeWorkspace(other);
+    await scheduler.removeWorkspace({ id: `never-${tag}` });
+    const after = await run('ws-after', cat, reads, { workspace });
+    assert.is(after.logs.stdout, '', 'the files went with the workspace: the next first task makes a new, empty one');
+    assert.is.not(after.status.exitCode, 0);
+    await scheduler.removeContainer?.({ schedulerId: after.schedulerId });
+    await scheduler.removeWorkspace(workspace);
+  });
+
+  test(`${name}: a workspace id outside [a-zA-Z0-9_-] is ERR_INVALID_ARGUMENT, for startContainer and removeWorkspace`, async () => {
+    if (!scheduler.removeWorkspace) return;
+    for (const id of ['../escape', 'a/b', '.', '']) {
+      assert.is(await codeOf(scheduler.removeWorkspace({ id })), 'ERR_INVALID_ARGUMENT', JSON.stringify(id));
+      assert.is(await codeOf(start(req('ws-invalid', 'true', { workspace: { id } }), () => ({ output: [] }))), 'ERR_INVALID_ARGUMENT', JSON.stringify(id));
     }
   });
 }

@@ -28,6 +28,8 @@ export function fakeSchedulerFactory(): Required<SchedulerFactoryModule> {
         getLogs: (req) => shared.getLogs(req),
         listContainers: (req) => shared.listContainers(req),
         removeContainer: (req) => shared.removeContainer(req),
+        readOutputs: (req) => shared.readOutputs(req),
+        removeWorkspace: (req) => shared.removeWorkspace(req),
         close: async () => {},
       };
       engineOf.set(facade, shared);
@@ -41,6 +43,9 @@ export function fakeSchedulerFactory(): Required<SchedulerFactoryModule> {
         ...(task.exitCode === undefined ? {} : { exitCode: task.exitCode }),
         ...(task.hang ? { hang: true } : {}),
         ...(task.ignoreTerm ? { ignoreGracefulStop: true } : {}),
+        ...(task.goferOutput === undefined ? {} : { goferOutput: task.goferOutput }),
+        ...(task.workspaceWrites ? { workspaceWrites: task.workspaceWrites } : {}),
+        ...(task.workspaceReads ? { workspaceReads: task.workspaceReads } : {}),
       });
     },
     async engineHas(dataDir, schedulerId) {

@@ -1,17 +1,22 @@
 /**
  * `DockerScheduler implements Scheduler`: task executions as Docker containers through
  * dockerode. Docker types stay in this package; callers see only the core's contract.
+ * Outputs are the file `/gofer/output` of each container (output-file.ts); a run's workspace is
+ * a named volume at `/workspace` (workspace-volumes.ts).
  */
 import type Docker from 'dockerode';
 import type {
   ContainerRef,
   ContainerStatus,
   LogChunk,
+  Logger,
   PluginContext,
+  ReadOutputsRequest,
   Scheduler,
   StartContainerRequest,
   StartContainerResponse,
   StopContainerRequest,
+  WorkspaceRef,
 } from '@gofer/core/api';
 import { maskedLogs, resolveSecrets } from '@gofer/core/api';
 import { engineClient } from '@gofer/docker-common';
@@ -22,7 +27,9 @@ import { ensureImage } from './image-puller.js';
 import { LiveLog } from './live-log.js';
 import { SECRET_ENV_LABEL, secretValuesFromEnv } from './mask-secrets.js';
 import { followEngineLogs, pipeMultiplexed } from './log-streams.js';
+import { OUTPUT_FILE, outputDirArchive, readOutputFile } from './output-file.js';
 import { withDefaults, type DockerSchedulerSettings } from './settings.js';
+import { WORKSPACE_TARGET, WorkspaceVolumes, workspaceVolumeName } from './workspace-volumes.js';
 
 /** Labels every container this scheduler creates carries, besides the core's own. */
 export const MANAGED_LABELS = Object.freeze({ 'gofer.managed': 'true', 'gofer.scheduler': 'docker' });
@@ -45,15 +52,19 @@ export class DockerScheduler implements Scheduler {
   private readonly settings: DockerSchedulerSettings;
   private readonly engine: string;
   private readonly records: ExecutionRecords;
+  private readonly logger: Logger;
+  private readonly workspaces: WorkspaceVolumes;
   private readonly sessions = new Map<string, AttachSession>();
   private readonly starting = new Set<string>();
   /** Secret values this instance resolved per container, masked in its logs. */
   private readonly secretValues = new Map<string, string[]>();
 
-  constructor(ctx: Pick<PluginContext, 'dataDir'>, settings: Partial<DockerSchedulerSettings> = {}) {
+  constructor(ctx: Pick<PluginContext, 'dataDir' | 'logger'>, settings: Partial<DockerSchedulerSettings> = {}) {
     this.settings = withDefaults(settings);
     this.records = new ExecutionRecords(ctx.dataDir);
+    this.logger = ctx.logger;
     ({ docker: this.docker, address: this.engine } = engineClient(this.settings));
+    this.workspaces = new WorkspaceVolumes(this.docker, this.engine, this.logger);
   }
 
   async startContainer(req: StartContainerRequest): Promise<StartContainerResponse> {
@@ -64,8 +75,7 @@ export class DockerScheduler implements Scheduler {
     this.starting.add(name);
     try {
       const container = await this.create(name, req, secretEnv);
-      // Attach before start: the engine's fastest output path, and nothing is missed.
-      const stream = (await container.attach({ stream: true, stdout: true, stderr: true })) as NodeJS.ReadableStream;
+      const stream = await this.prepare(name, container);
       const session: AttachSession = { log: undefined as never, stop: () => {} };
       session.log = new LiveLog({
         capBytes: this.settings.liveLogBufferBytes,
@@ -92,14 +102,36 @@ export class DockerScheduler implements Scheduler {
   }
 
   /**
+   * The steps between create and start, side by side: attach (before start: the engine's fastest
+   * output path, and nothing is missed) and put `/gofer` in (so `$GOFER_OUTPUT` can be written
+   * in any image). When either fails the container is removed: it never started.
+   */
+  private async prepare(name: string, container: Docker.Container): Promise<NodeJS.ReadableStream> {
+    const [attached, put] = await Promise.allSettled([
+      container.attach({ stream: true, stdout: true, stderr: true }) as Promise<NodeJS.ReadableStream>,
+      outputDirArchive().then((tar) => container.putArchive(tar, { path: '/' })),
+    ]);
+    if (attached.status === 'fulfilled' && put.status === 'fulfilled') return attached.value;
+    if (attached.status === 'fulfilled') (attached.value as NodeJS.ReadableStream & { destroy(): void }).destroy();
+    await this.forget(name, true).catch(() => undefined); // the failure below is the one to report
+    const ctx: ErrorContext = { engine: this.engine, schedulerId: name };
+    if (put.status === 'rejected') throw translateEngineError(put.reason, ctx, `put ${OUTPUT_FILE}'s directory into container ${name}`);
+    throw translateEngineError((attached as PromiseRejectedResult).reason, ctx, `attach to container ${name}`);
+  }
+
+  /**
    * Creates the container. The common case costs one engine call: the image's presence and a
    * stale same-named container are discovered from the create's 404/409 and handled then.
    */
   private async create(name: string, req: StartContainerRequest, secretEnv: Record<string, string>): Promise<Docker.Container> {
+    // Before anything is made: an invalid id fails the start with nothing to undo.
+    const volume = req.workspace ? workspaceVolumeName(req.workspace) : undefined;
+    // The contract's variables win over the task's: they are where the core looks.
+    const own = { GOFER_OUTPUT: OUTPUT_FILE, ...(volume ? { GOFER_WORKSPACE: WORKSPACE_TARGET } : {}) };
     const options: Docker.ContainerCreateOptions = {
       name,
       Image: req.image,
-      Env: Object.entries({ ...req.variables, ...secretEnv }).map(([k, v]) => `${k}=${v}`),
+      Env: Object.entries({ ...req.variables, ...secretEnv, ...own }).map(([k, v]) => `${k}=${v}`),
       ...(req.entrypoint?.length ? { Entrypoint: req.entrypoint } : {}),
       ...(req.command?.length ? { Cmd: req.command } : {}),
       Labels: {
@@ -112,11 +144,16 @@ export class DockerScheduler implements Scheduler {
       AttachStderr: true,
       Tty: false,
       StopTimeout: Math.ceil(this.settings.stopTimeoutMs / 1000),
-      HostConfig: { NetworkMode: this.settings.networkMode },
+      HostConfig: {
+        NetworkMode: this.settings.networkMode,
+        ...(volume ? { Mounts: [{ Type: 'volume' as const, Source: volume, Target: WORKSPACE_TARGET }] } : {}),
+      },
     };
     const policy = req.alwaysPull ? 'always' : this.settings.pullPolicy;
     const pull = () => ensureImage(this.docker, { image: req.image, policy, registryAuth: req.registryAuth }, this.engine);
     if (policy === 'always') await pull();
+    // Made with its labels before the create would make it bare; once per workspace and instance.
+    if (req.workspace) await this.workspaces.ensure(req.workspace);
     await this.forget(name, false);
     for (let attempt = 0; ; attempt++) {
       try {
@@ -216,6 +253,23 @@ export class DockerScheduler implements Scheduler {
 
   async removeContainer(req: ContainerRef): Promise<void> {
     await this.forget(req.schedulerId, true);
+  }
+
+  /** `/gofer/output` from the container's archive (at most `maxBytes + 1` bytes); undefined when the task wrote none. */
+  async readOutputs(req: ReadOutputsRequest): Promise<Uint8Array | undefined> {
+    const name = req.schedulerId;
+    try {
+      const { bytes, notAFile } = await readOutputFile(this.docker.getContainer(name), req.maxBytes + 1);
+      if (notAFile) this.logger.warn(`the task replaced ${OUTPUT_FILE} with something other than a file: it has no outputs`, { schedulerId: name });
+      return bytes;
+    } catch (err) {
+      throw translateEngineError(err, { engine: this.engine, schedulerId: name }, `read ${OUTPUT_FILE} of ${name}`);
+    }
+  }
+
+  /** Removes the workspace's volume; a volume a kept container still uses stays, with a warning. */
+  async removeWorkspace(req: WorkspaceRef): Promise<void> {
+    await this.workspaces.remove(req);
   }
 
   /** The engine answers a ping; ERR_SCHEDULER_UNAVAILABLE (with the engine's address and the fix) otherwise. */

@@ -2,7 +2,7 @@
 import type { GoferError } from '@gofer/core/api';
 import { translateEngineError as translate, type EngineErrorContext, type EngineVocabulary } from '@gofer/docker-common';
 
-export { isNoOp, isNotFound, type EngineErrorContext as ErrorContext } from '@gofer/docker-common';
+export { engineFailure, engineMessage, isNoOp, isNotFound, type EngineErrorContext as ErrorContext } from '@gofer/docker-common';
 
 export const DOCKER_ENGINE: EngineVocabulary = {
   subject: 'The Docker engine',

@@ -1,12 +1,13 @@
 /**
  * One directory per task execution under the plugin's data directory. Everything a fresh
  * scheduler instance needs to find a process started by an earlier one lives here:
- * `meta.json`, `stdout`, `stderr`, `exit` (written by the wrapper shell when the task ends) and
- * `cancelled` (written by stopContainer).
+ * `meta.json`, `stdout`, `stderr`, `exit` (written by the wrapper shell when the task ends),
+ * `cancelled` (written by stopContainer) and `output` (the task's `$GOFER_OUTPUT`, written by the
+ * task itself, if at all).
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { constants, readFileSync } from 'node:fs';
+import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** What is recorded when a task starts. */
@@ -44,6 +45,8 @@ export function executionPaths(root: string, name: string) {
     stderr: join(dir, 'stderr'),
     exit: join(dir, 'exit'),
     cancelled: join(dir, 'cancelled'),
+    /** `$GOFER_OUTPUT`: the task's outputs, when it writes any. Removed with the execution. */
+    output: join(dir, 'output'),
   };
 }
 
@@ -82,5 +85,38 @@ export function wrapperAlive(meta: ExecutionMeta, dir: string): boolean {
     return readFileSync(`/proc/${meta.wrapperPid}/cmdline`, 'utf8').includes(dir);
   } catch {
     return true; // no /proc: trust the signal probe
+  }
+}
+
+/**
+ * The first `limit` bytes of the regular file at `path`: no `bytes` when nothing is there (never
+ * written), `notAFile` when something else is (a directory, a FIFO, a symlink: not followed; a
+ * FIFO's open does not block either). Reads no more than `limit` bytes, however big the file is.
+ */
+export async function readFileStart(path: string, limit: number): Promise<{ bytes?: Uint8Array; notAFile?: boolean }> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return {};
+    if (code === 'ELOOP') return { notAFile: true };
+    throw err;
+  }
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) return { notAFile: true };
+    // The task has ended: the file no longer grows, so its size bounds the buffer.
+    const size = Math.min(limit, stat.size);
+    const buffer = Buffer.alloc(size);
+    let filled = 0;
+    while (filled < size) {
+      const { bytesRead } = await handle.read(buffer, filled, size - filled, filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return { bytes: new Uint8Array(buffer.buffer, buffer.byteOffset, filled) };
+  } finally {
+    await handle.close();
   }
 }

@@ -2,11 +2,12 @@
  * `ProcessScheduler implements Scheduler`: task commands as local processes (execa), the
  * zero-setup scheduler. Each task runs under a tiny detached `sh` wrapper that redirects its
  * output to files and records its exit code, so a restarted core can still report its state
- * and read its logs.
+ * and read its logs. `$GOFER_OUTPUT` is a file in the execution's directory; a run's workspace
+ * is a directory of its own, the task's working directory.
  */
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { readdir, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { execa } from 'execa';
 import type {
   ContainerRef,
@@ -14,16 +15,28 @@ import type {
   LogChunk,
   Logger,
   PluginContext,
+  ReadOutputsRequest,
   Scheduler,
   StartContainerRequest,
   StartContainerResponse,
   StopContainerRequest,
+  WorkspaceRef,
 } from '@gofer/core/api';
 import { GoferError, maskedLogs, resolveSecrets } from '@gofer/core/api';
-import { executionNameFor, executionPaths, readOptional, readSmallFile, wrapperAlive, type ExecutionMeta, type ExecutionPaths } from './execution-files.js';
+import {
+  executionNameFor,
+  executionPaths,
+  readFileStart,
+  readOptional,
+  readSmallFile,
+  wrapperAlive,
+  type ExecutionMeta,
+  type ExecutionPaths,
+} from './execution-files.js';
 import { tailFiles } from './file-tail.js';
 import { Latch, pause } from './latch.js';
 import { withDefaults, type ProcessSchedulerSettings } from './settings.js';
+import { Workspaces } from './workspaces.js';
 
 /** Labels recorded for every execution, besides the core's own. */
 export const MANAGED_LABELS = Object.freeze({ 'gofer.managed': 'true', 'gofer.scheduler': 'process' });
@@ -35,8 +48,9 @@ export const MANAGED_LABELS = Object.freeze({ 'gofer.managed': 'true', 'gofer.sc
  * it. The wrapper catches the graceful signals (a caught signal is reset to its default in the
  * task it execs, unlike an ignored one), so it survives them and records the task's exit code;
  * a SIGKILL of the group ends it too, and stopContainer records that exit code itself.
- * `unset PWD` drops the PWD that sh exports, so the task gets exactly the given environment (a
- * task that asks for PWD gets it through `env`). One shell per task and no other process: each
+ * `unset PWD` drops the PWD that sh exports, so the task gets exactly the given environment, plus
+ * the scheduler's `GOFER_OUTPUT` (and `GOFER_WORKSPACE`) (a task that asks for PWD gets it
+ * through `env`). One shell per task and no other process: each
  * extra exec (setsid, a second shell, mv) cost more than a millisecond a step.
  */
 const WRAPPER = ['d=$1; shift', 'trap : TERM INT HUP QUIT', 'unset PWD', '"$@" >"$d/stdout" 2>"$d/stderr" </dev/null', 'echo $? >"$d/exit"'].join('\n');
@@ -51,6 +65,7 @@ export class ProcessScheduler implements Scheduler {
   private readonly settings: ProcessSchedulerSettings;
   private readonly logger: Logger;
   private readonly root: string;
+  private readonly workspaces: Workspaces;
   private warnedAboutImage = false;
   /** Secret values this instance resolved per execution, masked in its logs. */
   private readonly secretValues = new Map<string, string[]>();
@@ -66,7 +81,9 @@ export class ProcessScheduler implements Scheduler {
   constructor(ctx: Pick<PluginContext, 'logger' | 'dataDir'>, settings: Partial<ProcessSchedulerSettings> = {}) {
     this.settings = withDefaults(settings);
     this.logger = ctx.logger;
-    this.root = join(ctx.dataDir, 'executions');
+    // Absolute: a task's working directory may be anywhere, and its $GOFER_OUTPUT must still hold.
+    this.root = resolve(ctx.dataDir, 'executions');
+    this.workspaces = new Workspaces(resolve(ctx.dataDir));
     for (const tool of ['/bin/sh', '/usr/bin/env']) {
       if (!existsSync(tool))
         throw new GoferError('ERR_SCHEDULER_UNAVAILABLE', `The process scheduler needs ${tool} (a POSIX shell and env); it is missing on this machine.`);
@@ -87,15 +104,19 @@ export class ProcessScheduler implements Scheduler {
       this.logger.warn('the process scheduler runs task commands on this machine; task images are recorded but not used', { image: req.image });
     }
     const secretEnv = await resolveSecrets(req.secrets, this.settings.secrets);
-    const env = { ...req.variables, ...secretEnv };
     const name = executionNameFor(req.id);
     const paths = executionPaths(this.root, name);
+    // The scheduler's own variables win over the task's: they are where the core looks.
+    const env: Record<string, string> = { ...req.variables, ...secretEnv, GOFER_OUTPUT: paths.output };
+    // No mount for a process: the workspace is a directory of the plugin's, and the task's cwd.
+    const workspace = req.workspace ? this.workspaces.ensure(req.workspace) : undefined;
+    if (workspace) env.GOFER_WORKSPACE = workspace;
     await this.discard(name, paths);
     // The few small files of an execution are written synchronously: each is a single syscall on
     // the data directory, cheaper than a round trip through libuv's thread pool on every step.
     mkdirSync(paths.dir, { recursive: true });
     const envCommand = 'PWD' in env ? ['/usr/bin/env', `PWD=${env.PWD}`, '--'] : [];
-    const cwd = this.settings.cwd ?? process.cwd();
+    const cwd = workspace ?? this.settings.cwd ?? process.cwd();
     const wrapper = execa('/bin/sh', ['-c', WRAPPER, 'gofer-task', paths.dir, ...envCommand, ...argv], {
       env,
       extendEnv: false,
@@ -195,6 +216,19 @@ export class ProcessScheduler implements Scheduler {
 
   async removeContainer(req: ContainerRef): Promise<void> {
     await this.discard(req.schedulerId, executionPaths(this.root, req.schedulerId));
+  }
+
+  /** The execution's `output` file, at most `maxBytes + 1` of it; it goes with removeContainer. */
+  async readOutputs(req: ReadOutputsRequest): Promise<Uint8Array | undefined> {
+    const paths = await this.pathsOf(req.schedulerId);
+    const { bytes, notAFile } = await readFileStart(paths.output, req.maxBytes + 1);
+    if (notAFile) this.logger.warn('the task replaced its $GOFER_OUTPUT file with something else: it has no outputs', { schedulerId: req.schedulerId });
+    return bytes;
+  }
+
+  /** Deletes the workspace's directory (`rm -rf`); one that is already gone is fine. */
+  async removeWorkspace(req: WorkspaceRef): Promise<void> {
+    await this.workspaces.remove(req);
   }
 
   /** Kills a still-running execution of that name and deletes its directory. */
