@@ -108,8 +108,13 @@ test('a 2x2 matrix: four containers, each seeing its combination, and a dependen
   try {
     const config = new Pipeline('together-matrix', 'x')
       .tasks(
-        new Task('test', TEST_IMAGE).matrix({ NODE: ['18', '20'], OS: ['alpine', 'debian'] }).command('sh', '-c', 'echo "node=$NODE os=$OS id=$GOFER_TASK_ID"; echo "SEEN=$NODE/$OS" >> "$GOFER_OUTPUT"'),
-        new Task('summary', TEST_IMAGE).dependsOn('test').variable('ONE', '{{tasks.test[NODE=20,OS=debian].outputs.SEEN}}').command('sh', '-c', 'echo "summary $ONE"'),
+        new Task('test', TEST_IMAGE)
+          .matrix({ NODE: ['18', '20'], OS: ['alpine', 'debian'] })
+          .command('sh', '-c', 'echo "node=$NODE os=$OS id=$GOFER_TASK_ID"; echo "SEEN=$NODE/$OS" >> "$GOFER_OUTPUT"'),
+        new Task('summary', TEST_IMAGE)
+          .dependsOn('test')
+          .variable('ONE', '{{tasks.test[NODE=20,OS=debian].outputs.SEEN}}')
+          .command('sh', '-c', 'echo "summary $ONE"'),
       )
       .build();
     const { run, tasks } = await runToEnd(gofer, config);

@@ -156,7 +156,13 @@ const BAD_WHEN = [
 ];
 
 /** Broken references to outputs: unknown tasks, a matrix task by its own id, not an ancestor, a malformed combination. */
-const BAD_OUTPUT_REFS = ['{{tasks.first.outputs.VERSION}}', '{{tasks.third.outputs.X}}', '{{tasks.nope.outputs.X}}', '{{tasks.first[NODE=18.outputs.X}}', '{{tasks.first[NODE=19,OS=alpine].outputs.X}}'];
+const BAD_OUTPUT_REFS = [
+  '{{tasks.first.outputs.VERSION}}',
+  '{{tasks.third.outputs.X}}',
+  '{{tasks.nope.outputs.X}}',
+  '{{tasks.first[NODE=18.outputs.X}}',
+  '{{tasks.first[NODE=19,OS=alpine].outputs.X}}',
+];
 
 /** Every path (as key lists) to a value inside `v`. */
 function paths(v: Json, prefix: Array<string | number> = [], out: Array<Array<string | number>> = []): Array<Array<string | number>> {
@@ -260,7 +266,8 @@ export function mutateConfig(d: Draw, allowCircular = false): { name: string; co
         names.push('bad when');
         {
           const tasks = (config as { tasks?: Json }).tasks;
-          if (Array.isArray(tasks) && tasks[1] && typeof tasks[1] === 'object') (tasks[1] as Record<string, Json>).when = d.chance(0.8) ? d.pick(BAD_WHEN) : d.nastyString();
+          if (Array.isArray(tasks) && tasks[1] && typeof tasks[1] === 'object')
+            (tasks[1] as Record<string, Json>).when = d.chance(0.8) ? d.pick(BAD_WHEN) : d.nastyString();
         }
         break;
       case 12:

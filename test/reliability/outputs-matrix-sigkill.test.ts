@@ -69,7 +69,9 @@ test(`${TRIALS} SIGKILLs of the service during runs with outputs and a matrix: n
   let completed = 0;
   try {
     const m = () => api(svc.url, token);
-    const reg = await m()('POST', '/api/pipelines', { config: { id: pipelineId, name: 'outputs crash trials', tasks: TASKS.map((t) => ({ image: 'local', ...t })) } });
+    const reg = await m()('POST', '/api/pipelines', {
+      config: { id: pipelineId, name: 'outputs crash trials', tasks: TASKS.map((t) => ({ image: 'local', ...t })) },
+    });
     assert.is(reg.status, 201, reg.text);
     for (let trial = 1; trial <= TRIALS; trial++) {
       const runs: number[] = [];
@@ -107,7 +109,8 @@ test(`${TRIALS} SIGKILLs of the service during runs with outputs and a matrix: n
         const expectOutputs = (taskId: string, outputs: Array<{ key: string; value: string; secret?: boolean }>) => {
           const got = byId.get(taskId)?.outputs ?? [];
           checkedOutputs += outputs.length;
-          if (JSON.stringify(got) !== JSON.stringify(outputs)) problems.push(`${where} ${taskId}: outputs ${JSON.stringify(got)}, expected ${JSON.stringify(outputs)}`);
+          if (JSON.stringify(got) !== JSON.stringify(outputs))
+            problems.push(`${where} ${taskId}: outputs ${JSON.stringify(got)}, expected ${JSON.stringify(outputs)}`);
         };
         expectOutputs('build', [
           { key: 'VERSION', value: version },

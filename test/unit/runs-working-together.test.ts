@@ -42,10 +42,13 @@ test('a 2x2 matrix runs one execution per combination, each seeing its values, a
   const scheduler = new FakeScheduler().script('test[NODE=20,OS=debian]', { delayMs: 30 });
   const { run, tasks, list } = await runOnce(config, scheduler);
   assert.is(run.status, 'successful');
-  assert.equal(
-    list.map((t) => t.taskId).sort(),
-    ['report', 'test[NODE=18,OS=alpine]', 'test[NODE=18,OS=debian]', 'test[NODE=20,OS=alpine]', 'test[NODE=20,OS=debian]'],
-  );
+  assert.equal(list.map((t) => t.taskId).sort(), [
+    'report',
+    'test[NODE=18,OS=alpine]',
+    'test[NODE=18,OS=debian]',
+    'test[NODE=20,OS=alpine]',
+    'test[NODE=20,OS=debian]',
+  ]);
   for (const id of ['test[NODE=18,OS=alpine]', 'test[NODE=20,OS=debian]']) {
     const [start] = scheduler.startsOf(id);
     const values = tasks[id]!.matrix!.values;
@@ -65,16 +68,19 @@ test('exclude drops matching combinations and include adds new ones once', async
       new Task('mtx', IMG).matrix({
         A: ['1', '2'],
         B: ['x', 'y'],
-        exclude: [{ A: '2', B: 'y' }, { B: 'x', A: '1' }],
-        include: [{ A: '3', B: 'z' }, { A: '1', B: 'y' }],
+        exclude: [
+          { A: '2', B: 'y' },
+          { B: 'x', A: '1' },
+        ],
+        include: [
+          { A: '3', B: 'z' },
+          { A: '1', B: 'y' },
+        ],
       }),
     )
     .build();
   const { list } = await runOnce(config);
-  assert.equal(
-    list.map((t) => t.taskId).sort(),
-    ['mtx[A=1,B=y]', 'mtx[A=2,B=x]', 'mtx[A=3,B=z]'],
-  );
+  assert.equal(list.map((t) => t.taskId).sort(), ['mtx[A=1,B=y]', 'mtx[A=2,B=x]', 'mtx[A=3,B=z]']);
 });
 
 test('maxParallel caps how many combinations run at once', async () => {
@@ -195,7 +201,9 @@ test('a rerun of failed tasks reruns only the failed combination of a matrix', a
   const scheduler = new FakeScheduler().script('mtx[N=2]', { attempts: [{ exitCode: 1 }] });
   const { gofer } = await goferWithFake({ scheduler });
   try {
-    const config = new Pipeline('matrix-rerun', 'x').tasks(new Task('mtx', IMG).matrix({ N: ['1', '2'], failFast: false }), new Task('after', IMG).dependsOn('mtx')).build();
+    const config = new Pipeline('matrix-rerun', 'x')
+      .tasks(new Task('mtx', IMG).matrix({ N: ['1', '2'], failFast: false }), new Task('after', IMG).dependsOn('mtx'))
+      .build();
     await gofer.pipelines.register(config);
     const first = await gofer.runs.start(config.id);
     assert.is((await gofer.runs.wait(config.id, first.runId)).status, 'failed');
@@ -240,7 +248,11 @@ test('registration refuses bad matrices, conditions and references, each at its 
   expect(tasks({ matrix: { A: [] } } as Partial<AnyTaskConfig>), '/tasks/1/matrix/A', /fewer than 1/);
   expect(tasks({ matrix: { A: ['1'], maxParallel: 0 } } as Partial<AnyTaskConfig>), '/tasks/1/matrix/maxParallel', />= 1/);
   expect(tasks({ when: "GIT_BRANCH == 'main" }), '/tasks/1/when', /not a valid expression/);
-  expect(tasks({ when: "tasks.other.status == 'successful'" }, [{ id: 'other', image: IMG }]), '/tasks/2/when', /not an ancestor.*add "other" to its dependsOn/);
+  expect(
+    tasks({ when: "tasks.other.status == 'successful'" }, [{ id: 'other', image: IMG }]),
+    '/tasks/2/when',
+    /not an ancestor.*add "other" to its dependsOn/,
+  );
   expect(tasks({ when: "tasks.nope.status == 'successful'" }), '/tasks/1/when', /does not have/);
   expect(tasks({ variables: { V: '{{tasks.other.outputs.VERSION}}' } }, [{ id: 'other', image: IMG }]), '/tasks/2/variables/V', /not an ancestor/);
   expect(
@@ -273,7 +285,13 @@ test('registration refuses bad matrices, conditions and references, each at its 
       name: 'x',
       tasks: [
         { id: 'test', image: IMG, matrix: { N: ['1', '2'] } },
-        { id: 'child', image: IMG, dependsOn: { test: 'any' }, when: "tasks['test[N=1]'].status == 'failed'", variables: { W: '{{tasks.test[N=2].outputs.R}}' } },
+        {
+          id: 'child',
+          image: IMG,
+          dependsOn: { test: 'any' },
+          when: "tasks['test[N=1]'].status == 'failed'",
+          variables: { W: '{{tasks.test[N=2].outputs.R}}' },
+        },
       ],
     }),
     [],

@@ -52,7 +52,10 @@ export function taskLinkProblems(config: PipelineConfig): ValidationProblem[] {
     (task.matrix.exclude ?? []).forEach((entry, j) => {
       for (const key of Object.keys(entry))
         if (!axisNames.has(key))
-          problems.push({ path: `${path}/exclude/${j}/${escapePointer(key)}`, message: `"${key}" is not an axis of the matrix (axes: ${[...axisNames].join(', ') || 'none'})` });
+          problems.push({
+            path: `${path}/exclude/${j}/${escapePointer(key)}`,
+            message: `"${key}" is not an axis of the matrix (axes: ${[...axisNames].join(', ') || 'none'})`,
+          });
     });
     if (axes.length === 0 && (task.matrix.include ?? []).length === 0) {
       problems.push({ path, message: 'the matrix has no axis (an environment variable name mapped to a list of values) and no include' });
@@ -61,7 +64,10 @@ export function taskLinkProblems(config: PipelineConfig): ValidationProblem[] {
     const all = matrixCombinations(task.matrix);
     if (all.length === 0) problems.push({ path, message: 'exclude removes every combination of the matrix; the task would never run' });
     else if (all.length > MATRIX_MAX_COMBINATIONS)
-      problems.push({ path, message: `the matrix expands to ${all.length} combinations, over the limit of ${MATRIX_MAX_COMBINATIONS}; use fewer values or exclude some` });
+      problems.push({
+        path,
+        message: `the matrix expands to ${all.length} combinations, over the limit of ${MATRIX_MAX_COMBINATIONS}; use fewer values or exclude some`,
+      });
     combinations.set(task.id, new Set(all.map((c) => combinationId(task.id, c))));
   });
   const byId = new Set(config.tasks.map((t) => t.id));

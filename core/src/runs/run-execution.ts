@@ -92,7 +92,7 @@ export class RunExecution implements ResumableRun {
   private readonly tasks = new Map<string, AnyTaskConfig>();
   /** What each ended task wrote to $GOFER_OUTPUT, as stored (secret values sealed). */
   private readonly outputs = new Map<string, StoredOutput[]>();
-  /** Why a task not cancelled by anyone was stopped (a failed combination of its matrix, `failFast`). */
+  /** Why a task nobody cancelled was cancelled (`because ...`: a failed combination of its `failFast` matrix). */
   private readonly cancelNotes = new Map<string, string>();
   /** Approval gates waiting for a decision, with their timeout timers. */
   private readonly approvals = new Map<string, { task: ApprovalTaskConfig; approval: TaskApproval; timer?: ClockTimer }>();
@@ -273,10 +273,10 @@ export class RunExecution implements ResumableRun {
     }
     const watcher = this.watchers.get(taskId);
     if (watcher) return watcher.stop('cancel');
-    if (this.retryTimers.has(taskId)) return this.cancelBackoff(taskId, this.cancelNotes.get(taskId) ?? 'the task was cancelled during its retry backoff');
+    if (this.retryTimers.has(taskId)) return this.cancelBackoff(taskId, `the task was cancelled during its retry backoff${this.noteOf(taskId)}`);
     if (!this.handled.has(taskId)) {
       this.handled.add(taskId);
-      this.complete(taskId, 'cancelled', { reason: 'cancelled', description: this.cancelNotes.get(taskId) ?? 'the task was cancelled before it started' });
+      this.complete(taskId, 'cancelled', { reason: 'cancelled', description: `the task was cancelled before it started${this.noteOf(taskId)}` });
     }
     // Otherwise it is being started: runTask and watch see the request.
   }
@@ -378,7 +378,7 @@ export class RunExecution implements ResumableRun {
       }
       if (this.cancelledTasks.has(task.id)) {
         this.handled.add(task.id);
-        this.complete(task.id, 'cancelled', { reason: 'cancelled', description: this.cancelNotes.get(task.id) ?? 'the task was cancelled before it started' });
+        this.complete(task.id, 'cancelled', { reason: 'cancelled', description: `the task was cancelled before it started${this.noteOf(task.id)}` });
         continue;
       }
       const unmet = planned.dependsOn.find(([parent, required]) => !parentSatisfies(required, this.parentStatus(parent)!));
@@ -441,7 +441,10 @@ export class RunExecution implements ResumableRun {
       this.complete(planned.id, 'skipped', { reason: 'condition_false', description: `its condition is false: when: ${expression}` });
     } catch (err) {
       if (!(err instanceof ConditionError) && !isGoferError(err)) throw err;
-      this.complete(planned.id, 'failed', { reason: 'failed_precondition', description: `its condition could not be evaluated (when: ${expression}): ${(err as Error).message}` });
+      this.complete(planned.id, 'failed', {
+        reason: 'failed_precondition',
+        description: `its condition could not be evaluated (when: ${expression}): ${(err as Error).message}`,
+      });
     }
     return false;
   }
@@ -466,9 +469,15 @@ export class RunExecution implements ResumableRun {
     const note = `another combination of the matrix ("${planned.id}") failed and failFast is on`;
     for (const id of this.plan.groups.get(planned.configId) ?? []) {
       if (id === planned.id || this.finished.has(id)) continue;
-      this.cancelNotes.set(id, `the task was cancelled because ${note}`);
+      this.cancelNotes.set(id, `because ${note}`);
       this.cancelTask(id);
     }
+  }
+
+  /** ` because ...` when the task was cancelled for a reason of the run's own (failFast), else nothing. */
+  private noteOf(taskId: string): string {
+    const note = this.cancelNotes.get(taskId);
+    return note === undefined ? '' : ` ${note}`;
   }
 
   /** The AES context a secret output is sealed with: bound to where it is kept. */
@@ -508,7 +517,7 @@ export class RunExecution implements ResumableRun {
     try {
       await this.scheduler.removeWorkspace({ id });
     } catch (err) {
-      this.log.warn('could not remove the run\'s workspace', { workspace: id, error: (err as Error).message });
+      this.log.warn("could not remove the run's workspace", { workspace: id, error: (err as Error).message });
     }
   }
 
@@ -582,7 +591,8 @@ export class RunExecution implements ResumableRun {
       if (workspace !== undefined && !this.scheduler.removeWorkspace) {
         this.attemptEnded(task, 'failed', {
           reason: 'scheduler_error',
-          description: 'the pipeline has `workspace: true`, but the configured scheduler gives tasks no shared workspace; use a scheduler that does (docker, process, swarm) or remove `workspace`',
+          description:
+            'the pipeline has `workspace: true`, but the configured scheduler gives tasks no shared workspace; use a scheduler that does (docker, process, swarm) or remove `workspace`',
         });
         return;
       }
@@ -606,7 +616,7 @@ export class RunExecution implements ResumableRun {
         return;
       }
       if (this.cancelledTasks.has(task.id)) {
-        this.complete(task.id, 'cancelled', { reason: 'cancelled', description: this.cancelNotes.get(task.id) ?? 'the task was cancelled before it started' });
+        this.complete(task.id, 'cancelled', { reason: 'cancelled', description: `the task was cancelled before it started${this.noteOf(task.id)}` });
         return;
       }
       let schedulerId: string;
@@ -682,7 +692,7 @@ export class RunExecution implements ResumableRun {
     let reason = outcome.reason;
     let status = outcome.status;
     if (outcome.status === 'cancelled' && this.cancelledTasks.has(task.id) && !this.cancelRequested)
-      reason = { reason: 'cancelled', description: this.cancelNotes.get(task.id)?.replace('the task was', 'the container was stopped') ?? 'the container was stopped because the task was cancelled' };
+      reason = { reason: 'cancelled', description: `the container was stopped ${this.cancelNotes.get(task.id) ?? 'because the task was cancelled'}` };
     else if (outcome.status === 'cancelled' && this.cancelReason === 'timeout')
       reason = { reason: 'cancelled', description: 'the container was stopped because the run ran over its timeout' };
     // The container ended on its own: what it wrote to $GOFER_OUTPUT is kept with its completion (one commit).
@@ -697,7 +707,10 @@ export class RunExecution implements ResumableRun {
           reason = { reason: 'outputs_invalid', description: `the task's outputs ($GOFER_OUTPUT) were refused: ${err.message}` };
         } else {
           status = 'failed';
-          reason = { reason: 'scheduler_error', description: `the scheduler could not read the task's outputs: ${isGoferError(err) ? `${err.code}: ` : ''}${(err as Error).message}` };
+          reason = {
+            reason: 'scheduler_error',
+            description: `the scheduler could not read the task's outputs: ${isGoferError(err) ? `${err.code}: ` : ''}${(err as Error).message}`,
+          };
         }
       }
       if (this.signal.aborted) return;
@@ -799,7 +812,9 @@ export class RunExecution implements ResumableRun {
   /** The secret values to mask for a task resumed after a restart. */
   secretValuesFor(task: TaskConfig): string[] {
     const planned = this.plan.byId.get(task.id);
-    const merged = planned ? this.mergedFor(planned) : mergeVariables({ pipelineId: this.pipelineId, runId: this.runId, task, runVariables: this.runVariables });
+    const merged = planned
+      ? this.mergedFor(planned)
+      : mergeVariables({ pipelineId: this.pipelineId, runId: this.runId, task, runVariables: this.runVariables });
     return secretValuesOf(merged, this.lookup, this.outputLookup);
   }
 }
