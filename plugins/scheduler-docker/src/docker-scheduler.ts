@@ -1,7 +1,7 @@
 /**
  * `DockerScheduler implements Scheduler`: task executions as Docker containers through
  * dockerode. Docker types stay in this package; callers see only the core's contract.
- * Outputs are the file `/gofer/output` of each container (output-file.ts); a run's workspace is
+ * Outputs are the file `/tmp/gofer-output` of each container (output-file.ts); a run's workspace is
  * a named volume at `/workspace` (workspace-volumes.ts).
  */
 import type Docker from 'dockerode';
@@ -27,7 +27,7 @@ import { ensureImage } from './image-puller.js';
 import { LiveLog } from './live-log.js';
 import { SECRET_ENV_LABEL, secretValuesFromEnv } from './mask-secrets.js';
 import { followEngineLogs, pipeMultiplexed } from './log-streams.js';
-import { OUTPUT_FILE, outputDirArchive, readOutputFile } from './output-file.js';
+import { OUTPUT_FILE, readOutputFile } from './output-file.js';
 import { withDefaults, type DockerSchedulerSettings } from './settings.js';
 import { WORKSPACE_TARGET, WorkspaceVolumes, workspaceVolumeName } from './workspace-volumes.js';
 
@@ -102,21 +102,16 @@ export class DockerScheduler implements Scheduler {
   }
 
   /**
-   * The steps between create and start, side by side: attach (before start: the engine's fastest
-   * output path, and nothing is missed) and put `/gofer` in (so `$GOFER_OUTPUT` can be written
-   * in any image). When either fails the container is removed: it never started.
+   * Attaches before start (the engine's fastest output path, and nothing is missed). When that
+   * fails the container is removed: it never started.
    */
   private async prepare(name: string, container: Docker.Container): Promise<NodeJS.ReadableStream> {
-    const [attached, put] = await Promise.allSettled([
-      container.attach({ stream: true, stdout: true, stderr: true }) as Promise<NodeJS.ReadableStream>,
-      outputDirArchive().then((tar) => container.putArchive(tar, { path: '/' })),
-    ]);
-    if (attached.status === 'fulfilled' && put.status === 'fulfilled') return attached.value;
-    if (attached.status === 'fulfilled') (attached.value as NodeJS.ReadableStream & { destroy(): void }).destroy();
-    await this.forget(name, true).catch(() => undefined); // the failure below is the one to report
-    const ctx: ErrorContext = { engine: this.engine, schedulerId: name };
-    if (put.status === 'rejected') throw translateEngineError(put.reason, ctx, `put ${OUTPUT_FILE}'s directory into container ${name}`);
-    throw translateEngineError((attached as PromiseRejectedResult).reason, ctx, `attach to container ${name}`);
+    try {
+      return (await container.attach({ stream: true, stdout: true, stderr: true })) as NodeJS.ReadableStream;
+    } catch (err) {
+      await this.forget(name, true).catch(() => undefined); // the attach failure is the one to report
+      throw translateEngineError(err, { engine: this.engine, schedulerId: name }, `attach to container ${name}`);
+    }
   }
 
   /**
@@ -255,7 +250,7 @@ export class DockerScheduler implements Scheduler {
     await this.forget(req.schedulerId, true);
   }
 
-  /** `/gofer/output` from the container's archive (at most `maxBytes + 1` bytes); undefined when the task wrote none. */
+  /** `/tmp/gofer-output` from the container's archive (at most `maxBytes + 1` bytes); undefined when the task wrote none. */
   async readOutputs(req: ReadOutputsRequest): Promise<Uint8Array | undefined> {
     const name = req.schedulerId;
     try {

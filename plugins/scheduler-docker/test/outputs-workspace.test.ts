@@ -1,7 +1,8 @@
 /**
  * The Docker scheduler's outputs and workspaces on a real engine, beyond the contract suite:
- * `/gofer` (mode 1777) in an image that has none, the workspace volume with its labels and mount,
- * the engine calls a start costs, a kept container holding a workspace, and a replaced leftover.
+ * `$GOFER_OUTPUT` in the container's own `/tmp`, the workspace volume with its labels and mount,
+ * the engine calls a start costs (none for outputs), a kept container holding a workspace, and a
+ * replaced leftover.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -27,17 +28,17 @@ if (available) {
         .catch(() => undefined);
   });
 
-  test('GOFER_OUTPUT is /gofer/output, in a directory of mode 1777 the image does not have; a task variable of that name does not win', async () => {
+  test('GOFER_OUTPUT is /tmp/gofer-output, in a directory of mode 1777 any user may write; a task variable of that name does not win', async () => {
     const scheduler = makeScheduler();
-    const script = 'printf "%s %s\\n" "$GOFER_OUTPUT" "$(stat -c "%a %u" /gofer)"; echo A=1 > "$GOFER_OUTPUT"';
+    const script = 'printf "%s %s\\n" "$GOFER_OUTPUT" "$(stat -c "%a" "$(dirname "$GOFER_OUTPUT")")"; echo A=1 > "$GOFER_OUTPUT"';
     const { schedulerId } = await scheduler.startContainer(request('gofer-dir', ['sh', '-c', script], { variables: { GOFER_OUTPUT: '/tmp/elsewhere' } }));
-    assert.is((await readLogs(scheduler, schedulerId)).stdout, '/gofer/output 1777 0\n');
+    assert.is((await readLogs(scheduler, schedulerId)).stdout, '/tmp/gofer-output 1777\n');
     assert.equal(await waitForEnd(scheduler, schedulerId), { state: 'exited', exitCode: 0 });
     assert.is(decode(await scheduler.readOutputs({ schedulerId, maxBytes: 100 })), 'A=1\n');
     await scheduler.removeContainer({ schedulerId });
   });
 
-  test('a start costs one putArchive; a workspace one createVolume per instance (labelled, mounted at /workspace, GOFER_WORKSPACE=/workspace)', async () => {
+  test('a start costs no putArchive; a workspace one createVolume per instance (labelled, mounted at /workspace, GOFER_WORKSPACE=/workspace)', async () => {
     const scheduler = makeScheduler();
     const calls = { putArchive: 0, createVolume: 0 };
     const createVolume = scheduler.docker.createVolume.bind(scheduler.docker);
@@ -64,7 +65,7 @@ if (available) {
     );
     for (const { schedulerId } of started) assert.is((await readLogs(scheduler, schedulerId)).stdout, '/workspace\n');
     const plain = await scheduler.startContainer(request('ws-none', ['true']));
-    assert.equal(calls, { putArchive: 4, createVolume: 1 });
+    assert.equal(calls, { putArchive: 0, createVolume: 1 });
     const volume = await docker.getVolume(volumeOf(id)).inspect();
     assert.equal(volume.Labels, { 'gofer.managed': 'true', 'gofer.scheduler': 'docker', 'gofer.workspace': id });
     const mounts = (await docker.getContainer(started[0]!.schedulerId).inspect()).Mounts;
@@ -136,10 +137,10 @@ if (available) {
       assert.is(await scheduler.readOutputs({ schedulerId, maxBytes: 100 }), undefined, id);
       await scheduler.removeContainer({ schedulerId });
     }
-    assert.is(ctx.logger.entries.filter((e) => e.level === 'warn' && e.message.includes('/gofer/output')).length, 2);
+    assert.is(ctx.logger.entries.filter((e) => e.level === 'warn' && e.message.includes('/tmp/gofer-output')).length, 2);
   });
 
-  test('a leftover of the same id is replaced: the new container has its own /gofer and outputs', async () => {
+  test('a leftover of the same id is replaced: the new container has its own output file', async () => {
     const scheduler = makeScheduler();
     const first = await scheduler.startContainer(request('retry', ['sh', '-c', 'echo TRY=1 > "$GOFER_OUTPUT"']));
     await waitForEnd(scheduler, first.schedulerId);
