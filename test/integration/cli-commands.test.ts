@@ -148,4 +148,39 @@ test('exit codes: 1 for API errors with the code on stderr, 2 for usage errors',
   assert.match(down.stderr, 'Cannot reach the Gofer service');
 });
 
+test('a matrix task: its combination ids work as arguments; task get shows the values and allowFailure', async () => {
+  const file = join(svc.dataDir, 'matrix.json');
+  const base = pipelineConfig('cli-matrix', [
+    { id: 'test', command: ['sh', '-c', 'echo "node $NODE"; [ "$NODE" != 18 ]'] },
+    { id: 'report', command: ['sh', '-c', 'echo done'], dependsOn: { test: 'any' } },
+  ]);
+  const config = {
+    ...base,
+    tasks: base.tasks.map((t) => (t.id === 'test' ? { ...t, matrix: { NODE: ['18', '20'], failFast: false }, allowFailure: true } : t)),
+  };
+  writeFileSync(file, JSON.stringify(config));
+  assert.is((await gofer(['pipeline', 'create', file], env)).code, 0);
+  const run = await gofer(['run', 'start', 'cli-matrix', '--wait'], env);
+  assert.is(run.code, 0, `a run whose only failure is allowed succeeds\n${run.stdout}\n${run.stderr}`);
+  assert.match(run.stdout, /^test\[NODE=18\]\s+failed \(exit 1, abnormal_exit, allowed to fail\)$/m);
+  assert.match(run.stdout, /^\[test\[NODE=20\]\s*\] node 20$/m);
+  assert.match(run.stdout, /^Run #1 successful: task "test\[NODE=18\]" did not succeed, which allowFailure permits/m);
+
+  const list = await gofer(['task', 'list', 'cli-matrix', '1'], env);
+  assert.is(list.code, 0, list.stderr);
+  assert.match(list.stdout, /^test\[NODE=18\]\s+complete\s+failed\s+1\s+1\s+.*\(allowed to fail\)$/m);
+  assert.match(list.stdout, /^test\[NODE=20\]\s+complete\s+successful/m);
+  const got = await gofer(['task', 'get', 'cli-matrix', '1', 'test[NODE=18]'], env);
+  assert.is(got.code, 0, got.stderr);
+  assert.match(got.stdout, /^matrix: NODE=18 \(a combination of test\)$/m);
+  assert.match(got.stdout, /^allowFailure: yes \(may fail: it failed, and the run does not fail for it\)$/m);
+  assert.match(got.stdout, /^NODE\s+18\s+matrix$/m);
+  const logs = await gofer(['task', 'logs', 'cli-matrix', '1', 'test[NODE=20]'], env);
+  assert.is(logs.stdout, 'node 20\n');
+  // Anything else in the task id is refused by the route, not looked up.
+  const malformed = await gofer(['task', 'get', 'cli-matrix', '1', 'test[NODE=18'], env);
+  assert.is(malformed.code, 1);
+  assert.match(malformed.stderr, 'ERR_INVALID_ARGUMENT');
+});
+
 test.run();

@@ -2,7 +2,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseFrame, resolveBaseUrl } from '../../core/src/cli/api-client.js';
-import { variableSource } from '../../core/src/cli/commands/task.js';
+import type { TaskExecution } from '../../core/src/api/index.js';
+import { taskFacts, taskRows, variableSource } from '../../core/src/cli/commands/task.js';
 import { collectKeyValue, durationMs, positiveInt } from '../../core/src/cli/context.js';
 import { paint, table, useColour } from '../../core/src/cli/output.js';
 
@@ -40,6 +41,66 @@ test("task get's SOURCE column says where a hidden value came from", () => {
   ];
   assert.is(variableSource({ ...substituted, valueFrom: from }), 'pipeline_config (pipeline_secret{{db_pass}}, pipeline_object{{db}})');
   assert.is(variableSource({ key: 'TOKEN', value: '********', source: 'scheduler_secret', location: 'registry/token' }), 'scheduler_secret (registry/token)');
+});
+
+// eslint-disable-next-line no-control-regex -- ANSI colour escapes
+const plain = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, '');
+
+const te = (taskId: string, extra: Partial<TaskExecution> = {}): TaskExecution => ({
+  pipelineId: 'p',
+  runId: 1,
+  taskId,
+  image: 'gofer-test/busybox:latest',
+  state: 'complete',
+  status: 'successful',
+  variables: [],
+  created: 1,
+  attempt: 1,
+  ...extra,
+});
+
+test("task get prints a combination's matrix values, allowFailure and outputs (secret ones masked)", () => {
+  const combination = te('test[NODE=18,OS=alpine]', {
+    status: 'failed',
+    exitCode: 1,
+    schedulerId: 'sched-1',
+    matrix: { taskId: 'test', values: { NODE: '18', OS: 'alpine' } },
+    allowFailure: true,
+    // The service masks secret values already; the CLI prints the mask even if one slipped through.
+    outputs: [
+      { key: 'VERSION', value: '1.4.2' },
+      { key: 'TOKEN', value: 'leaked-value', secret: true },
+    ],
+  });
+  const out = plain(taskFacts(combination));
+  assert.equal(out.split('\n'), [
+    'image: gofer-test/busybox:latest  scheduler id: sched-1',
+    'matrix: NODE=18 OS=alpine (a combination of test)',
+    'allowFailure: yes (may fail: it failed, and the run does not fail for it)',
+    '',
+    'OUTPUT   VALUE',
+    'VERSION  1.4.2',
+    'TOKEN    ******** (secret)',
+  ]);
+  assert.not.match(out, 'leaked-value');
+  // A plain task: only its image, no empty outputs table.
+  assert.is(plain(taskFacts(te('build'))), 'image: gofer-test/busybox:latest');
+  assert.match(plain(taskFacts(te('lint', { allowFailure: true }))), 'allowFailure: yes (may fail without failing the run)');
+});
+
+test('task list aligns matrix ids, says a failure was allowed and reads a false condition', () => {
+  const rows = plain(
+    taskRows([
+      te('setup'),
+      te('test[NODE=18,OS=alpine]', { status: 'failed', exitCode: 1, allowFailure: true }),
+      te('report', { status: 'skipped', statusReason: { reason: 'condition_false', description: 'when "false" was false' } }),
+    ]),
+  ).split('\n');
+  const column = rows[0]!.indexOf('STATE');
+  assert.is(column, 'test[NODE=18,OS=alpine]'.length + 2);
+  for (const row of rows.slice(1)) assert.is(row.indexOf('complete'), column, row);
+  assert.match(rows[2]!, /\(allowed to fail\)$/);
+  assert.match(rows[3]!, /condition_false: when "false" was false$/);
 });
 
 test('tables align columns, ignoring colour codes; colours follow TTY and NO_COLOR', () => {

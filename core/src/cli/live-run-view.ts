@@ -73,6 +73,7 @@ function describeTask(t: TaskExecution): string {
     t.statusReason ? t.statusReason.reason : '',
     attempt,
     t.carriedFrom ? `carried over from run #${t.carriedFrom.runId}` : '',
+    t.allowFailure && t.status !== 'successful' && t.status !== 'skipped' ? 'allowed to fail' : '',
   ]
     .filter(Boolean)
     .join(', ');

@@ -16,6 +16,14 @@ const reason = Type.Object({ reason: Type.String(), description: Type.String() }
 /** A pipeline, run or namespace id in a path. */
 export const ID_PARAM = Type.String({ pattern: '^[a-zA-Z0-9_-]{1,64}$' });
 export const RUN_ID_PARAM = Type.Integer({ minimum: 1 });
+/**
+ * A task execution id in a path: a task id, or a matrix combination's (`test[NODE=18,OS=alpine]`:
+ * the task id, then each axis and value as the task plan writes them; the values as
+ * MATRIX_VALUE_PATTERN allows). Clients URL-encode the brackets, `=` and `,`.
+ */
+export const TASK_ID_PARAM = Type.String({
+  pattern: '^[a-zA-Z0-9_-]{1,64}(\\[[A-Za-z_][A-Za-z0-9_]*=[A-Za-z0-9._:/+@-]{1,64}(,[A-Za-z_][A-Za-z0-9_]*=[A-Za-z0-9._:/+@-]{1,64})*\\])?$',
+});
 export const KEY_PARAM = Type.String({ pattern: '^[a-zA-Z0-9_.-]{1,128}$' });
 export const NAMESPACE_ID = Type.String({ pattern: '^[a-zA-Z0-9_-]{1,64}$' });
 
@@ -136,10 +144,7 @@ const TaskExecution = Type.Object({
     }),
   ),
   matrix: Type.Optional(
-    Type.Object(
-      { taskId: str, values: stringMap },
-      { description: 'One combination of a matrix task: the task id in the config and the combination values.' },
-    ),
+    Type.Object({ taskId: str, values: stringMap }, { description: 'One combination of a matrix task: the task id in the config and the combination values.' }),
   ),
   allowFailure: Type.Optional(Type.Boolean({ description: 'The task may fail without failing the run.' })),
 });

@@ -20,9 +20,11 @@ function CiPages() {
   const task = /^\/ci\/pipelines\/([^/]+)\/runs\/(\d+)\/tasks\/([^/]+)$/.exec(path);
   const run = /^\/ci\/pipelines\/([^/]+)\/runs\/(\d+)$/.exec(path);
   const pipeline = /^\/ci\/pipelines\/([^/]+)$/.exec(path);
-  if (task) return <TaskLog pipelineId={task[1]!} runId={Number(task[2])} taskId={task[3]!} height={360} />;
-  if (run) return <RunGraph pipelineId={run[1]!} runId={Number(run[2])} height={360} />;
-  if (pipeline) return <PipelineRuns pipelineId={pipeline[1]!} />;
+  // The paths encode each id (a matrix combination's `test[NODE=18]` included): decode them back.
+  const id = (segment: string | undefined) => decodeURIComponent(segment!);
+  if (task) return <TaskLog pipelineId={id(task[1])} runId={Number(task[2])} taskId={id(task[3])} height={360} />;
+  if (run) return <RunGraph pipelineId={id(run[1])} runId={Number(run[2])} height={360} />;
+  if (pipeline) return <PipelineRuns pipelineId={id(pipeline[1])} />;
   return <PipelineList />;
 }
 

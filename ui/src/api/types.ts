@@ -15,6 +15,10 @@ export type TaskExecution = Schemas['TaskExecution'];
 export type TaskState = TaskExecution['state'];
 export type TaskStatus = TaskExecution['status'];
 export type TaskVariable = TaskExecution['variables'][number];
+/** One output a task wrote to `$GOFER_OUTPUT` (a secret one's value is `********`). */
+export type TaskOutput = NonNullable<TaskExecution['outputs']>[number];
+/** Which matrix task a task execution is a combination of, and its values. */
+export type MatrixCombination = NonNullable<TaskExecution['matrix']>;
 export type PluginInfo = Schemas['PluginInfo'];
 export type ExtensionInfo = Schemas['ExtensionInfo'];
 export type Subscription = Schemas['Subscription'];

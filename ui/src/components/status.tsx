@@ -36,6 +36,16 @@ export function taskKind(task: { state: TaskState; status: TaskStatus } | undefi
 
 export const kindLabel = (kind: StatusKind): string => LABELS[kind];
 
+/** Reasons said in words where the code alone reads poorly; the rest as the code, spaced. */
+const REASONS: Partial<Record<string, string>> = {
+  condition_false: 'its when condition was false',
+  allowed_failure: 'with allowed failures',
+  outputs_invalid: 'its outputs could not be read',
+};
+
+/** A run's or task's status reason as people read it (`condition_false` → "its when condition was false"). */
+export const reasonLabel = (reason: string): string => REASONS[reason] ?? reason.replace(/_/g, ' ');
+
 /** The icon alone (decorative: the label carries the meaning). */
 export function StatusIcon({ kind, className }: { kind: StatusKind; className?: string }) {
   const common = {

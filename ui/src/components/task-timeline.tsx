@@ -14,7 +14,7 @@ export interface TaskTimelineProps {
   pipelineId: string;
   runId: number;
   tasks: readonly TaskExecution[];
-  /** Row order (the config's); tasks without a spec follow. */
+  /** Row order (the config's; a matrix task's combinations at its place); tasks without a spec follow. */
   specs?: readonly TaskSpec[];
 }
 
@@ -23,7 +23,9 @@ export function TaskTimeline({ pipelineId, runId, tasks, specs = [] }: TaskTimel
   const running = tasks.some((t) => t.state !== 'complete');
   const now = useNow(1000, running);
   const order = new Map(specs.map((s, i) => [s.id, i]));
-  const rows = [...tasks].sort((a, b) => (order.get(a.taskId) ?? 1e9) - (order.get(b.taskId) ?? 1e9) || (a.started ?? Infinity) - (b.started ?? Infinity));
+  // A matrix combination sorts with its config task.
+  const rank = (t: TaskExecution) => order.get(t.matrix?.taskId ?? t.taskId) ?? 1e9;
+  const rows = [...tasks].sort((a, b) => rank(a) - rank(b) || (a.started ?? Infinity) - (b.started ?? Infinity));
   const starts = rows.map((t) => t.started).filter((v): v is number => v !== undefined);
   const origin = starts.length > 0 ? Math.min(...starts) : now;
   const end = Math.max(origin + 1000, ...rows.map((t) => (t.started !== undefined ? (t.ended ?? now) : origin)));

@@ -3,6 +3,7 @@ import type { TaskVariable } from '../api/types';
 
 const SOURCE_LABEL: Record<TaskVariable['source'], string> = {
   pipeline_config: 'pipeline config',
+  matrix: 'matrix (this combination)',
   run_options: 'run (runtime variable)',
   system: 'system',
   scheduler_secret: 'scheduler secret',

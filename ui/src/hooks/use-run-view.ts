@@ -11,7 +11,7 @@ import { useLiveStatus } from './use-live';
 export interface RunView {
   run?: Run;
   tasks: TaskExecution[];
-  /** The tasks of the run's pipeline version, in config order. */
+  /** The tasks of the run's pipeline version, in config order (a matrix task once; its combinations are in `tasks`). */
   specs: TaskSpec[];
   error: Error | null;
   isPending: boolean;
@@ -26,9 +26,14 @@ export function useRunView(pipelineId: string, runId: number): RunView {
   const tasks = useTasks(pipelineId, runId, { pollMs });
   const version = useVersion(pipelineId, run.data?.version);
   const specs = version.data ? tasksOf(version.data.config) : [];
-  // Tasks that ran but are not in the version's config (none expected) still get a node.
+  // Tasks that ran but are not in the version's config (none expected) still get a node. A
+  // matrix combination belongs to its config task (`matrix.taskId`): the graph draws it there.
   const known = new Set(specs.map((s) => s.id));
-  for (const t of tasks.data ?? []) if (!known.has(t.taskId)) specs.push({ id: t.taskId, image: t.image ?? '', dependsOn: {} });
+  for (const t of tasks.data ?? [])
+    if (!known.has(t.taskId) && !(t.matrix && known.has(t.matrix.taskId))) {
+      known.add(t.taskId);
+      specs.push({ id: t.taskId, image: t.image ?? '', dependsOn: {} });
+    }
   return {
     ...(run.data ? { run: run.data } : {}),
     tasks: tasks.data ?? [],

@@ -11,6 +11,7 @@ export { defaultPaths, type GoferPaths } from '../provider/paths';
 export type { StreamStatus } from '../provider/event-hub';
 
 export { RunGraph, RunGraphView, type RunGraphProps, type RunGraphViewProps } from '../components/run-graph/run-graph';
+export { graphTasks, valuesLabel, type GraphTask } from '../components/run-graph/graph-model';
 export { TaskLog, type TaskLogProps } from '../components/task-log';
 export { RunsTable, type RunsTableProps } from '../components/runs-table';
 export { PipelineList, type PipelineListProps } from '../components/pipeline-list';
@@ -19,8 +20,9 @@ export { RunHistoryChart } from '../components/run-history-chart';
 export { RunActions } from '../components/run-actions';
 export { RunStrip } from '../components/run-strip';
 export { StartRunForm } from '../components/start-run-form';
-export { StatusBadge, StatusIcon, runKind, taskKind, kindLabel, type StatusKind } from '../components/status';
+export { StatusBadge, StatusIcon, runKind, taskKind, kindLabel, reasonLabel, type StatusKind } from '../components/status';
 export { VariablesTable } from '../components/variables-table';
+export { OutputsTable } from '../components/outputs-table';
 
 export * from '../hooks/use-api';
 export { useRunView, type RunView } from '../hooks/use-run-view';
@@ -29,5 +31,5 @@ export { useLiveStatus, useGoferEvents, useNow } from '../hooks/use-live';
 
 export { GoferApiError } from '../api/api-error';
 export { createGoferClient, type GoferClient, type TokenGetter, type ClientOptions } from '../api/client';
-export { tasksOf, type TaskSpec, type DependsOn } from '../api/pipeline-config';
+export { tasksOf, matrixOf, type TaskSpec, type DependsOn, type MatrixSpec } from '../api/pipeline-config';
 export type * from '../api/types';

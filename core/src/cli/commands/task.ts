@@ -1,12 +1,13 @@
 /** `gofer task list|get|attempts|logs|cancel`. */
 import type { Command } from 'commander';
-import type { TaskAttempt, TaskExecution, TaskVariable } from '../../api/index.js';
+import type { TaskAttempt, TaskExecution, TaskOutput, TaskVariable } from '../../api/index.js';
 import { clientOf, globalsOf, positiveInt, seg } from '../context.js';
 import { duration, paint, print, printJson, statusStyle, table } from '../output.js';
 
 const base = (p: string, r: string) => `/api/pipelines/${seg(p)}/runs/${positiveInt(r)}/tasks`;
 
-function taskRows(tasks: TaskExecution[]): string {
+/** `task list` (and the first lines of `task get`): one row per task execution. */
+export function taskRows(tasks: TaskExecution[]): string {
   return table(
     ['TASK', 'STATE', 'STATUS', 'ATTEMPT', 'EXIT', 'DURATION', 'REASON'],
     tasks.map((t) => [
@@ -19,10 +20,46 @@ function taskRows(tasks: TaskExecution[]): string {
       [
         t.statusReason ? `${t.statusReason.reason}: ${t.statusReason.description}` : t.retryAt ? `next attempt at ${new Date(t.retryAt).toISOString()}` : '',
         t.carriedFrom ? `(carried over from run #${t.carriedFrom.runId})` : '',
+        allowedToFail(t) ? '(allowed to fail)' : '',
       ]
         .filter(Boolean)
         .join(' '),
     ]),
+  );
+}
+
+/** A task with `allowFailure` that ended without succeeding: the run succeeds all the same. */
+export const allowedToFail = (t: TaskExecution): boolean =>
+  t.allowFailure === true && t.state === 'complete' && t.status !== 'successful' && t.status !== 'skipped';
+
+/** `NODE=18 OS=alpine`: a matrix combination's values, in their order. */
+export const matrixValues = (values: Readonly<Record<string, string>>): string =>
+  Object.entries(values)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+
+/**
+ * The lines `task get` prints under the task's row: image and scheduler id, the matrix
+ * combination it is, whether it may fail, and its outputs (secret ones as the service sends
+ * them, `********`, marked `secret`).
+ */
+export function taskFacts(te: TaskExecution): string {
+  const lines = [`image: ${te.image}${te.schedulerId ? `  scheduler id: ${te.schedulerId}` : ''}`];
+  if (te.matrix) lines.push(`matrix: ${matrixValues(te.matrix.values)} (a combination of ${te.matrix.taskId})`);
+  if (te.allowFailure)
+    lines.push(`allowFailure: yes (may fail${allowedToFail(te) ? `: it ${te.status}, and the run does not fail for it` : ' without failing the run'})`);
+  if (te.outputs?.length) lines.push('', outputRows(te.outputs));
+  return lines.join('\n');
+}
+
+/** Shown for a secret output's value (the service sends it masked already; never print more). */
+export const SECRET_MASK = '********';
+
+/** A task's outputs: key and value; a secret one masked and marked `(secret)`. */
+export function outputRows(outputs: readonly TaskOutput[]): string {
+  return table(
+    ['OUTPUT', 'VALUE'],
+    outputs.map((o) => [o.key, o.secret ? `${SECRET_MASK} ${paint('yellow', '(secret)')}` : o.value]),
   );
 }
 
@@ -68,7 +105,7 @@ export function registerTaskCommands(program: Command): void {
       const te = await clientOf(cmd).json<TaskExecution>('GET', `${base(p, r)}/${seg(t)}`);
       if (globalsOf(cmd).json) return printJson(te);
       print(taskRows([te]));
-      print(`\nimage: ${te.image}${te.schedulerId ? `  scheduler id: ${te.schedulerId}` : ''}`);
+      print(`\n${taskFacts(te)}`);
       if ((te.attempt ?? 1) > 1) {
         const { items } = await clientOf(cmd).json<{ items: TaskAttempt[] }>('GET', `${base(p, r)}/${seg(t)}/attempts`);
         print(`\n${attemptRows(items)}`);

@@ -3,11 +3,11 @@ import { Type } from 'typebox';
 import { GoferError, type Approver } from '../../api/index.js';
 import { principalName, type Principal } from '../../auth/principal.js';
 import { defineRoute, type Route } from '../route.js';
-import { ID_PARAM, listOf, ref, RUN_ID_PARAM } from '../schemas.js';
+import { ID_PARAM, listOf, ref, RUN_ID_PARAM, TASK_ID_PARAM } from '../schemas.js';
 import { accessiblePipeline, items } from './access.js';
 
 const runParams = { pipelineId: ID_PARAM, runId: RUN_ID_PARAM };
-const taskParams = { ...runParams, taskId: ID_PARAM };
+const taskParams = { ...runParams, taskId: TASK_ID_PARAM };
 
 /** Who decides, from the verified token: recorded with the decision and checked against the task's approvers. */
 export function approverOf(p: Principal): Approver {

@@ -4,7 +4,7 @@ import { Link } from 'wouter';
 import { elapsed, formatDuration, formatTime } from '../../components/format';
 import { RunActions } from '../../components/run-actions';
 import { RunGraphView } from '../../components/run-graph/run-graph';
-import { runKind, StatusBadge } from '../../components/status';
+import { reasonLabel, runKind, StatusBadge } from '../../components/status';
 import { TaskTimeline } from '../../components/task-timeline';
 import { VariablesTable } from '../../components/variables-table';
 import { usePipeline } from '../../hooks/use-api';
@@ -21,6 +21,11 @@ export default function RunPage({ pipelineId, runId }: { pipelineId: string; run
   const now = useNow(1000, run !== undefined && run.state !== 'complete');
   const taskHref = useCallback((taskId: string) => paths.task(pipelineId, runId, taskId), [paths, pipelineId, runId]);
   const name = pipeline.data?.name ?? pipelineId;
+  // A success with allowed failures names the tasks that did not succeed (allowFailure), each a link.
+  const allowedFailures =
+    run?.statusReason?.reason === 'allowed_failure'
+      ? view.tasks.filter((t) => t.allowFailure && t.state === 'complete' && t.status !== 'successful' && t.status !== 'skipped')
+      : [];
 
   return (
     <>
@@ -43,13 +48,33 @@ export default function RunPage({ pipelineId, runId }: { pipelineId: string; run
         <>
           <div className="gofer-run-head">
             <p className="gofer-run-status" data-run-status={runKind(run)}>
-              <StatusBadge kind={runKind(run)} />
-              {run.statusReason?.reason && (
-                <span className="gofer-reason">
-                  {' '}
-                  {run.statusReason.reason.replace(/_/g, ' ')}
-                  {run.statusReason.description ? `: ${run.statusReason.description}` : ''}
-                </span>
+              {run.statusReason?.reason === 'allowed_failure' ? (
+                <>
+                  <StatusBadge kind={runKind(run)} label="Succeeded, with allowed failures" />
+                  <span className="gofer-reason gofer-allowed-failures" data-reason="allowed_failure">
+                    {': '}
+                    {allowedFailures.length > 0
+                      ? allowedFailures.map((t, i) => (
+                          <span key={t.taskId}>
+                            {i > 0 ? ', ' : ''}
+                            <Link href={taskHref(t.taskId)}>{t.taskId}</Link> {t.status}
+                          </span>
+                        ))
+                      : run.statusReason.description}
+                    {allowedFailures.length > 0 && <span className="gofer-muted"> (allowFailure permits it)</span>}
+                  </span>
+                </>
+              ) : (
+                <>
+                  <StatusBadge kind={runKind(run)} />
+                  {run.statusReason?.reason && (
+                    <span className="gofer-reason" data-reason={run.statusReason.reason}>
+                      {' '}
+                      {reasonLabel(run.statusReason.reason)}
+                      {run.statusReason.description ? `: ${run.statusReason.description}` : ''}
+                    </span>
+                  )}
+                </>
               )}
             </p>
             <RunActions run={run} />

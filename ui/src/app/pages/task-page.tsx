@@ -1,10 +1,15 @@
-/** A task execution: status, exit code and reason, image, times, its live log, and its variables with their sources. */
+/**
+ * A task execution: status, exit code and reason, image, times, its matrix values, whether it may
+ * fail, its `when` condition, its live log, its outputs, and its variables with their sources.
+ */
 import { Link } from 'wouter';
+import { tasksOf } from '../../api/pipeline-config';
 import { elapsed, formatDuration, formatTime } from '../../components/format';
-import { StatusBadge, taskKind } from '../../components/status';
+import { OutputsTable } from '../../components/outputs-table';
+import { reasonLabel, StatusBadge, taskKind } from '../../components/status';
 import { TaskLog } from '../../components/task-log';
 import { VariablesTable } from '../../components/variables-table';
-import { usePipeline, useTask } from '../../hooks/use-api';
+import { usePipeline, useRun, useTask, useVersion } from '../../hooks/use-api';
 import { useNow } from '../../hooks/use-live';
 import { useGofer } from '../../provider/gofer-context';
 import { ErrorNote, PageTitle } from '../page-title';
@@ -17,6 +22,12 @@ export default function TaskPage({ pipelineId, runId, taskId }: { pipelineId: st
   const now = useNow(1000, t !== undefined && t.state !== 'complete');
   const name = pipeline.data?.name ?? pipelineId;
   const reason = t?.statusReason?.reason;
+  // The config task (a combination's matrix task) for what only the config says: its `when`.
+  const run = useRun(pipelineId, runId);
+  const version = useVersion(pipelineId, run.data?.version);
+  const configId = t?.matrix?.taskId ?? taskId;
+  const spec = version.data ? tasksOf(version.data.config).find((s) => s.id === configId) : undefined;
+  const failedAllowed = t?.allowFailure === true && t.state === 'complete' && t.status !== 'successful' && t.status !== 'skipped';
 
   return (
     <>
@@ -43,12 +54,13 @@ export default function TaskPage({ pipelineId, runId, taskId }: { pipelineId: st
           <p className="gofer-run-status" data-task-status={taskKind(t)}>
             <StatusBadge kind={taskKind(t)} />
             {reason && (
-              <span className="gofer-reason">
+              <span className="gofer-reason" data-reason={reason}>
                 {' '}
-                {reason.replace(/_/g, ' ')}
+                {reasonLabel(reason)}
                 {t.statusReason?.description ? `: ${t.statusReason.description}` : ''}
               </span>
             )}
+            {failedAllowed && <span className="gofer-reason"> (allowed: this task may fail without failing the run)</span>}
           </p>
           {t.approval && (
             <p className="gofer-approval" data-approval-state={t.approval.decision?.decision ?? 'waiting'}>
@@ -85,6 +97,39 @@ export default function TaskPage({ pipelineId, runId, taskId }: { pipelineId: st
               <dt>Duration</dt>
               <dd>{formatDuration(elapsed(t.started, t.ended, now))}</dd>
             </div>
+            {t.matrix && (
+              <div data-fact="matrix">
+                <dt>Matrix</dt>
+                <dd>
+                  <ul className="gofer-matrix-values" aria-label={`Combination of ${t.matrix.taskId}`}>
+                    {Object.entries(t.matrix.values).map(([k, v]) => (
+                      <li key={k}>
+                        <code>
+                          {k}={v}
+                        </code>
+                      </li>
+                    ))}
+                  </ul>
+                  <span className="gofer-muted gofer-small">
+                    one combination of <code>{t.matrix.taskId}</code>
+                  </span>
+                </dd>
+              </div>
+            )}
+            {t.allowFailure && (
+              <div data-fact="allow-failure">
+                <dt>Failure</dt>
+                <dd>may fail (allowFailure)</dd>
+              </div>
+            )}
+            {spec?.when && (
+              <div data-fact="when">
+                <dt>Condition</dt>
+                <dd>
+                  runs when <code className="gofer-value">{spec.when}</code>
+                </dd>
+              </div>
+            )}
             {t.schedulerId && (
               <div>
                 <dt>Scheduler id</dt>
@@ -100,6 +145,12 @@ export default function TaskPage({ pipelineId, runId, taskId }: { pipelineId: st
         <h2 id="log">Log</h2>
         <TaskLog pipelineId={pipelineId} runId={runId} taskId={taskId} />
       </section>
+      {t && (t.state === 'complete' || (t.outputs?.length ?? 0) > 0) && (
+        <section aria-labelledby="outputs">
+          <h2 id="outputs">Outputs</h2>
+          <OutputsTable outputs={t.outputs} />
+        </section>
+      )}
       {t && (
         <section aria-labelledby="variables">
           <h2 id="variables">Variables</h2>

@@ -1,9 +1,17 @@
 /** Lays out a task graph with dagre: ranks follow dependencies, left to right (or top to bottom). */
 import dagre, { type graphlib } from '@dagrejs/dagre';
-import type { TaskSpec } from '../../api/pipeline-config';
 
 export const NODE_WIDTH = 224;
 export const NODE_HEIGHT = 64;
+/** A node with a second line: a matrix combination's values. */
+export const TALL_NODE_HEIGHT = 84;
+
+/** What the layout needs of a node: its id, its parents, and whether it is a tall one. */
+export interface LayoutTask {
+  id: string;
+  dependsOn: Readonly<Record<string, unknown>>;
+  tall?: boolean;
+}
 
 export interface Positioned {
   id: string;
@@ -44,11 +52,11 @@ function rankFromSources(g: graphlib.Graph): void {
 }
 
 /** Top-left corners of each task's node. Dependencies on unknown tasks are ignored. */
-export function layoutTasks(specs: readonly TaskSpec[], direction: 'LR' | 'TB' = 'LR'): Map<string, Positioned> {
+export function layoutTasks(specs: readonly LayoutTask[], direction: 'LR' | 'TB' = 'LR'): Map<string, Positioned> {
   const g = new dagre.graphlib.Graph();
   g.setGraph({ rankdir: direction, nodesep: 24, ranksep: 64, marginx: 16, marginy: 16, ranker: rankFromSources });
   g.setDefaultEdgeLabel(() => ({}));
-  for (const spec of specs) g.setNode(spec.id, { width: NODE_WIDTH, height: NODE_HEIGHT });
+  for (const spec of specs) g.setNode(spec.id, { width: NODE_WIDTH, height: spec.tall ? TALL_NODE_HEIGHT : NODE_HEIGHT });
   for (const spec of specs) for (const parent of Object.keys(spec.dependsOn)) if (g.hasNode(parent)) g.setEdge(parent, spec.id);
   performance.mark('gofer:graph-layout:start');
   dagre.layout(g);
@@ -56,8 +64,8 @@ export function layoutTasks(specs: readonly TaskSpec[], direction: 'LR' | 'TB' =
   performance.measure('gofer:graph-layout', 'gofer:graph-layout:start');
   const out = new Map<string, Positioned>();
   for (const id of g.nodes()) {
-    const n = g.node(id) as { x: number; y: number };
-    out.set(id, { id, x: n.x - NODE_WIDTH / 2, y: n.y - NODE_HEIGHT / 2 });
+    const n = g.node(id) as { x: number; y: number; height: number };
+    out.set(id, { id, x: n.x - NODE_WIDTH / 2, y: n.y - n.height / 2 });
   }
   return out;
 }

@@ -2,7 +2,8 @@
  * <RunGraph>: a run's tasks as a graph (React Flow, laid out by dagre). Each node shows its task's
  * state and status, updated live from the event stream; edges show what each task waits for
  * (dashed: runs on its parent's failure; dotted: on any outcome). The layout is computed once per
- * graph shape, so live updates only repaint nodes.
+ * graph shape, so live updates only repaint nodes. A matrix task is one node per combination
+ * (see graph-model.ts).
  */
 import { Background, Controls, MarkerType, ReactFlow, ReactFlowProvider, useReactFlow, type Edge } from '@xyflow/react';
 import { useEffect, useMemo, useRef, useState, type MouseEvent as ReactMouseEvent, type RefObject } from 'react';
@@ -13,7 +14,8 @@ import { useNow } from '../../hooks/use-live';
 import { useGofer } from '../../provider/gofer-context';
 import { elapsed } from '../format';
 import { kindLabel, StatusBadge, taskKind, type StatusKind } from '../status';
-import { layoutTasks, NODE_HEIGHT, NODE_WIDTH } from './layout';
+import { graphTasks, hasSubtitle, matrixLabel, valuesLabel } from './graph-model';
+import { layoutTasks, NODE_HEIGHT, NODE_WIDTH, TALL_NODE_HEIGHT } from './layout';
 import { TaskNodeComponent, type TaskNode } from './task-node';
 
 const nodeTypes = { task: TaskNodeComponent };
@@ -21,6 +23,7 @@ const nodeTypes = { task: TaskNodeComponent };
 const DEPENDS_LABEL = { success: 'needs success', failure: 'runs on failure', any: 'runs after any outcome' } as const;
 
 export interface RunGraphViewProps {
+  /** The tasks of the run's pipeline version (a matrix task once: its combinations come from `tasks`). */
   specs: readonly TaskSpec[];
   tasks: readonly TaskExecution[];
   /** Link target for a task (omit to render ids as plain text). */
@@ -76,9 +79,11 @@ function FitOnChange({ width, layout }: { width: number | undefined; layout: unk
 function detailOf(task: TaskExecution | undefined): string | undefined {
   if (!task) return 'not started';
   if (task.state !== 'complete') return undefined;
-  if (task.status === 'failed' && task.exitCode !== undefined) return `exit ${task.exitCode}`;
+  // A failure the task was allowed: said on the node, where the run's success is read.
+  const allowed = task.allowFailure && task.status !== 'successful' && task.status !== 'skipped' ? 'allowed' : '';
+  if (task.status === 'failed' && task.exitCode !== undefined) return [`exit ${task.exitCode}`, allowed].filter(Boolean).join(', ');
   const reason = task.statusReason?.reason;
-  return reason && reason !== 'cancelled' ? reason.replace(/_/g, ' ') : undefined;
+  return [reason && reason !== 'cancelled' ? reason.replace(/_/g, ' ') : '', allowed].filter(Boolean).join(', ') || undefined;
 }
 
 /** The graph from data the caller already has (the run page, benchmarks, tests). */
@@ -88,17 +93,27 @@ export function RunGraphView({ specs, tasks, taskHref, direction: fixedDirection
   const direction = fixedDirection ?? (width !== undefined && width < 560 ? 'TB' : 'LR');
   const running = tasks.some((t) => t.state === 'running');
   const now = useNow(1000, running);
-  const shape = specs.map((s) => `${s.id}<${Object.keys(s.dependsOn).join(',')}`).join(';');
-  const positions = useMemo(() => layoutTasks(specs, direction), [shape, direction]); // eslint-disable-line react-hooks/exhaustive-deps
+  const graph = useMemo(() => graphTasks(specs, tasks), [specs, tasks]);
+  const shape = graph.map((g) => `${g.id}${hasSubtitle(g) ? '+' : ''}<${Object.keys(g.dependsOn).join(',')}`).join(';');
+  // Laid out again only when the shape changes, not on every status update.
+  const positions = useMemo(
+    () =>
+      layoutTasks(
+        graph.map((g) => ({ id: g.id, dependsOn: g.dependsOn, tall: hasSubtitle(g) })),
+        direction,
+      ),
+    [shape, direction], // eslint-disable-line react-hooks/exhaustive-deps
+  );
   const byId = useMemo(() => new Map(tasks.map((t) => [t.taskId, t])), [tasks]);
 
   const nodes = useMemo<TaskNode[]>(
     () =>
-      specs.map((spec) => {
+      graph.map((spec) => {
         const task = byId.get(spec.id);
         const kind = taskKind(task);
         const detail = detailOf(task);
         const durationMs = elapsed(task?.started, task?.ended, now);
+        const subtitle = spec.values ? valuesLabel(spec.values) : spec.matrix ? matrixLabel(spec.matrix) : undefined;
         return {
           id: spec.id,
           type: 'task',
@@ -107,14 +122,16 @@ export function RunGraphView({ specs, tasks, taskHref, direction: fixedDirection
           // measured across updates; a node object without it is reset to "unmeasured" (hidden)
           // on every status change and waits for its resize observer, which a burst of updates
           // can leave hidden for good (a finished task's node stayed invisible in a Docker run).
-          measured: { width: NODE_WIDTH, height: NODE_HEIGHT },
+          measured: { width: NODE_WIDTH, height: subtitle !== undefined ? TALL_NODE_HEIGHT : NODE_HEIGHT },
           draggable: false,
           connectable: false,
           selectable: false,
           focusable: false,
-          ariaLabel: `${spec.id}: ${kindLabel(kind)}${detail ? `, ${detail}` : ''}`,
+          ariaLabel: `${spec.configId}${subtitle !== undefined ? ` (${subtitle})` : ''}: ${kindLabel(kind)}${detail ? `, ${detail}` : ''}`,
           data: {
             taskId: spec.id,
+            label: spec.configId,
+            ...(subtitle !== undefined ? { subtitle } : {}),
             kind,
             horizontal: direction === 'LR',
             ...(detail ? { detail } : {}),
@@ -123,12 +140,12 @@ export function RunGraphView({ specs, tasks, taskHref, direction: fixedDirection
           },
         };
       }),
-    [specs, byId, positions, taskHref, direction, now],
+    [graph, byId, positions, taskHref, direction, now],
   );
 
   const edges = useMemo<Edge[]>(
     () =>
-      specs.flatMap((spec) =>
+      graph.flatMap((spec) =>
         Object.entries(spec.dependsOn)
           .filter(([parent]) => positions.has(parent))
           .map(([parent, kind]) => ({
@@ -143,7 +160,7 @@ export function RunGraphView({ specs, tasks, taskHref, direction: fixedDirection
             ...(kind === 'success' ? {} : { label: kind === 'failure' ? 'on failure' : 'any' }),
           })),
       ),
-    [specs, positions],
+    [graph, positions],
   );
 
   return (
@@ -165,7 +182,7 @@ export function RunGraphView({ specs, tasks, taskHref, direction: fixedDirection
             elementsSelectable={false}
             zoomOnDoubleClick={false}
             onNodeClick={openNodeLink}
-            onlyRenderVisibleElements={specs.length > 120}
+            onlyRenderVisibleElements={graph.length > 120}
             proOptions={{ hideAttribution: false }}
           >
             <FitOnChange width={width} layout={positions} />
