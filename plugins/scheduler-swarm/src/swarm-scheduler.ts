@@ -97,7 +97,7 @@ export class SwarmScheduler implements Scheduler {
   /**
    * Creates the service (replacing a stale same-named one) and resolves once its task runs. With
    * a workspace, the task is pinned to the node of the workspace's first task (see
-   * {@link WorkspacePins}).
+   * `WorkspacePins` in workspace.ts).
    */
   async startContainer(req: StartContainerRequest): Promise<StartContainerResponse> {
     validateSecretMap(req.secrets);
