@@ -131,7 +131,7 @@ export class OutputTrailerParser {
     return rest;
   }
 
-  /** The last complete, well-formed trailer's bytes (at most `keepBytes / 4` of them are certain), or undefined. */
+  /** The last complete, well-formed trailer's bytes (its start only, when more than `keepBytes` encoded bytes came), or undefined. */
   get last(): Buffer | undefined {
     return this.lastPayload;
   }

@@ -30,10 +30,10 @@ import {
   type EngineClient,
   type RegistryAuthConfig,
 } from '@gofer/docker-common';
-import { secretFileKeys, secretFileVariables, validateSecretMap } from './secret-env.js';
-import { lastTrailer, OUTPUT_NONCE_LABEL, OUTPUT_PATH, outputNonce, withoutTrailers } from './output-trailer.js';
-import { wrapperEntrypoint } from './task-wrapper.js';
-import { outputMount, validateWorkspace, WORKSPACE_LABEL, WORKSPACE_TARGET, workspaceMount, WorkspacePins, workspaceVolumeName } from './workspace.js';
+import { secretFileKeys, validateSecretMap } from './secret-env.js';
+import { lastTrailer, OUTPUT_NONCE_LABEL, withoutTrailers } from './output-trailer.js';
+import { taskSetup } from './task-setup.js';
+import { removeWorkspaceVolume, validateWorkspace, WORKSPACE_LABEL, workspaceNode, WorkspacePins, workspaceVolumeName } from './workspace.js';
 import { serviceNameFor } from './service-name.js';
 import { COMPLETE_READ_STALL_MS, dockerDemux, serviceLogs } from './service-logs.js';
 import { buildServiceSpec, MANAGED_LABELS } from './service-spec.js';
@@ -50,8 +50,6 @@ import { openLogs, translated } from './log-streams.js';
 const STOPPED_LABEL = 'gofer.stopped';
 /** How long, past the grace period, a stop waits for the swarm to report the task gone. */
 const STOP_SLACK_MS = 10_000;
-/** How long a workspace volume that is in use, with no service of the workspace left, is tried again (swarm removes a service's containers shortly after it). */
-const VOLUME_IN_USE_MS = 15_000;
 
 interface ServiceInfo {
   ID: string;
@@ -91,7 +89,7 @@ export class SwarmScheduler implements Scheduler {
     this.address = client.address;
     this.nodes = new SwarmNodes(this.docker, settings);
     this.ended = new EndedStates(store);
-    this.workspaces = new WorkspacePins(store, (id) => this.workspaceNode(id));
+    this.workspaces = new WorkspacePins(store, (id) => workspaceNode(this.docker, id));
   }
 
   /**
@@ -113,34 +111,8 @@ export class SwarmScheduler implements Scheduler {
       const auth = this.registryAuth(req);
       const image = this.settings.resolveImage === 'registry' ? await pinImage(this.docker, req.image, auth) : req.image;
       const secrets = await lookupSecrets(this.docker, req.secrets);
-      const env = { ...req.variables };
-      const labels = { ...req.labels };
-      const mounts: Docker.MountSettings[] = [];
-      let entrypoint = req.entrypoint;
-      let args = req.command;
-      const secretsAsEnv = secrets.length > 0 && this.settings.secretDelivery === 'env';
-      if (secrets.length > 0 && !secretsAsEnv) Object.assign(env, secretFileVariables(req.secrets));
-      const nonce = this.settings.outputs ? outputNonce() : undefined;
-      if (nonce !== undefined) {
-        env.GOFER_OUTPUT = OUTPUT_PATH;
-        labels[OUTPUT_NONCE_LABEL] = nonce;
-        mounts.push(outputMount());
-      }
-      const wrapped = secretsAsEnv || nonce !== undefined;
-      if (wrapped) {
-        const options = {
-          shell: this.settings.shell,
-          ...(secretsAsEnv ? { secrets: req.secrets } : {}),
-          ...(nonce !== undefined ? { outputNonce: nonce } : {}),
-        };
-        entrypoint = wrapperEntrypoint(options, await taskArgv(this.docker, req, auth));
-        args = undefined;
-      }
-      if (req.workspace) {
-        env.GOFER_WORKSPACE = WORKSPACE_TARGET;
-        labels[WORKSPACE_LABEL] = req.workspace.id;
-        mounts.push(workspaceMount(req.workspace.id));
-      }
+      const setup = await taskSetup(req, this.settings, secrets.length > 0, () => taskArgv(this.docker, req, auth));
+      const { env, labels, mounts, entrypoint, args, wrapped } = setup;
       const create = async (node: string | undefined): Promise<string | undefined> => {
         const constraints = node !== undefined ? [`node.id==${node}`] : [];
         const spec = buildServiceSpec({ name, id: req.id, image, env, labels, entrypoint, args, secrets, mounts, constraints, settings: this.settings });
@@ -151,7 +123,7 @@ export class SwarmScheduler implements Scheduler {
       };
       if (req.workspace) await this.workspaces.start(req.workspace.id, create);
       else await create(undefined);
-      return { schedulerId: name, ...(secrets.length > 0 && !secretsAsEnv ? { secretEnv: secretFileKeys(req.secrets) } : {}) };
+      return { schedulerId: name, ...(secrets.length > 0 && !setup.secretsAsEnv ? { secretEnv: secretFileKeys(req.secrets) } : {}) };
     } catch (err) {
       throw translateSwarmError(err, ctx, `start service ${name}`);
     }
@@ -288,7 +260,7 @@ export class SwarmScheduler implements Scheduler {
       const engines = new Set<Docker>([this.docker]);
       const nodeEngine = node !== undefined ? await this.nodes.engineFor(node) : undefined;
       if (nodeEngine) engines.add(nodeEngine);
-      for (const engine of engines) await this.removeVolume(engine, volume, req.id);
+      for (const engine of engines) await removeWorkspaceVolume(engine, this.docker, req.id, this.logger);
       if (node !== undefined && !nodeEngine)
         this.logger?.warn('the workspace volume stays on the swarm node that ran its tasks: Gofer cannot reach that engine', {
           volume,
@@ -378,43 +350,6 @@ export class SwarmScheduler implements Scheduler {
         ),
     });
     return { logs, nonce: service.Spec.Labels?.[OUTPUT_NONCE_LABEL] };
-  }
-
-  /** The node a task of the workspace's services was placed on (the newest such task), if any service is left. */
-  private async workspaceNode(id: string): Promise<string | undefined> {
-    const services = (await this.docker.listServices({ filters: { label: [`${WORKSPACE_LABEL}=${id}`] } })) as ServiceInfo[];
-    if (services.length === 0) return undefined;
-    const tasks = (await this.docker.listTasks({ filters: { service: services.map((s) => s.ID) } })) as SwarmTask[];
-    return currentTask(tasks.filter((t) => t.NodeID))?.NodeID || undefined;
-  }
-
-  /**
-   * Removes a volume; one that is gone is fine. One in use is tried again for a while when no
-   * service of the workspace is left (swarm removes a removed service's containers a moment
-   * later), else left with a warning: a kept service (`removeAfterExit: never`) still uses it.
-   */
-  private async removeVolume(engine: Docker, volume: string, id: string): Promise<void> {
-    const deadline = Date.now() + VOLUME_IN_USE_MS;
-    for (;;) {
-      try {
-        await engine.getVolume(volume).remove();
-        return;
-      } catch (err) {
-        if (isNotFound(err)) return;
-        if (engineFailure(err).statusCode !== 409) throw err;
-        const users = (await this.docker.listServices({ filters: { label: [`${WORKSPACE_LABEL}=${id}`] } })) as ServiceInfo[];
-        if (users.length > 0 || Date.now() >= deadline) {
-          this.logger?.warn('the workspace volume is still in use and was left for the operator', {
-            volume,
-            services: users.map((s) => s.Spec.Name ?? s.ID),
-            error: engineMessage(err),
-            fix: `remove the services using it, then: docker volume rm ${volume}`,
-          });
-          return;
-        }
-        await sleep(200);
-      }
-    }
   }
 
   private noSuchService(name: string): GoferError {

@@ -4,9 +4,12 @@
  * follow its first task's node (a `node.id==` constraint); {@link WorkspacePins} remembers that
  * node (in memory, in the plugin's state store, and readable again from the services' tasks).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type Docker from 'dockerode';
-import { GoferError, type PluginStateStore, type WorkspaceRef } from '@gofer/core/api';
+import { GoferError, type Logger, type PluginStateStore, type WorkspaceRef } from '@gofer/core/api';
+import { engineFailure, engineMessage, isNotFound } from '@gofer/docker-common';
 import { OUTPUT_DIR } from './output-trailer.js';
+import { currentTask, type SwarmTask } from './task-state.js';
 
 /** Where the workspace appears in the container (`GOFER_WORKSPACE`). */
 export const WORKSPACE_TARGET = '/workspace';
@@ -14,6 +17,8 @@ export const WORKSPACE_TARGET = '/workspace';
 export const WORKSPACE_LABEL = 'gofer.workspace';
 const STORE_KEY = 'workspace/';
 const WORKSPACE_ID = /^[a-zA-Z0-9_-]{1,200}$/;
+/** How long a volume in use, with no service of the workspace left, is tried again (swarm removes a removed service's containers a moment later). */
+const VOLUME_IN_USE_MS = 15_000;
 
 export function workspaceVolumeName(id: string): string {
   return `gofer-workspace-${id}`;
@@ -103,5 +108,48 @@ export class WorkspacePins {
   private async remember(id: string, node: string): Promise<void> {
     this.known.set(id, node);
     await this.store?.set(`${STORE_KEY}${id}`, node);
+  }
+}
+
+/** The services of a workspace (of any Gofer instance, any state). */
+async function workspaceServices(manager: Docker, id: string): Promise<Array<{ ID: string; Spec?: { Name?: string } }>> {
+  return await manager.listServices({ filters: { label: [`${WORKSPACE_LABEL}=${id}`] } });
+}
+
+/** The node a task of the workspace's services was placed on (the newest such task), if any service is left. */
+export async function workspaceNode(manager: Docker, id: string): Promise<string | undefined> {
+  const services = await workspaceServices(manager, id);
+  if (services.length === 0) return undefined;
+  const tasks = (await manager.listTasks({ filters: { service: services.map((s) => s.ID) } })) as SwarmTask[];
+  return currentTask(tasks.filter((t) => t.NodeID))?.NodeID || undefined;
+}
+
+/**
+ * Removes the workspace's volume from one engine; one that is gone is fine. One in use is tried
+ * again for a while when no service of the workspace is left, else left with a warning: a kept
+ * service (`removeAfterExit: never`) still uses it.
+ */
+export async function removeWorkspaceVolume(engine: Docker, manager: Docker, id: string, logger: Logger | undefined): Promise<void> {
+  const volume = workspaceVolumeName(id);
+  const deadline = Date.now() + VOLUME_IN_USE_MS;
+  for (;;) {
+    try {
+      await engine.getVolume(volume).remove();
+      return;
+    } catch (err) {
+      if (isNotFound(err)) return;
+      if (engineFailure(err).statusCode !== 409) throw err;
+      const users = await workspaceServices(manager, id);
+      if (users.length > 0 || Date.now() >= deadline) {
+        logger?.warn('the workspace volume is still in use and was left for the operator', {
+          volume,
+          services: users.map((s) => s.Spec?.Name ?? s.ID),
+          error: engineMessage(err),
+          fix: `remove the services using it, then: docker volume rm ${volume}`,
+        });
+        return;
+      }
+      await sleep(200);
+    }
   }
 }

@@ -14,6 +14,8 @@ import type { LogChunk, PluginStateStore } from '@gofer/core/api';
 import { lastTrailer, OUTPUT_PATH, OutputTrailerParser, withoutTrailers } from '../src/output-trailer.js';
 import { wrapperEntrypoint } from '../src/task-wrapper.js';
 import { WorkspacePins } from '../src/workspace.js';
+import { taskSetup } from '../src/task-setup.js';
+import { resolveSettings } from '../src/settings.js';
 
 const run = promisify(execFile);
 const NONCE = '0123456789abcdef0123456789abcdef';
@@ -167,6 +169,28 @@ test('workspace pins: parallel first starts wait for the first one, which choose
   assert.is(await new WorkspacePins(undefined, async (id) => `from-services-${id}`).nodeOf('ws2'), 'from-services-ws2');
   await pins.forget('ws1');
   assert.is(values.get('workspace/ws1'), undefined);
+});
+
+test('task setup: the wrapper for outputs and env secrets alike (one), none with outputs off and file secrets; the workspace mount and variable', async () => {
+  const req = { id: 'p_1_t', image: 'img', variables: { GOFER_OUTPUT: 'mine' }, secrets: { TOKEN: 'tok' }, labels: {}, command: ['echo', 'hi'] };
+  const argv = async () => ['/bin/echo', 'hi'];
+  const both = await taskSetup(req, resolveSettings({}), true, argv);
+  assert.is(both.env.GOFER_OUTPUT, OUTPUT_PATH, "the scheduler's path wins");
+  assert.ok(both.wrapped && both.secretsAsEnv);
+  assert.equal(both.entrypoint?.slice(3), ['gofer-task', '/bin/echo', 'hi']);
+  assert.match(both.entrypoint![2]!, 'TOKEN="$(cat');
+  assert.match(both.entrypoint![2]!, `GOFER-OUTPUT-END %s\\n' ${both.labels['gofer.output-nonce']}`);
+  assert.is(both.args, undefined);
+  const plain = await taskSetup({ ...req, workspace: { id: 'p_1_x' } }, resolveSettings({ outputs: false, secretDelivery: 'file' }), true, argv);
+  assert.ok(!plain.wrapped);
+  assert.is(plain.entrypoint, undefined);
+  assert.equal(plain.args, ['echo', 'hi']);
+  assert.equal(plain.env, { GOFER_OUTPUT: 'mine', TOKEN_FILE: '/run/secrets/tok', GOFER_WORKSPACE: '/workspace' });
+  assert.equal(plain.labels, { 'gofer.workspace': 'p_1_x' });
+  assert.equal(
+    plain.mounts.map((m) => [m.Type, m.Source, m.Target]),
+    [['volume', 'gofer-workspace-p_1_x', '/workspace']],
+  );
 });
 
 test.run();
