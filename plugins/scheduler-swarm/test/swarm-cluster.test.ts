@@ -323,7 +323,7 @@ test('workspace on one node: two tasks of a run share /workspace ($GOFER_WORKSPA
   await scheduler().removeWorkspace({ id: `${RUN}_never-made` });
 });
 
-test("workspace on two nodes: a run's tasks started together all follow its first task's node and share its files; a new instance pins to it too", async () => {
+test("workspace on two nodes: a run's tasks started together all follow its first task's node and share its files; a new instance pins to it too; a first task on the worker takes the next one there, and the volume is removed there", async () => {
   if (!ready) return;
   const { worker, manager } = requireTestCluster();
   const s = scheduler({ nodeEngines: clusterNodeEngines() });
@@ -352,6 +352,20 @@ test("workspace on two nodes: a run's tasks started together all follow its firs
   assert.ok(await hasVolume(volume, socket), `the volume is on ${node}`);
   await s.removeWorkspace(workspace);
   assert.is(await hasVolume(volume, socket), false, `removed on ${node ?? manager.name} (its engine is in nodeEngines)`);
+
+  // A first task the placement rules send to the worker: the next one, without a rule, follows it.
+  const placement = [{ labels: { 'gofer.test': RUN, 'gofer.task': 'ws-on-worker' }, constraints: [`node.labels.gofer.node==${worker.name}`] }];
+  const placed = scheduler({ placement, nodeEngines: clusterNodeEngines() });
+  const onWorker = { id: `${RUN}_worker` };
+  const first = await placed.startContainer(request('ws-on-worker', ['sh', '-c', 'echo written on the worker > /workspace/note'], { workspace: onWorker }));
+  await readAll(placed, first.schedulerId);
+  await placed.removeContainer(first);
+  const follower = await placed.startContainer(request('ws-follower', ['cat', '/workspace/note'], { workspace: onWorker }));
+  assert.is(await nodeOf(follower.schedulerId), worker.name);
+  assert.is((await readAll(placed, follower.schedulerId)).stdout, 'written on the worker\n');
+  await placed.removeContainer(follower);
+  await placed.removeWorkspace(onWorker);
+  assert.is(await hasVolume(`gofer-workspace-${onWorker.id}`, worker.socket), false, 'removed on the worker through its engine');
 });
 
 test.run();
