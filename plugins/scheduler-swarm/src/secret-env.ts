@@ -1,8 +1,8 @@
 /**
  * Docker secrets as environment variables. Swarm mounts a secret as a file under
- * `/run/secrets/<name>`; programs that expect `ENV=value` get it from a small shell wrapper
- * that reads the file, exports the variable and `exec`s the task's real command. Gofer never
- * sees the value: only the engine on the node that runs the task does.
+ * `/run/secrets/<name>`; programs that expect `ENV=value` get it from the task wrapper
+ * (task-wrapper.ts), which reads the file and exports the variable before the task's real
+ * command runs. Gofer never sees the value: only the engine on the node that runs the task does.
  */
 import { GoferError } from '@gofer/core/api';
 
@@ -39,20 +39,6 @@ export function validateSecretMap(secrets: Record<string, string>): void {
 /** Quotes one word for a POSIX shell: single quotes, with embedded quotes spliced in. */
 export function shellQuote(word: string): string {
   return `'${word.replace(/'/g, `'\\''`)}'`;
-}
-
-/**
- * The entrypoint that exports every secret and then runs `argv` unchanged:
- * `[shell, -c, script, gofer-secret-env, ...argv]`. The script reads only fixed paths and
- * `exec "$@"` passes the original arguments through without another round of shell parsing,
- * so arguments with spaces, quotes or `$` arrive exactly as given. A secret file that cannot be
- * read stops the task (exit 126) instead of running it with an empty variable.
- * Note: `$(...)` drops trailing newlines of the value, as `export X="$(cat file)"` always does.
- */
-export function secretEnvEntrypoint(shell: string, secrets: Record<string, string>, argv: readonly string[]): string[] {
-  const lines = Object.entries(secrets).map(([env, name]) => `${env}="$(cat ${shellQuote(secretPath(name))})" || exit 126; export ${env}`);
-  const script = [...lines, 'exec "$@"'].join('; ');
-  return [shell, '-c', script, 'gofer-secret-env', ...argv];
 }
 
 /** For `secretDelivery: file`: `<ENV>_FILE=/run/secrets/<name>` for each secret. */

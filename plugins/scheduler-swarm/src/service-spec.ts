@@ -20,6 +20,10 @@ export interface ServiceSpecInput {
   args?: string[];
   /** Docker secrets to mount, each as `/run/secrets/<name>`. */
   secrets: ReadonlyArray<{ id: string; name: string }>;
+  /** Volumes and tmpfs mounts (the workspace, the output directory). */
+  mounts?: Docker.MountSettings[];
+  /** Placement constraints besides the settings' (a workspace's node). */
+  constraints?: string[];
   settings: Pick<SwarmSettings, 'constraints' | 'placement' | 'networks' | 'limits' | 'reservations' | 'stopGracePeriodMs'>;
 }
 
@@ -52,6 +56,7 @@ export function buildServiceSpec(input: ServiceSpecInput): Docker.ServiceSpec {
     StopGracePeriod: settings.stopGracePeriodMs * 1e6,
     Secrets: input.secrets.map((s) => ({ SecretID: s.id, SecretName: s.name, File: { Name: s.name, UID: '0', GID: '0', Mode: 0o444 } })),
   };
+  if (input.mounts && input.mounts.length > 0) containerSpec.Mounts = input.mounts;
   if (input.entrypoint) containerSpec.Command = input.entrypoint;
   if (input.args) containerSpec.Args = input.args;
   return {
@@ -60,7 +65,7 @@ export function buildServiceSpec(input: ServiceSpecInput): Docker.ServiceSpec {
     TaskTemplate: {
       ContainerSpec: containerSpec,
       RestartPolicy: { Condition: 'none', MaxAttempts: 0 },
-      Placement: { Constraints: placementConstraints(settings, input.labels) },
+      Placement: { Constraints: [...new Set([...placementConstraints(settings, input.labels), ...(input.constraints ?? [])])] },
       Resources: { Limits: resources(settings.limits), Reservations: resources(settings.reservations) },
       Networks: settings.networks.map((Target) => ({ Target })),
     },

@@ -67,7 +67,13 @@ export const settingsSchema = Type.Object(
     resolveImage: Type.Enum(['registry', 'never'], { default: 'registry' }),
     /** `env`: an entrypoint wrapper exports each secret as its env var; `file`: only `<ENV>_FILE=/run/secrets/<name>` is set. */
     secretDelivery: Type.Enum(['env', 'file'], { default: 'env' }),
-    /** The shell the `env` secret wrapper runs with; it must exist in the image. */
+    /**
+     * Task outputs: every task runs under a POSIX shell wrapper that sets `GOFER_OUTPUT` and prints
+     * the file, framed, on its stdout once the task ended (read back by `readOutputs`, hidden from
+     * the logs). False: no wrapper for outputs, no `GOFER_OUTPUT`, no outputs (images without a shell).
+     */
+    outputs: Type.Boolean({ default: true }),
+    /** The POSIX shell the task wrapper (outputs, `env` secrets) runs with; it must exist in the image. */
     shell: Type.String({ pattern: '^/', default: '/bin/sh' }),
     /**
      * Credentials per registry host (`"registry.example.com": { username, password }`), used when a

@@ -9,7 +9,7 @@ export interface StartWait {
   name: string;
   /** The image as the task gave it (for messages). */
   image: string;
-  /** The command runs under the secret wrapper (a missing shell gets its own hint). */
+  /** The command runs under the task wrapper (a missing shell gets its own hint). */
   wrapped: boolean;
   settings: Pick<SwarmSettings, 'startTimeoutMs' | 'pollIntervalMs' | 'shell'>;
   tasks(): Promise<SwarmTask[]>;
@@ -63,7 +63,7 @@ export async function waitForStart(o: StartWait): Promise<void> {
   }
   const hint =
     wrapped && error.includes(settings.shell)
-      ? ` The image has no ${settings.shell}, which the secret wrapper needs: set "secretDelivery": "file" and read <ENV>_FILE, or use an image with a shell.`
+      ? ` The image has no ${settings.shell}, which Gofer's task wrapper needs (for task outputs, and for secrets as env vars): set "outputs": false and "secretDelivery": "file" (read <ENV>_FILE), or use an image with a POSIX shell.`
       : '';
   throw new GoferError('ERR_INVALID_ARGUMENT', `The swarm could not start the task's container: ${error}.${hint}`, { details: { image, schedulerId: name } });
 }

@@ -11,6 +11,8 @@ import {
   type PluginStateStore,
   type ContainerRef,
   type ContainerStatus,
+  type ReadOutputsRequest,
+  type WorkspaceRef,
   type LogChunk,
   type Logger,
   type Scheduler,
@@ -28,7 +30,10 @@ import {
   type EngineClient,
   type RegistryAuthConfig,
 } from '@gofer/docker-common';
-import { secretEnvEntrypoint, secretFileKeys, secretFileVariables, validateSecretMap } from './secret-env.js';
+import { secretFileKeys, validateSecretMap } from './secret-env.js';
+import { lastTrailer, OUTPUT_NONCE_LABEL, withoutTrailers } from './output-trailer.js';
+import { taskSetup } from './task-setup.js';
+import { removeWorkspaceVolume, validateWorkspace, WORKSPACE_LABEL, workspaceNode, WorkspacePins, workspaceVolumeName } from './workspace.js';
 import { serviceNameFor } from './service-name.js';
 import { COMPLETE_READ_STALL_MS, dockerDemux, serviceLogs } from './service-logs.js';
 import { buildServiceSpec, MANAGED_LABELS } from './service-spec.js';
@@ -71,6 +76,8 @@ export class SwarmScheduler implements Scheduler {
   private managerAnswered = false;
   /** Aborted by `close`: ends every log iterable still being read. */
   private readonly closing = new AbortController();
+  /** The node each run's workspace lives on. */
+  private readonly workspaces: WorkspacePins;
 
   constructor(
     private readonly settings: Readonly<SwarmSettings>,
@@ -82,11 +89,17 @@ export class SwarmScheduler implements Scheduler {
     this.address = client.address;
     this.nodes = new SwarmNodes(this.docker, settings);
     this.ended = new EndedStates(store);
+    this.workspaces = new WorkspacePins(store, (id) => workspaceNode(this.docker, id));
   }
 
-  /** Creates the service (replacing a stale same-named one) and resolves once its task runs. */
+  /**
+   * Creates the service (replacing a stale same-named one) and resolves once its task runs. With
+   * a workspace, the task is pinned to the node of the workspace's first task (see
+   * `WorkspacePins` in workspace.ts).
+   */
   async startContainer(req: StartContainerRequest): Promise<StartContainerResponse> {
     validateSecretMap(req.secrets);
+    if (req.workspace) validateWorkspace(req.workspace);
     const name = serviceNameFor(req.id, this.settings.serviceNamePrefix);
     // No `image` here: image failures are translated where they happen (registry, pull, node),
     // so that another "not found" (a network, say) is not mistaken for a missing image.
@@ -98,21 +111,19 @@ export class SwarmScheduler implements Scheduler {
       const auth = this.registryAuth(req);
       const image = this.settings.resolveImage === 'registry' ? await pinImage(this.docker, req.image, auth) : req.image;
       const secrets = await lookupSecrets(this.docker, req.secrets);
-      const env = { ...req.variables };
-      let entrypoint = req.entrypoint;
-      let args = req.command;
-      const wrapped = secrets.length > 0 && this.settings.secretDelivery === 'env';
-      if (wrapped) {
-        entrypoint = secretEnvEntrypoint(this.settings.shell, req.secrets, await taskArgv(this.docker, req, auth));
-        args = undefined;
-      } else if (secrets.length > 0) {
-        Object.assign(env, secretFileVariables(req.secrets));
-      }
-      const spec = buildServiceSpec({ name, id: req.id, image, env, labels: req.labels, entrypoint, args, secrets, settings: this.settings });
-      await this.docker.createService(auth as Docker.AuthConfig, spec);
-      this.started.add(name);
-      await waitForStart({ name, image: req.image, wrapped, settings: this.settings, tasks: () => this.tasks(name), remove: () => this.removeService(name) });
-      return { schedulerId: name, ...(secrets.length > 0 && !wrapped ? { secretEnv: secretFileKeys(req.secrets) } : {}) };
+      const setup = await taskSetup(req, this.settings, secrets.length > 0, () => taskArgv(this.docker, req, auth));
+      const { env, labels, mounts, entrypoint, args, wrapped } = setup;
+      const create = async (node: string | undefined): Promise<string | undefined> => {
+        const constraints = node !== undefined ? [`node.id==${node}`] : [];
+        const spec = buildServiceSpec({ name, id: req.id, image, env, labels, entrypoint, args, secrets, mounts, constraints, settings: this.settings });
+        await this.docker.createService(auth as Docker.AuthConfig, spec);
+        this.started.add(name);
+        await waitForStart({ name, image: req.image, wrapped, settings: this.settings, tasks: () => this.tasks(name), remove: () => this.removeService(name) });
+        return currentTask(await this.tasks(name))?.NodeID || undefined;
+      };
+      if (req.workspace) await this.workspaces.start(req.workspace.id, create);
+      else await create(undefined);
+      return { schedulerId: name, ...(secrets.length > 0 && !setup.secretsAsEnv ? { secretEnv: secretFileKeys(req.secrets) } : {}) };
     } catch (err) {
       throw translateSwarmError(err, ctx, `start service ${name}`);
     }
@@ -202,39 +213,63 @@ export class SwarmScheduler implements Scheduler {
   /**
    * The task's output: from its container when Gofer reaches the engine running it (the
    * manager's, or one in `nodeEngines`), else through the swarm's service logs; live while it
-   * runs, ending with it. A stream that breaks (an engine restarting) is opened again.
+   * runs, ending with it. A stream that breaks (an engine restarting) is opened again. The
+   * outputs trailer the wrapper prints is not part of it.
    */
   async getLogs(req: ContainerRef): Promise<AsyncIterable<LogChunk>> {
     const name = req.schedulerId;
     const ctx = { engine: this.address, schedulerId: name };
     try {
-      const service = await this.whileManagerReturns(() => this.inspect(name));
-      if (!service) throw this.noSuchService(name);
-      const logs = serviceLogs({
-        open: (follow) => this.openTaskLogs(service.ID, follow),
-        isFinished: () =>
-          this.whileManagerReturns(async () => {
-            if (await this.ended.get(name)) return true;
-            const current = await this.inspect(service.ID);
-            if (current === undefined) return true;
-            const task = currentTask(await this.tasks(service.ID));
-            // Stopped through the swarm (scaled to zero): the swarm may already have dropped its
-            // task, and with it the only state to read. Without this, a task read as "not placed
-            // yet" (running) kept the stream reopening forever (seen once in CI: a test hung).
-            if (!task && current.Spec.Labels?.[STOPPED_LABEL] === 'true') return true;
-            return (await this.statusOf(task)).state !== 'running';
-          }),
-        demux: dockerDemux,
-        pollIntervalMs: this.settings.pollIntervalMs,
-        signal: this.closing.signal,
-        onStall: () =>
-          this.logger?.warn(
-            `the swarm's log read of ended service ${name} brought nothing for ${COMPLETE_READ_STALL_MS / 1000} s without ending: it was given up, so the output may lack its end`,
-          ),
-      });
-      return translated(logs, (err) => translateSwarmError(err, ctx, `read the logs of service ${name}`));
+      const { logs, nonce } = await this.rawLogs(name);
+      const own = nonce !== undefined ? withoutTrailers(logs, nonce) : logs;
+      return translated(own, (err) => translateSwarmError(err, ctx, `read the logs of service ${name}`));
     } catch (err) {
       throw translateSwarmError(err, ctx, `read the logs of service ${name}`);
+    }
+  }
+
+  /**
+   * What the task wrote to `GOFER_OUTPUT`: the last trailer the wrapper printed on its stdout,
+   * read from the task's logs (so from any node, and by a new instance: the nonce is a service
+   * label). Undefined when the task wrote nothing, ran without the outputs wrapper, or was stopped
+   * through the swarm (which drops the task and its logs).
+   */
+  async readOutputs(req: ReadOutputsRequest): Promise<Uint8Array | undefined> {
+    const name = req.schedulerId;
+    const ctx = { engine: this.address, schedulerId: name };
+    try {
+      const { logs, nonce } = await this.rawLogs(name);
+      if (nonce === undefined) return undefined;
+      return await lastTrailer(logs, nonce, req.maxBytes);
+    } catch (err) {
+      throw translateSwarmError(err, ctx, `read the outputs of service ${name}`);
+    }
+  }
+
+  /**
+   * Removes the workspace's volume on the manager's engine and, when Gofer reaches it
+   * (`nodeEngines`), on the node the workspace was pinned to. A volume on a node Gofer cannot
+   * reach stays there (a warning says which); one still in use by a kept service is left too.
+   * A workspace that is gone, or never was, is not an error.
+   */
+  async removeWorkspace(req: WorkspaceRef): Promise<void> {
+    validateWorkspace(req);
+    const volume = workspaceVolumeName(req.id);
+    try {
+      const node = await this.workspaces.nodeOf(req.id);
+      const engines = new Set<Docker>([this.docker]);
+      const nodeEngine = node !== undefined ? await this.nodes.engineFor(node) : undefined;
+      if (nodeEngine) engines.add(nodeEngine);
+      for (const engine of engines) await removeWorkspaceVolume(engine, this.docker, req.id, this.logger);
+      if (node !== undefined && !nodeEngine)
+        this.logger?.warn('the workspace volume stays on the swarm node that ran its tasks: Gofer cannot reach that engine', {
+          volume,
+          node,
+          fix: `on that node: docker volume rm ${volume} (or docker volume prune --filter label=${WORKSPACE_LABEL}=${req.id}), or list its engine in "nodeEngines"`,
+        });
+      await this.workspaces.forget(req.id);
+    } catch (err) {
+      throw translateSwarmError(err, { engine: this.address }, `remove workspace volume ${volume}`);
     }
   }
 
@@ -278,6 +313,7 @@ export class SwarmScheduler implements Scheduler {
     this.closing.abort();
     this.started.clear();
     this.ended.clear();
+    this.workspaces.clear();
   }
 
   /** The task's own credentials, else the settings' for the image's registry host. */
@@ -285,6 +321,35 @@ export class SwarmScheduler implements Scheduler {
     if (req.registryAuth) return registryAuthFor(req.image, req.registryAuth);
     const configured = this.settings.registryCredentials[registryHost(req.image)];
     return configured ? { ...configured, serveraddress: registryAuthAddress(req.image) } : undefined;
+  }
+
+  /** The service's whole output as read (trailer included), with the nonce of its trailer when it has one. */
+  private async rawLogs(name: string): Promise<{ logs: AsyncIterable<LogChunk>; nonce: string | undefined }> {
+    const service = await this.whileManagerReturns(() => this.inspect(name));
+    if (!service) throw this.noSuchService(name);
+    const logs = serviceLogs({
+      open: (follow) => this.openTaskLogs(service.ID, follow),
+      isFinished: () =>
+        this.whileManagerReturns(async () => {
+          if (await this.ended.get(name)) return true;
+          const current = await this.inspect(service.ID);
+          if (current === undefined) return true;
+          const task = currentTask(await this.tasks(service.ID));
+          // Stopped through the swarm (scaled to zero): the swarm may already have dropped its
+          // task, and with it the only state to read. Without this, a task read as "not placed
+          // yet" (running) kept the stream reopening forever (seen once in CI: a test hung).
+          if (!task && current.Spec.Labels?.[STOPPED_LABEL] === 'true') return true;
+          return (await this.statusOf(task)).state !== 'running';
+        }),
+      demux: dockerDemux,
+      pollIntervalMs: this.settings.pollIntervalMs,
+      signal: this.closing.signal,
+      onStall: () =>
+        this.logger?.warn(
+          `the swarm's log read of ended service ${name} brought nothing for ${COMPLETE_READ_STALL_MS / 1000} s without ending: it was given up, so the output may lack its end`,
+        ),
+    });
+    return { logs, nonce: service.Spec.Labels?.[OUTPUT_NONCE_LABEL] };
   }
 
   private noSuchService(name: string): GoferError {

@@ -238,6 +238,27 @@ export async function removeLabelled(value: string): Promise<void> {
   if (secrets.length > 0) await run('docker', ['secret', 'rm', ...secrets]).catch(() => undefined);
 }
 
+/**
+ * Removes the workspace volumes whose names start with `gofer-workspace-<prefix>` on every engine
+ * of the test cluster. Swarm removes a removed service's containers a moment later, so a volume
+ * still in use is tried again for a while.
+ */
+export async function removeWorkspaceVolumes(prefix: string): Promise<void> {
+  const cluster = testCluster();
+  const engines = [[], ...(cluster?.workers ?? []).map((w) => ['-H', `unix://${w.socket}`])];
+  for (const engine of engines) {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const listed = await run('docker', [...engine, 'volume', 'ls', '-q', '--filter', 'label=gofer.workspace']).catch(() => ({ stdout: '' }));
+      const names = listed.stdout.split('\n').filter((n) => n.startsWith(`gofer-workspace-${prefix}`));
+      if (names.length === 0) break;
+      await run('docker', [...engine, 'volume', 'rm', ...names]).catch(() => undefined);
+      if (Date.now() > deadline) throw new Error(`could not remove the test volumes ${names.join(', ')}`);
+      await sleep(250);
+    }
+  }
+}
+
 /** How a test image is made: a tag of an existing local image, or a rootfs of busybox alone. */
 export type TestImageSource = { tag: string } | { busybox: { withShell: boolean; changes: string[] } };
 

@@ -259,7 +259,7 @@ test('registry auth: right credentials run, wrong or none fail with ERR_REGISTRY
   }
 });
 
-test("secrets keep the image's own entrypoint and command; no shell, a bad command, no node: clear errors", async () => {
+test("secrets and outputs keep the image's own entrypoint and command; no shell, a bad command, no node: clear errors", async () => {
   if (!ready) return;
   const withEntrypoint = '127.0.0.1:5000/gofer-test/swarm-entrypoint:latest';
   const noShell = '127.0.0.1:5000/gofer-test/swarm-noshell:latest';
@@ -278,14 +278,27 @@ test("secrets keep the image's own entrypoint and command; no shell, a bad comma
       swarm.startContainer(request('ep-default', undefined, { ...secret, image: withEntrypoint })),
       swarm.startContainer(request('ep-given', ['given', 'args'], { ...secret, image: withEntrypoint })),
       messageOf(swarm.startContainer(request('noshell', ['/bin/busybox', 'true'], { ...secret, image: noShell }))),
-      codeOf(swarm.startContainer(request('badcmd', ['/no/such/program']))),
+      codeOf(scheduler({ outputs: false }).startContainer(request('badcmd', ['/no/such/program']))),
       messageOf(unplaceable.startContainer(request('nowhere', ['true']))),
     ]);
     assert.is((await readAll(swarm, imageCmd.schedulerId)).stdout, 'ep: default cmd\n');
     assert.is((await readAll(swarm, givenCmd.schedulerId)).stdout, 'ep: given args\n');
     assert.match(shellless, 'has no /bin/sh');
     assert.match(shellless, '"secretDelivery": "file"');
-    assert.is(badCommand, 'ERR_INVALID_ARGUMENT');
+    assert.is(badCommand, 'ERR_INVALID_ARGUMENT', 'without the wrapper the container cannot start');
+    // Under the outputs wrapper the container starts (its shell), and the shell reports the missing program.
+    const underWrapper = await swarm.startContainer(request('badcmd-wrapped', ['/no/such/program']));
+    assert.match((await readAll(swarm, underWrapper.schedulerId)).stderr, '/no/such/program');
+    assert.equal(await swarm.getState(underWrapper), { state: 'exited', exitCode: 127 });
+    const plain = scheduler({ outputs: false });
+    const [outputsOnly, shelllessOutputs, shelllessPlain] = await Promise.all([
+      swarm.startContainer(request('ep-outputs', undefined, { image: withEntrypoint })),
+      messageOf(swarm.startContainer(request('noshell-out', ['/bin/busybox', 'true'], { image: noShell }))),
+      plain.startContainer(request('noshell-plain', ['/bin/busybox', 'echo', 'plain'], { image: noShell })),
+    ]);
+    assert.is((await readAll(swarm, outputsOnly.schedulerId)).stdout, 'ep: default cmd\n', "the outputs wrapper keeps the image's entrypoint and command");
+    assert.match(shelllessOutputs, '"outputs": false');
+    assert.is((await readAll(plain, shelllessPlain.schedulerId)).stdout, 'plain\n', 'outputs: false runs an image without a shell');
     assert.match(nowhere, 'No swarm node took service');
     assert.match(nowhere, 'scheduling constraints not satisfied');
   } finally {

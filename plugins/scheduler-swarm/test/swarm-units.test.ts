@@ -8,7 +8,8 @@ import { promisify } from 'node:util';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isGoferError } from '@gofer/core/api';
-import { secretEnvEntrypoint, validateSecretMap } from '../src/secret-env.js';
+import { validateSecretMap } from '../src/secret-env.js';
+import { wrapperEntrypoint } from '../src/task-wrapper.js';
 import { dockerDemux, serviceLogs, type Demux } from '../src/service-logs.js';
 import { serviceNameFor } from '../src/service-name.js';
 import { buildServiceSpec } from '../src/service-spec.js';
@@ -35,12 +36,12 @@ test('the secret wrapper exports each secret and passes arguments through untouc
   const dir = mkdtempSync(join(tmpdir(), 'gofer-swarm-wrapper-'));
   try {
     writeFileSync(join(dir, 'value'), `it's "x" $HOME \\ \`id\`\n`);
-    const argv = secretEnvEntrypoint('/bin/sh', { MY_SECRET: 'value' }, ['printf', '[%s]', 'a b', `it's`, '$HOME', '"q"']);
+    const argv = wrapperEntrypoint({ shell: '/bin/sh', secrets: { MY_SECRET: 'value' } }, ['printf', '[%s]', 'a b', `it's`, '$HOME', '"q"']);
     // Point the wrapper at the temporary file instead of /run/secrets.
     const script = (argv[2] ?? '').replace("'/run/secrets/value'", `'${join(dir, 'value')}'`);
     const { stdout } = await run(argv[0] ?? '', [argv[1] ?? '', script, ...argv.slice(3)], { env: {} });
     assert.is(stdout, `[a b][it's][$HOME]["q"]`);
-    const env = await run('/bin/sh', ['-c', script, 'gofer-secret-env', 'sh', '-c', 'printf %s "$MY_SECRET"'], { env: {} });
+    const env = await run('/bin/sh', ['-c', script, 'gofer-task', 'sh', '-c', 'printf %s "$MY_SECRET"'], { env: {} });
     assert.is(env.stdout, `it's "x" $HOME \\ \`id\``, 'trailing newline dropped, nothing expanded');
     const missing = await run('/bin/sh', ['-c', argv[2] ?? '', 'x', 'true']).then(
       () => 0,
