@@ -17,6 +17,7 @@ import { errorCodesOf } from '../../core/src/server/route-schema.js';
 import { buildRoutes } from '../../core/src/server/routes/index.js';
 import { startGofer } from '../../core/src/composition/start-gofer.js';
 import { RUN_STORE } from '../../core/src/runs/run-store.js';
+import { planTasks } from '../../core/src/runs/task-plan.js';
 import { attachApiServer } from '../../core/src/server/start-service.js';
 import { FakeScheduler } from '../helpers/fake-scheduler.js';
 import { fixture } from '../helpers/fixtures.js';
@@ -74,7 +75,7 @@ test('every error a route answers is documented for it, and every documented err
     // A run the orchestrator does not drive (as after a failed execution): deleting its pipeline is a conflict.
     const stuck = new Pipeline('errc', 'Stuck run').tasks(new Task('only', 'img').command('true')).build();
     assert.is((await m('POST', '/api/pipelines', { config: stuck, namespace: 'ns-a' })).status, 201);
-    core.container.resolve(RUN_STORE).createRun('errc', 1, stuck.tasks, {}, { kind: 'api', name: 'test' });
+    core.container.resolve(RUN_STORE).createRun('errc', 1, planTasks(stuck).tasks, {}, { kind: 'api', name: 'test' });
     const run = (await m('POST', '/api/pipelines/errp/runs')).json as { runId: number };
     await gofer.runs.wait('errp', run.runId);
     assert.is((await m('PUT', '/api/pipelines/errp/objects/obj', new Uint8Array([1]))).status, 204);

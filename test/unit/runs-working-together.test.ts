@@ -3,6 +3,7 @@
  * fan-out, `when` conditions and `allowFailure`, one test per rule, on the fake scheduler; and
  * every registration error of the new fields, with its path.
  */
+import { randomBytes } from 'node:crypto';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Pipeline, Task, isGoferError, type AnyTaskConfig, type PipelineConfig } from '@gofer/core';
@@ -224,6 +225,85 @@ test('a rerun of failed tasks reruns only the failed combination of a matrix', a
   } finally {
     await gofer.close();
   }
+});
+
+test('outputs: stored with the completion, substituted into a dependent, a missing one fails it naming the reference', async () => {
+  const config = new Pipeline('outputs', 'x')
+    .tasks(
+      new Task('build', IMG),
+      new Task('deploy', IMG).dependsOn('build').variables({ V: 'v{{tasks.build.outputs.VERSION}}', M: '{{tasks.build.outputs.MULTI}}' }),
+      new Task('missing', IMG).dependsOn('build').variable('X', '{{tasks.build.outputs.NOPE}}'),
+    )
+    .build();
+  const scheduler = new FakeScheduler().script('build', { goferOutput: 'VERSION=1.2\nMULTI<<EOF\na\nb\nEOF\nVERSION=1.3\n' });
+  const { tasks } = await runOnce(config, scheduler);
+  assert.equal(
+    [...tasks.build!.outputs!].sort((x, y) => x.key.localeCompare(y.key)),
+    [
+      { key: 'MULTI', value: 'a\nb' },
+      { key: 'VERSION', value: '1.3' },
+    ],
+  );
+  assert.is(scheduler.startsOf('deploy')[0]!.variables.V, 'v1.3', 'the last write of a key wins');
+  assert.is(scheduler.startsOf('deploy')[0]!.variables.M, 'a\nb');
+  assert.equal(tasks.deploy!.variables.find((v) => v.key === 'V')!.valueFrom, [{ store: 'task_output', key: 'build.VERSION' }]);
+  assert.is(tasks.missing!.status, 'failed');
+  assert.is(tasks.missing!.statusReason!.reason, 'failed_precondition');
+  assert.match(tasks.missing!.statusReason!.description, /tasks\.build\.outputs\.NOPE, which task "build" did not write/);
+  assert.is(scheduler.startsOf('missing').length, 0);
+});
+
+test('outputs: a file that breaks the format fails the task with outputs_invalid; a secret output is sealed, masked and masked in logs', async () => {
+  const config = new Pipeline('outputs-bad', 'x')
+    .tasks(new Task('bad', IMG), new Task('secret', IMG), new Task('reader', IMG).dependsOn('secret').variable('T', 'token={{tasks.secret.outputs.TOKEN}}'))
+    .build();
+  const scheduler = new FakeScheduler()
+    .script('bad', { goferOutput: 'NOT A LINE\n' })
+    .script('secret', { goferOutput: 'TOKEN::secret=hunter2-hunter2\n' })
+    .script('reader', { output: ['reading hunter2-hunter2\n'] });
+  const { gofer } = await goferWithFake({ scheduler, config: { secretKey: randomBytes(32).toString('hex') } });
+  try {
+    await gofer.pipelines.register(config);
+    const run = await gofer.runs.start(config.id);
+    await gofer.runs.wait(config.id, run.runId);
+    const tasks = Object.fromEntries((await gofer.tasks.list(config.id, run.runId)).map((t) => [t.taskId, t]));
+    assert.is(tasks.bad!.status, 'failed');
+    assert.is(tasks.bad!.statusReason!.reason, 'outputs_invalid');
+    assert.match(tasks.bad!.statusReason!.description, /line 1/);
+    assert.equal(tasks.secret!.outputs, [{ key: 'TOKEN', value: '********', secret: true }]);
+    assert.is(scheduler.startsOf('reader')[0]!.variables.T, 'token=hunter2-hunter2');
+    assert.is(tasks.reader!.variables.find((v) => v.key === 'T')!.value, 'token=********');
+    let log = '';
+    for await (const chunk of gofer.tasks.logs(config.id, run.runId, 'reader')) log += Buffer.from(chunk).toString();
+    assert.is(log, 'reading ********\n');
+  } finally {
+    await gofer.close();
+  }
+  // Without a secret key a secret output cannot be kept: the task fails, saying so.
+  const keyless = await runOnce(new Pipeline('outputs-nokey', 'x').tasks(new Task('secret', IMG)).build(), new FakeScheduler().script('secret', { goferOutput: 'K::secret=v\n' }));
+  assert.is(keyless.tasks.secret!.statusReason!.reason, 'outputs_invalid');
+  assert.match(keyless.tasks.secret!.statusReason!.description, /secret key/);
+});
+
+test('outputs of an attempt that is retried are dropped: only the last attempt\'s are kept', async () => {
+  const config = new Pipeline('outputs-retry', 'x').tasks(new Task('flaky', IMG).retries({ limit: 1 })).build();
+  const scheduler = new FakeScheduler().script('flaky', { attempts: [{ exitCode: 1, goferOutput: 'TRY=1\nFIRST=yes\n' }], goferOutput: 'TRY=2\n' });
+  const { tasks } = await runOnce(config, scheduler);
+  assert.is(tasks.flaky!.attempt, 2);
+  assert.equal(tasks.flaky!.outputs, [{ key: 'TRY', value: '2' }]);
+});
+
+test('a workspace: every task of a run gets the same one, and it is removed when the run ends', async () => {
+  const config = new Pipeline('wsp', 'x').workspace().tasks(new Task('write', IMG), new Task('read', IMG).dependsOn('write')).build();
+  const scheduler = new FakeScheduler().script('write', { workspaceWrites: { 'a.txt': 'hello\n' } }).script('read', { workspaceReads: ['a.txt'] });
+  const { run, tasks } = await runOnce(config, scheduler);
+  assert.is(run.status, 'successful', JSON.stringify(tasks.read?.statusReason));
+  const ids = scheduler.starts.map((s) => s.workspace?.id);
+  assert.ok(ids[0] && ids[0] === ids[1], `one workspace for the run: ${JSON.stringify(ids)}`);
+  assert.match(ids[0]!, /^wsp_1_[0-9a-f]+$/);
+  assert.equal(scheduler.removedWorkspaces, [ids[0]]);
+  const plain = await runOnce(new Pipeline('nows', 'x').tasks(new Task('one', IMG)).build());
+  assert.is(plain.scheduler.starts[0]!.workspace, undefined, 'no workspace unless the pipeline asks');
 });
 
 test('registration refuses bad matrices, conditions and references, each at its path', () => {
