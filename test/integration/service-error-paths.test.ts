@@ -17,7 +17,7 @@ import { errorCodesOf } from '../../core/src/server/route-schema.js';
 import { buildRoutes } from '../../core/src/server/routes/index.js';
 import { startGofer } from '../../core/src/composition/start-gofer.js';
 import { RUN_STORE } from '../../core/src/runs/run-store.js';
-import { planTasks } from '../../core/src/runs/task-plan.js';
+import { planTasks } from '../../core/src/pipelines/task-plan.js';
 import { attachApiServer } from '../../core/src/server/start-service.js';
 import { FakeScheduler } from '../helpers/fake-scheduler.js';
 import { fixture } from '../helpers/fixtures.js';

@@ -80,7 +80,7 @@ test(`${TRIALS} SIGKILLs of the service during runs with outputs and a matrix: n
         assert.is(res.status, 201, res.text);
         runs.push(res.json.runId as number);
       }
-      await delay(200 + Math.floor(random() * 2300));
+      await delay(100 + Math.floor(random() * 1400));
       // Where the kill lands, for the report: the furthest task of the first run that is not complete yet.
       const now = (await m()('GET', `/api/pipelines/${pipelineId}/runs/${runs[0]}/tasks`)).json.items as Task[] & Array<{ state: string }>;
       const open = now.filter((t) => (t as unknown as { state: string }).state !== 'complete').map((t) => t.taskId.replace(/\[.*/, ''));

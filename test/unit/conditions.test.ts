@@ -1,11 +1,11 @@
 /**
- * A task's `when` (core/src/runs/conditions.ts): CEL expressions over the task's variables and
+ * A task's `when` (core/src/pipelines/conditions.ts): CEL expressions over the task's variables and
  * its ancestors' results, compiled once, refused at compile time when they cannot be checked
  * (syntax, types, computed task references), and never able to reach JavaScript itself.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { compileCondition, ConditionError, type ConditionContext } from '../../core/src/runs/conditions.js';
+import { compileCondition, ConditionError, type ConditionContext } from '../../core/src/pipelines/conditions.js';
 
 const ctx: ConditionContext = {
   variables: { GIT_BRANCH: 'main', FORCE: 'no', BUILD_NUMBER: '5', EMPTY: '', QUOTE: `it's "quoted"` },

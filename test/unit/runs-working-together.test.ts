@@ -28,7 +28,7 @@ async function runOnce(config: PipelineConfig, scheduler = new FakeScheduler(), 
 
 function problemsOf(config: unknown): Array<{ path: string; message: string }> {
   try {
-    new Pipeline('links', 'x').tasks(...((config as PipelineConfig).tasks as AnyTaskConfig[])).build();
+    new Pipeline('links', 'x').tasks(...((config as PipelineConfig).tasks)).build();
   } catch (err) {
     if (isGoferError(err) && err.code === 'ERR_PIPELINE_INVALID') return (err.details as { problems: Array<{ path: string; message: string }> }).problems;
     throw err;
@@ -280,12 +280,15 @@ test('outputs: a file that breaks the format fails the task with outputs_invalid
     await gofer.close();
   }
   // Without a secret key a secret output cannot be kept: the task fails, saying so.
-  const keyless = await runOnce(new Pipeline('outputs-nokey', 'x').tasks(new Task('secret', IMG)).build(), new FakeScheduler().script('secret', { goferOutput: 'K::secret=v\n' }));
+  const keyless = await runOnce(
+    new Pipeline('outputs-nokey', 'x').tasks(new Task('secret', IMG)).build(),
+    new FakeScheduler().script('secret', { goferOutput: 'K::secret=v\n' }),
+  );
   assert.is(keyless.tasks.secret!.statusReason!.reason, 'outputs_invalid');
   assert.match(keyless.tasks.secret!.statusReason!.description, /secret key/);
 });
 
-test('outputs of an attempt that is retried are dropped: only the last attempt\'s are kept', async () => {
+test("outputs of an attempt that is retried are dropped: only the last attempt's are kept", async () => {
   const config = new Pipeline('outputs-retry', 'x').tasks(new Task('flaky', IMG).retries({ limit: 1 })).build();
   const scheduler = new FakeScheduler().script('flaky', { attempts: [{ exitCode: 1, goferOutput: 'TRY=1\nFIRST=yes\n' }], goferOutput: 'TRY=2\n' });
   const { tasks } = await runOnce(config, scheduler);
@@ -300,7 +303,7 @@ test('a workspace: every task of a run gets the same one, and it is removed when
   assert.is(run.status, 'successful', JSON.stringify(tasks.read?.statusReason));
   const ids = scheduler.starts.map((s) => s.workspace?.id);
   assert.ok(ids[0] && ids[0] === ids[1], `one workspace for the run: ${JSON.stringify(ids)}`);
-  assert.match(ids[0]!, /^wsp_1_[0-9a-f]+$/);
+  assert.match(ids[0], /^wsp_1_[0-9a-f]+$/);
   assert.equal(scheduler.removedWorkspaces, [ids[0]]);
   const plain = await runOnce(new Pipeline('nows', 'x').tasks(new Task('one', IMG)).build());
   assert.is(plain.scheduler.starts[0]!.workspace, undefined, 'no workspace unless the pipeline asks');
@@ -316,17 +319,17 @@ test('registration refuses bad matrices, conditions and references, each at its 
     const problems = problemsOf(config);
     const hit = problems.find((p) => p.path === path);
     assert.ok(hit, `expected a problem at ${path}, got ${JSON.stringify(problems)}`);
-    assert.match(hit!.message, message);
+    assert.match(hit.message, message);
   };
-  expect(tasks({ matrix: { NODE: ['18'] }, variables: { NODE: '1' } } as Partial<AnyTaskConfig>), '/tasks/1/matrix/NODE', /also a variable/);
-  expect(tasks({ matrix: { NODE: ['18'], exclude: [{ OS: 'x' }] } } as Partial<AnyTaskConfig>), '/tasks/1/matrix/exclude/0/OS', /not an axis/);
-  expect(tasks({ matrix: { A: ['1'], exclude: [{ A: '1' }] } } as Partial<AnyTaskConfig>), '/tasks/1/matrix', /removes every combination/);
+  expect(tasks({ matrix: { NODE: ['18'] }, variables: { NODE: '1' } }), '/tasks/1/matrix/NODE', /also a variable/);
+  expect(tasks({ matrix: { NODE: ['18'], exclude: [{ OS: 'x' }] } }), '/tasks/1/matrix/exclude/0/OS', /not an axis/);
+  expect(tasks({ matrix: { A: ['1'], exclude: [{ A: '1' }] } }), '/tasks/1/matrix', /removes every combination/);
   const many = Array.from({ length: 17 }, (_, i) => String(i));
-  expect(tasks({ matrix: { A: many, B: many } } as Partial<AnyTaskConfig>), '/tasks/1/matrix', /289 combinations, over the limit of 256/);
-  expect(tasks({ matrix: {} } as Partial<AnyTaskConfig>), '/tasks/1/matrix', /no axis/);
-  expect(tasks({ matrix: { A: ['has space'] } } as Partial<AnyTaskConfig>), '/tasks/1/matrix/A/0', /pattern/);
-  expect(tasks({ matrix: { A: [] } } as Partial<AnyTaskConfig>), '/tasks/1/matrix/A', /fewer than 1/);
-  expect(tasks({ matrix: { A: ['1'], maxParallel: 0 } } as Partial<AnyTaskConfig>), '/tasks/1/matrix/maxParallel', />= 1/);
+  expect(tasks({ matrix: { A: many, B: many } }), '/tasks/1/matrix', /289 combinations, over the limit of 256/);
+  expect(tasks({ matrix: {} }), '/tasks/1/matrix', /no axis/);
+  expect(tasks({ matrix: { A: ['has space'] } }), '/tasks/1/matrix/A/0', /pattern/);
+  expect(tasks({ matrix: { A: [] } }), '/tasks/1/matrix/A', /fewer than 1/);
+  expect(tasks({ matrix: { A: ['1'], maxParallel: 0 } }), '/tasks/1/matrix/maxParallel', />= 1/);
   expect(tasks({ when: "GIT_BRANCH == 'main" }), '/tasks/1/when', /not a valid expression/);
   expect(
     tasks({ when: "tasks.other.status == 'successful'" }, [{ id: 'other', image: IMG }]),

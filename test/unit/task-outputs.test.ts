@@ -5,7 +5,8 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { OUTPUT_LIMITS, OUTPUT_REFERENCE, OutputsInvalidError, outputReferences, parseOutputs, type ParsedOutput } from '../../core/src/tasks/task-outputs.js';
+import { OUTPUT_LIMITS, OutputsInvalidError, parseOutputs, type ParsedOutput } from '../../core/src/tasks/task-outputs.js';
+import { OUTPUT_REFERENCE, outputReferences } from '../../core/src/pipelines/output-references.js';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const parse = (text: string, limits?: Parameters<typeof parseOutputs>[1]) => parseOutputs(bytes(text), limits);

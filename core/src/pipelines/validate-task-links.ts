@@ -6,9 +6,9 @@
  * problem has its JSON path.
  */
 import { MATRIX_MAX_COMBINATIONS, isApprovalTask, type PipelineConfig, type ValidationProblem } from '../api/index.js';
-import { ConditionError, compileCondition } from '../runs/conditions.js';
-import { combinationId, matrixAxes, matrixCombinations } from '../runs/task-plan.js';
-import { outputReferences } from '../tasks/task-outputs.js';
+import { ConditionError, compileCondition } from './conditions.js';
+import { combinationId, matrixAxes, matrixCombinations } from './task-plan.js';
+import { outputReferences } from './output-references.js';
 
 function escapePointer(key: string): string {
   return key.replace(/~/g, '~0').replace(/\//g, '~1');

@@ -28,7 +28,7 @@ import { groupSettings, resolveGroup } from './concurrency.js';
 import { carriedTasks, checkRerun } from './rerun-plan.js';
 import type { RunExecution } from './run-execution.js';
 import { RUN_STORE, type RunCreationExtras, type RunStore, type StoredRun } from './run-store.js';
-import { planTasks } from './task-plan.js';
+import { planTasks } from '../pipelines/task-plan.js';
 
 /** One run's scope: its execution, its detach switch, and how to dispose of its child container. */
 export interface RunScope {

@@ -8,7 +8,7 @@
  */
 import { GoferError, type PipelineConfig, type RerunOf } from '../api/index.js';
 import type { StoredTask } from './run-store.js';
-import { planTasks } from './task-plan.js';
+import { planTasks } from '../pipelines/task-plan.js';
 
 /**
  * The tasks to carry over, from the source run's (complete) rows. Works on the planned

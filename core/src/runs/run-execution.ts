@@ -49,13 +49,13 @@ import {
   type OutputLookup,
   type SubstitutionLookup,
 } from '../tasks/variables.js';
-import { compileCondition, ConditionError, type ConditionContext } from './conditions.js';
+import { compileCondition, ConditionError, type ConditionContext } from '../pipelines/conditions.js';
 import { decisionOutcome, requireApprover } from './approval-gate.js';
 import { parentSatisfies, runOutcome } from './dag-rules.js';
 import { backoffBefore, shouldRetry } from './retry-policy.js';
 import { resumeTask, type ResumableRun } from './run-recovery.js';
 import { RUN_STORE, type RunCancelReason, type RunStore, type StoredOutput } from './run-store.js';
-import { combinedStatus, planTasks, type PlannedTask, type TaskPlan } from './task-plan.js';
+import { combinedStatus, planTasks, type PlannedTask, type TaskPlan } from '../pipelines/task-plan.js';
 import { RUN_TOKENS, type RunTokens } from './run-tokens.js';
 
 /** The pipeline of the run a child container belongs to. */

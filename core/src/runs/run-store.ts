@@ -26,7 +26,7 @@ import { injectable, token } from '../kernel/di.js';
 import { CLOCK } from '../kernel/tokens.js';
 import { DATABASE, type SqliteDatabase } from '../stores/database.js';
 import { GROUP_COMMIT, type GroupCommit } from '../stores/group-commit.js';
-import type { PlannedTask } from './task-plan.js';
+import type { PlannedTask } from '../pipelines/task-plan.js';
 
 interface RunRow {
   seq: number;

@@ -97,9 +97,13 @@ export class SecretStore {
     try {
       return Buffer.concat([decipher.update(bytes.subarray(28)), decipher.final()]).toString('utf8');
     } catch (cause) {
-      throw new GoferError('ERR_SECRET_KEY_INVALID', 'A sealed value cannot be decrypted with the configured key (was the key changed?). Restore the key it was sealed with.', {
-        cause,
-      });
+      throw new GoferError(
+        'ERR_SECRET_KEY_INVALID',
+        'A sealed value cannot be decrypted with the configured key (was the key changed?). Restore the key it was sealed with.',
+        {
+          cause,
+        },
+      );
     }
   }
 

@@ -1,7 +1,7 @@
 /**
  * A task's outputs: the `$GOFER_OUTPUT` file it writes (the format of GitHub Actions'
- * GITHUB_OUTPUT), read once the task ended, and the `{{tasks.<id>.outputs.<KEY>}}` references
- * that later tasks' variables make to them. Pure: bytes in, outputs out.
+ * GITHUB_OUTPUT), read once the task ended (later tasks' references to them are in
+ * pipelines/output-references.ts). Pure: bytes in, outputs out.
  *
  * The file, one output per line (LF or CRLF line ends; blank lines ignored):
  * - `KEY=value`: the value is the rest of the line, `=` and spaces included;
@@ -117,17 +117,4 @@ function sizeOf(bytes: number): string {
 
 function quote(text: string): string {
   return JSON.stringify(text.length > 80 ? `${text.slice(0, 77)}...` : text);
-}
-
-/**
- * A reference to an output in a variable's value: `{{tasks.<taskId>.outputs.<KEY>}}`, spaces
- * allowed inside the braces. The task id may be a matrix combination's
- * (`test[NODE=18,OS=alpine]`); group 1 is the task id, group 2 the key. Global: use it with
- * `replace` and `matchAll` (which do not share its `lastIndex`), not with `exec` or `test`.
- */
-export const OUTPUT_REFERENCE = /\{\{\s*tasks\.([A-Za-z0-9_\-[\]=,.:/+@]+)\.outputs\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
-
-/** The output references in a value, in order (repeats included). */
-export function outputReferences(value: string): Array<{ taskId: string; key: string }> {
-  return [...value.matchAll(OUTPUT_REFERENCE)].map((m) => ({ taskId: m[1]!, key: m[2]! }));
 }

@@ -4,7 +4,7 @@
  * `secrets`, which the scheduler resolves, are listed beside them.
  */
 import { SECRET_MASK, type SubstitutionStore, type TaskConfig, type TaskVariable, type VariableSource } from '../api/index.js';
-import { OUTPUT_REFERENCE } from './task-outputs.js';
+import { OUTPUT_REFERENCE } from '../pipelines/output-references.js';
 
 /** What the orchestrator knows when it builds a task's variables. */
 export interface VariableInputs {
@@ -62,17 +62,20 @@ const STORE_SUBSTITUTION = /(pipeline_secret|global_secret|pipeline_object|run_o
  */
 const SUBSTITUTION = new RegExp(`${STORE_SUBSTITUTION.source}|${OUTPUT_REFERENCE.source}`, 'g');
 
+/** The stores a substitution reads (outputs are looked up by {@link OutputLookup}). */
+export type StoreSubstitutionKind = Exclude<SubstitutionKind, 'task_output'>;
+
 /** Looks up one substitution; undefined when the key is missing. */
-export type SubstitutionLookup = (kind: SubstitutionKind, key: string) => string | undefined;
+export type SubstitutionLookup = (kind: StoreSubstitutionKind, key: string) => string | undefined;
 
 /** Looks up an ancestor's output; undefined when it wrote no such key. */
 export type OutputLookup = (taskId: string, key: string) => { value: string; secret: boolean } | undefined;
 
 /** One substitution in a value: a store and key, or an output of an ancestor. */
-type Match = { kind: Exclude<SubstitutionKind, 'task_output'>; key: string } | { kind: 'task_output'; taskId: string; key: string };
+type Match = { kind: StoreSubstitutionKind; key: string } | { kind: 'task_output'; taskId: string; key: string };
 
 function matchOf(m: RegExpMatchArray | string[]): Match {
-  if (m[1] !== undefined) return { kind: m[1] as Exclude<SubstitutionKind, 'task_output'>, key: m[2]! };
+  if (m[1] !== undefined) return { kind: m[1] as StoreSubstitutionKind, key: m[2]! };
   return { kind: 'task_output', taskId: m[3]!, key: m[4]! };
 }
 
@@ -100,7 +103,7 @@ export class MissingOutputError extends Error {
 export class MissingSubstitutionError extends Error {
   constructor(
     readonly variable: string,
-    readonly kind: SubstitutionKind,
+    readonly kind: StoreSubstitutionKind,
     readonly key: string,
   ) {
     super(

@@ -81,7 +81,7 @@ export function planTasks(config: PipelineConfig): TaskPlan {
   const tasks: PlannedTask[] = [];
   const groups = new Map<string, string[]>();
   for (const task of config.tasks) {
-    const dependsOn = Object.entries(task.dependsOn ?? {}) as Array<[string, RequiredParentStatus]>;
+    const dependsOn = Object.entries<RequiredParentStatus>(task.dependsOn ?? {});
     const matrix = task.kind === 'approval' ? undefined : task.matrix;
     if (!matrix) {
       tasks.push({ id: task.id, task, configId: task.id, dependsOn });
