@@ -17,7 +17,7 @@ import * as assert from 'uvu/assert';
 import { dockerAvailable, TEST_IMAGE } from '../helpers/docker.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { api, startServiceProcess, type RunningService } from '../integration/service-harness.js';
-import { containersWithLabel, delay, dockerServiceConfig, figure, prng, removeContainersWithLabel, testSeed } from './reliability-helpers.js';
+import { containersWithLabel, delay, dockerServiceConfig, figure, prng, removeContainersWithLabel, testSeed, killService } from './reliability-helpers.js';
 
 const TRIALS = Number(process.env.GOFER_APPROVAL_TRIALS ?? 6);
 const TIMEOUT_MS = 6000;
@@ -47,11 +47,6 @@ const TIMED_CONFIG = {
 };
 
 type Plan = 'approve-before' | 'approve-at-kill' | 'approve-after' | 'reject-after';
-
-async function killService(svc: RunningService): Promise<void> {
-  svc.child.kill('SIGKILL');
-  await new Promise((r) => (svc.child.exitCode !== null || svc.child.signalCode !== null ? r(null) : svc.child.once('exit', r)));
-}
 
 test('SIGKILLs while runs wait for approval: every run completes once, each decision applied once, timeouts kept, nothing lost or duplicated', async () => {
   if (!(await dockerAvailable())) return;

@@ -27,6 +27,7 @@ import {
   removeContainers,
   removeContainersWithLabel,
   testSeed,
+  killService,
 } from './reliability-helpers.js';
 
 const TRIALS = Number(process.env.GOFER_CG_TRIALS ?? 6);
@@ -47,11 +48,6 @@ const RR_TASKS = [
   { id: 'mid', image: TEST_IMAGE, command: ['sh', '-c', 'echo mid $GOFER_RUN_ID; sleep 1; [ "$GOFER_RUN_ID" != 1 ]'], dependsOn: { first: 'success' } },
   { id: 'last', image: TEST_IMAGE, command: ['sh', '-c', 'echo last; sleep 0.3'], dependsOn: { mid: 'success' } },
 ];
-
-async function killService(svc: RunningService): Promise<void> {
-  svc.child.kill('SIGKILL');
-  await new Promise((r) => (svc.child.exitCode !== null || svc.child.signalCode !== null ? r(null) : svc.child.once('exit', r)));
-}
 
 type TaskRow = { taskId: string; status: string; exitCode?: number; schedulerId?: string; started?: number; ended?: number; carriedFrom?: { runId: number } };
 

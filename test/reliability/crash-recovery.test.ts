@@ -18,7 +18,17 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { dockerAvailable, TEST_IMAGE } from '../helpers/docker.js';
 import { api, startServiceProcess, type RunningService } from '../integration/service-harness.js';
-import { containerExit, containersWithLabel, delay, dockerServiceConfig, figure, prng, removeContainersWithLabel, testSeed } from './reliability-helpers.js';
+import {
+  containerExit,
+  containersWithLabel,
+  delay,
+  dockerServiceConfig,
+  figure,
+  prng,
+  removeContainersWithLabel,
+  testSeed,
+  killService,
+} from './reliability-helpers.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const TRIALS = Number(process.env.GOFER_CRASH_TRIALS ?? 20);
@@ -52,11 +62,6 @@ function expected(runId: number, bExit: number): Record<string, { status: string
     task_f: bExit === 0 ? ok('f1\nf2\n') : { status: 'skipped' },
     task_g: ok(SEQ_3000),
   };
-}
-
-async function killService(svc: RunningService): Promise<void> {
-  svc.child.kill('SIGKILL');
-  await new Promise((r) => (svc.child.exitCode !== null || svc.child.signalCode !== null ? r(null) : svc.child.once('exit', r)));
 }
 
 test('20 SIGKILLs of the service mid-run: every run completes as its containers did, logs complete, nothing lost, duplicated or orphaned', async () => {

@@ -14,7 +14,7 @@ import { rmSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { api, startServiceProcess, type RunningService } from '../integration/service-harness.js';
-import { delay, figure, prng, testSeed } from './reliability-helpers.js';
+import { delay, figure, prng, testSeed, killService } from './reliability-helpers.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const TRIALS = Number(process.env.GOFER_OUTPUTS_CRASH_TRIALS ?? 6);
@@ -46,11 +46,6 @@ const TASKS = [
     command: ['sh', '-c', 'echo "report $R2 $TOK"; printf "%s\\n" "$NOTES"'],
   },
 ];
-
-async function killService(svc: RunningService): Promise<void> {
-  svc.child.kill('SIGKILL');
-  await new Promise((r) => (svc.child.exitCode !== null || svc.child.signalCode !== null ? r(null) : svc.child.once('exit', r)));
-}
 
 interface Task {
   taskId: string;

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT } from '../integration/service-harness.js';
+import { ROOT, type RunningService } from '../integration/service-harness.js';
 
 /** mulberry32: small, fast, good enough to generate test inputs reproducibly. */
 export function prng(seed: number): () => number {
@@ -119,3 +119,9 @@ export function containerExit(nameOrId: string): { running: boolean; exitCode: n
 
 /** Resolves after `ms` (used only for the random kill moment, never to wait for a condition). */
 export const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** SIGKILLs a service started by the harness and resolves once it is gone (the crash the trials recover from). */
+export async function killService(svc: RunningService): Promise<void> {
+  svc.child.kill('SIGKILL');
+  await new Promise((r) => (svc.child.exitCode !== null || svc.child.signalCode !== null ? r(null) : svc.child.once('exit', r)));
+}

@@ -15,7 +15,17 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { dockerAvailable, TEST_IMAGE } from '../helpers/docker.js';
 import { api, startServiceProcess, type RunningService } from '../integration/service-harness.js';
-import { containerExit, containersWithLabel, delay, dockerServiceConfig, figure, prng, removeContainersWithLabel, testSeed } from './reliability-helpers.js';
+import {
+  containerExit,
+  containersWithLabel,
+  delay,
+  dockerServiceConfig,
+  figure,
+  prng,
+  removeContainersWithLabel,
+  testSeed,
+  killService,
+} from './reliability-helpers.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const TRIALS = Number(process.env.GOFER_RETRY_CRASH_TRIALS ?? 8);
@@ -43,11 +53,6 @@ const EXPECTED: Record<string, { status: string; attempts: Array<[string, number
   gives_up: { status: 'failed', attempts: [1, 2].map((n) => ['failed', 4, `try ${n}\n`]) },
   then: { status: 'successful', attempts: [['successful', 0, 'then\n']] },
 };
-
-async function killService(svc: RunningService): Promise<void> {
-  svc.child.kill('SIGKILL');
-  await new Promise((r) => (svc.child.exitCode !== null || svc.child.signalCode !== null ? r(null) : svc.child.once('exit', r)));
-}
 
 interface Attempt {
   attempt: number;
