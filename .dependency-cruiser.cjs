@@ -13,7 +13,7 @@ const LAYERS = [
   'events', // event bus, event log, events API
   'objects', // pipeline and run objects
   'logs', // task log files
-  'pipelines', // config schema, SDK, validation, registration and versions
+  'pipelines', // config schema, SDK, validation, registration and versions; task plan, conditions, output references
   'plugin-host', // discovery, manifests, loading, the registry, the stdio extension runtime
   'tasks', // one task: variables, substitution, following its container
   'containers', // the core's containers on the scheduler: labels, instance id, orphans

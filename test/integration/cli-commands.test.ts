@@ -183,4 +183,26 @@ test('a matrix task: its combination ids work as arguments; task get shows the v
   assert.match(malformed.stderr, 'ERR_INVALID_ARGUMENT');
 });
 
+test('examples/pipelines/together.ts on the process scheduler: outputs, the matrix, the workspace; deploy only from main', async () => {
+  assert.is((await gofer(['pipeline', 'create', 'examples/pipelines/together.ts'], env)).code, 0);
+  const main = await gofer(['run', 'start', 'together', '-v', 'GIT_BRANCH=main', '--wait'], env);
+  assert.is(main.code, 0, `${main.stdout}\n${main.stderr}`);
+  // The tasks' own logs (the live view's interleaving under load is the demo test's concern).
+  const logs = async (task: string) => (await gofer(['task', 'logs', 'together', '1', task], env)).stdout;
+  assert.is(await logs('test[NODE=20,OS=debian]'), 'testing on node 20 / debian: artifact of run 1\n');
+  assert.is(await logs('deploy'), 'deploying 1.1\n');
+  assert.match(main.stdout, /^Run #1 successful: task "lint" did not succeed, which allowFailure permits/m);
+  const build = await gofer(['task', 'get', 'together', '1', 'build'], env);
+  assert.match(build.stdout, /^VERSION\s+1\.1$/m, build.stdout);
+  const other = await gofer(['--json', 'run', 'start', 'together', '--wait'], env);
+  assert.is(other.code, 0, other.stderr);
+  const deploy = (await api(svc.url, svc.token)('GET', '/api/pipelines/together/runs/2/tasks/deploy')).json as {
+    status: string;
+    statusReason: { reason: string; description: string };
+  };
+  assert.is(deploy.status, 'skipped');
+  assert.is(deploy.statusReason.reason, 'condition_false');
+  assert.match(deploy.statusReason.description, /not set, so '': GIT_BRANCH/);
+});
+
 test.run();

@@ -28,7 +28,7 @@ async function runOnce(config: PipelineConfig, scheduler = new FakeScheduler(), 
 
 function problemsOf(config: unknown): Array<{ path: string; message: string }> {
   try {
-    new Pipeline('links', 'x').tasks(...((config as PipelineConfig).tasks)).build();
+    new Pipeline('links', 'x').tasks(...(config as PipelineConfig).tasks).build();
   } catch (err) {
     if (isGoferError(err) && err.code === 'ERR_PIPELINE_INVALID') return (err.details as { problems: Array<{ path: string; message: string }> }).problems;
     throw err;
@@ -167,15 +167,24 @@ test('when: false skips the task with reason condition_false and the skip cascad
   assert.is(on.tasks.always!.status, 'skipped');
 });
 
-test('when: pipeline variables count, and an expression that cannot be evaluated fails the task, naming why', async () => {
+test('when: pipeline variables count; a variable not set reads as an empty string, named in the skip; a type error fails the task', async () => {
   const config = new Pipeline('when-vars', 'x')
-    .tasks(new Task('aaa', IMG).variable('STAGE', 'prod').when("STAGE == 'prod'"), new Task('bbb', IMG).when("NOT_SET == 'x'"))
+    .tasks(
+      new Task('aaa', IMG).variable('STAGE', 'prod').when("STAGE == 'prod'"),
+      new Task('bbb', IMG).when("NOT_SET == 'x'"),
+      new Task('ccc', IMG).when("NOT_SET == ''"),
+      new Task('ddd', IMG).when('int(STAGE) > 1').variable('STAGE', 'prod'),
+    )
     .build();
   const { tasks, run } = await runOnce(config);
   assert.is(tasks.aaa!.status, 'successful');
-  assert.is(tasks.bbb!.status, 'failed');
-  assert.is(tasks.bbb!.statusReason!.reason, 'failed_precondition');
-  assert.match(tasks.bbb!.statusReason!.description, /NOT_SET/);
+  assert.is(tasks.bbb!.status, 'skipped');
+  assert.is(tasks.bbb!.statusReason!.reason, 'condition_false');
+  assert.match(tasks.bbb!.statusReason!.description, /not set, so '': NOT_SET/);
+  assert.is(tasks.ccc!.status, 'successful');
+  assert.is(tasks.ddd!.status, 'failed');
+  assert.is(tasks.ddd!.statusReason!.reason, 'failed_precondition');
+  assert.match(tasks.ddd!.statusReason!.description, /could not be evaluated/);
   assert.is(run.status, 'failed');
 });
 

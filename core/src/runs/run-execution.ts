@@ -422,12 +422,16 @@ export class RunExecution implements ResumableRun {
 
   /**
    * Evaluates a task's `when`; false skips it (`condition_false`) and an expression that cannot
-   * be evaluated (a variable that is not set) fails it, both completing it here.
+   * be evaluated (a type error, a missing output) fails it, both completing it here.
    */
   private conditionHolds(planned: PlannedTask, expression: string): boolean {
     try {
       const condition = compileCondition(expression);
-      const variables = Object.fromEntries(this.mergedFor(planned).map((v) => [v.key, v.value]));
+      const variables: Record<string, string> = Object.fromEntries(this.mergedFor(planned).map((v) => [v.key, v.value]));
+      // A variable the run was not given reads as '' (a manual run without GIT_BRANCH skips the
+      // deploy instead of failing it); the skip's reason names it, so a misspelt name shows.
+      const unset = condition.variableRefs.filter((name) => !Object.hasOwn(variables, name));
+      for (const name of unset) variables[name] = '';
       const tasks: Record<string, ConditionContext['tasks'][string]> = {};
       for (const ref of condition.taskRefs) {
         const status = this.plan.groups.has(ref) ? this.parentStatus(ref) : this.finished.get(ref);
@@ -438,7 +442,8 @@ export class RunExecution implements ResumableRun {
         tasks[ref] = { status, outputs };
       }
       if (condition.evaluate({ variables, tasks })) return true;
-      this.complete(planned.id, 'skipped', { reason: 'condition_false', description: `its condition is false: when: ${expression}` });
+      const note = unset.length === 0 ? '' : ` (not set, so '': ${unset.join(', ')})`;
+      this.complete(planned.id, 'skipped', { reason: 'condition_false', description: `its condition is false: when: ${expression}${note}` });
     } catch (err) {
       if (!(err instanceof ConditionError) && !isGoferError(err)) throw err;
       this.complete(planned.id, 'failed', {
