@@ -107,7 +107,7 @@ export class DockerScheduler implements Scheduler {
    */
   private async prepare(name: string, container: Docker.Container): Promise<NodeJS.ReadableStream> {
     try {
-      return (await container.attach({ stream: true, stdout: true, stderr: true }));
+      return await container.attach({ stream: true, stdout: true, stderr: true });
     } catch (err) {
       await this.forget(name, true).catch(() => undefined); // the attach failure is the one to report
       throw translateEngineError(err, { engine: this.engine, schedulerId: name }, `attach to container ${name}`);
