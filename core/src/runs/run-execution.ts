@@ -28,6 +28,7 @@ import {
 import { containerLabels, containerRequestId } from '../containers/container-labels.js';
 import { INSTANCE_ID } from '../containers/instance-id.js';
 import { EVENT_BUS, type EventBus } from '../events/event-bus.js';
+import { sleep } from '../kernel/abortable.js';
 import { injectable, token } from '../kernel/di.js';
 import { CLOCK, CONFIG, LOGGER } from '../kernel/tokens.js';
 import { LOG_STORE, type LogStore } from '../logs/log-store.js';
@@ -57,6 +58,10 @@ import { resumeTask, type ResumableRun } from './run-recovery.js';
 import { RUN_STORE, type RunCancelReason, type RunStore, type StoredOutput } from './run-store.js';
 import { combinedStatus, planTasks, type PlannedTask, type TaskPlan } from '../pipelines/task-plan.js';
 import { RUN_TOKENS, type RunTokens } from './run-tokens.js';
+
+/** Reads of a task's outputs while its scheduler is unavailable, and the wait before the n-th (times n). */
+const OUTPUT_READ_TRIES = 4;
+const OUTPUT_READ_BACKOFF_MS = 500;
 
 /** The pipeline of the run a child container belongs to. */
 export const RUN_PIPELINE_ID = token<string>('gofer.run.pipeline-id');
@@ -496,8 +501,21 @@ export class RunExecution implements ResumableRun {
    * or its limits, or a secret output without a secret key.
    */
   private async readOutputs(taskId: string, schedulerId: string): Promise<StoredOutput[] | undefined> {
-    if (!this.scheduler.readOutputs) return undefined;
-    const bytes = await this.scheduler.readOutputs({ schedulerId, maxBytes: OUTPUT_LIMITS.maxBytes });
+    const { readOutputs } = this.scheduler;
+    if (!readOutputs) return undefined;
+    const read = () => readOutputs.call(this.scheduler, { schedulerId, maxBytes: OUTPUT_LIMITS.maxBytes });
+    let bytes: Uint8Array | undefined;
+    // The task has ended: a scheduler that cannot be reached for a moment (an engine restart)
+    // gets a few more tries before the task fails for want of its outputs.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        bytes = await read();
+        break;
+      } catch (err) {
+        if (attempt >= OUTPUT_READ_TRIES || !isGoferError(err) || err.code !== 'ERR_SCHEDULER_UNAVAILABLE' || this.signal.aborted) throw err;
+        await sleep(OUTPUT_READ_BACKOFF_MS * attempt, this.signal);
+      }
+    }
     if (!bytes || bytes.length === 0) return undefined;
     const parsed = parseOutputs(bytes);
     return parsed.map(({ key, value, secret }) => {

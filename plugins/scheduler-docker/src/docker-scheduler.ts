@@ -1,7 +1,8 @@
 /**
  * `DockerScheduler implements Scheduler`: task executions as Docker containers through
  * dockerode. Docker types stay in this package; callers see only the core's contract.
- * Outputs are the file `/tmp/gofer-output` of each container (output-file.ts); a run's workspace is
+ * Outputs are a file of each container (`/gofer-output`, or `/gofer/output` for non-root images:
+ * output-file.ts); a run's workspace is
  * a named volume at `/workspace` (workspace-volumes.ts).
  */
 import type Docker from 'dockerode';
@@ -27,7 +28,7 @@ import { ensureImage } from './image-puller.js';
 import { LiveLog } from './live-log.js';
 import { SECRET_ENV_LABEL, secretValuesFromEnv } from './mask-secrets.js';
 import { followEngineLogs, pipeMultiplexed } from './log-streams.js';
-import { OUTPUT_FILE, readOutputFile } from './output-file.js';
+import { outputDirArchive, readOutputFile, ROOT_OUTPUT_FILE, runsAsRoot, USER_OUTPUT_FILE } from './output-file.js';
 import { withDefaults, type DockerSchedulerSettings } from './settings.js';
 import { WORKSPACE_TARGET, WorkspaceVolumes, workspaceVolumeName } from './workspace-volumes.js';
 
@@ -58,6 +59,10 @@ export class DockerScheduler implements Scheduler {
   private readonly starting = new Set<string>();
   /** Secret values this instance resolved per container, masked in its logs. */
   private readonly secretValues = new Map<string, string[]>();
+  /** Whether an image (by reference) runs as root, read once per image and instance (again after a pull). */
+  private readonly imageRunsAsRoot = new Map<string, boolean>();
+  /** Each container's `GOFER_OUTPUT`, for readOutputs (after a restart: read from the container). */
+  private readonly outputFiles = new Map<string, string>();
 
   constructor(ctx: Pick<PluginContext, 'dataDir' | 'logger'>, settings: Partial<DockerSchedulerSettings> = {}) {
     this.settings = withDefaults(settings);
@@ -74,8 +79,9 @@ export class DockerScheduler implements Scheduler {
     const ctx: ErrorContext = { engine: this.engine, schedulerId: name };
     this.starting.add(name);
     try {
-      const container = await this.create(name, req, secretEnv);
-      const stream = await this.prepare(name, container);
+      const { container, outputFile } = await this.create(name, req, secretEnv);
+      this.outputFiles.set(name, outputFile);
+      const stream = await this.prepare(name, container, outputFile);
       const session: AttachSession = { log: undefined as never, stop: () => {} };
       session.log = new LiveLog({
         capBytes: this.settings.liveLogBufferBytes,
@@ -102,27 +108,64 @@ export class DockerScheduler implements Scheduler {
   }
 
   /**
-   * Attaches before start (the engine's fastest output path, and nothing is missed). When that
-   * fails the container is removed: it never started.
+   * The steps between create and start: attach (the engine's fastest output path, and nothing
+   * is missed) and, for an image that does not run as root, put `/gofer` in beside it (so
+   * `$GOFER_OUTPUT` can be written). When either fails the container is removed: it never started.
    */
-  private async prepare(name: string, container: Docker.Container): Promise<NodeJS.ReadableStream> {
-    try {
-      return await container.attach({ stream: true, stdout: true, stderr: true });
-    } catch (err) {
-      await this.forget(name, true).catch(() => undefined); // the attach failure is the one to report
-      throw translateEngineError(err, { engine: this.engine, schedulerId: name }, `attach to container ${name}`);
+  private async prepare(name: string, container: Docker.Container, outputFile: string): Promise<NodeJS.ReadableStream> {
+    const [attached, put] = await Promise.allSettled([
+      container.attach({ stream: true, stdout: true, stderr: true }) as Promise<NodeJS.ReadableStream>,
+      outputFile === USER_OUTPUT_FILE ? outputDirArchive().then((tar) => container.putArchive(tar, { path: '/' })) : Promise.resolve(),
+    ]);
+    if (attached.status === 'fulfilled' && put.status === 'fulfilled') return attached.value;
+    if (attached.status === 'fulfilled') (attached.value as NodeJS.ReadableStream & { destroy(): void }).destroy();
+    await this.forget(name, true).catch(() => undefined); // the failure below is the one to report
+    const ctx: ErrorContext = { engine: this.engine, schedulerId: name };
+    if (put.status === 'rejected') throw translateEngineError(put.reason, ctx, `put ${USER_OUTPUT_FILE}'s directory into container ${name}`);
+    throw translateEngineError((attached as PromiseRejectedResult).reason, ctx, `attach to container ${name}`);
+  }
+
+  /**
+   * Where the container's `$GOFER_OUTPUT` goes: by the user its image runs as, read from the
+   * image once per reference (pulling it first when it is missing, as the create would).
+   */
+  private async outputFileFor(image: string, pull: () => Promise<void>): Promise<string> {
+    let root = this.imageRunsAsRoot.get(image);
+    if (root === undefined) {
+      let info: Docker.ImageInspectInfo;
+      try {
+        info = await this.docker.getImage(image).inspect();
+      } catch (err) {
+        if (!isNotFound(err)) throw translateEngineError(err, { engine: this.engine, image }, `inspect image ${image}`);
+        await pull();
+        info = await this.docker.getImage(image).inspect();
+      }
+      root = runsAsRoot(info.Config?.User);
+      this.imageRunsAsRoot.set(image, root);
     }
+    return root ? ROOT_OUTPUT_FILE : USER_OUTPUT_FILE;
   }
 
   /**
    * Creates the container. The common case costs one engine call: the image's presence and a
    * stale same-named container are discovered from the create's 404/409 and handled then.
    */
-  private async create(name: string, req: StartContainerRequest, secretEnv: Record<string, string>): Promise<Docker.Container> {
+  private async create(
+    name: string,
+    req: StartContainerRequest,
+    secretEnv: Record<string, string>,
+  ): Promise<{ container: Docker.Container; outputFile: string }> {
     // Before anything is made: an invalid id fails the start with nothing to undo.
     const volume = req.workspace ? workspaceVolumeName(req.workspace) : undefined;
+    const policy = req.alwaysPull ? 'always' : this.settings.pullPolicy;
+    const pull = async () => {
+      await ensureImage(this.docker, { image: req.image, policy, registryAuth: req.registryAuth }, this.engine);
+      this.imageRunsAsRoot.delete(req.image); // the reference may name another image now
+    };
+    if (policy === 'always') await pull();
+    const outputFile = await this.outputFileFor(req.image, pull);
     // The contract's variables win over the task's: they are where the core looks.
-    const own = { GOFER_OUTPUT: OUTPUT_FILE, ...(volume ? { GOFER_WORKSPACE: WORKSPACE_TARGET } : {}) };
+    const own = { GOFER_OUTPUT: outputFile, ...(volume ? { GOFER_WORKSPACE: WORKSPACE_TARGET } : {}) };
     const options: Docker.ContainerCreateOptions = {
       name,
       Image: req.image,
@@ -144,15 +187,12 @@ export class DockerScheduler implements Scheduler {
         ...(volume ? { Mounts: [{ Type: 'volume' as const, Source: volume, Target: WORKSPACE_TARGET }] } : {}),
       },
     };
-    const policy = req.alwaysPull ? 'always' : this.settings.pullPolicy;
-    const pull = () => ensureImage(this.docker, { image: req.image, policy, registryAuth: req.registryAuth }, this.engine);
-    if (policy === 'always') await pull();
     // Made with its labels before the create would make it bare; once per workspace and instance.
     if (req.workspace) await this.workspaces.ensure(req.workspace);
     await this.forget(name, false);
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.docker.createContainer(options);
+        return { container: await this.docker.createContainer(options), outputFile };
       } catch (err) {
         const { statusCode, message } = err as { statusCode?: number; message?: string };
         const noImage = statusCode === 404 && /no such image/i.test(String(message));
@@ -250,16 +290,26 @@ export class DockerScheduler implements Scheduler {
     await this.forget(req.schedulerId, true);
   }
 
-  /** `/tmp/gofer-output` from the container's archive (at most `maxBytes + 1` bytes); undefined when the task wrote none. */
+  /** The container's output file from its archive (at most `maxBytes + 1` bytes); undefined when the task wrote none. */
   async readOutputs(req: ReadOutputsRequest): Promise<Uint8Array | undefined> {
     const name = req.schedulerId;
+    const ctx: ErrorContext = { engine: this.engine, schedulerId: name };
     try {
-      const { bytes, notAFile } = await readOutputFile(this.docker.getContainer(name), req.maxBytes + 1);
-      if (notAFile) this.logger.warn(`the task replaced ${OUTPUT_FILE} with something other than a file: it has no outputs`, { schedulerId: name });
+      const container = this.docker.getContainer(name);
+      const path = this.outputFiles.get(name) ?? (await this.outputFileOf(container));
+      const { bytes, notAFile } = await readOutputFile(container, path, req.maxBytes + 1);
+      if (notAFile) this.logger.warn(`the task replaced ${path} with something other than a file: it has no outputs`, { schedulerId: name });
       return bytes;
     } catch (err) {
-      throw translateEngineError(err, { engine: this.engine, schedulerId: name }, `read ${OUTPUT_FILE} of ${name}`);
+      throw translateEngineError(err, ctx, `read the outputs of ${name}`);
     }
+  }
+
+  /** A container's `GOFER_OUTPUT`, from its environment (a container an earlier instance started). */
+  private async outputFileOf(container: Docker.Container): Promise<string> {
+    const env = (await container.inspect()).Config.Env ?? [];
+    const entry = env.findLast((e) => e.startsWith('GOFER_OUTPUT='));
+    return entry === undefined ? ROOT_OUTPUT_FILE : entry.slice('GOFER_OUTPUT='.length);
   }
 
   /** Removes the workspace's volume; a volume a kept container still uses stays, with a warning. */
@@ -293,6 +343,7 @@ export class DockerScheduler implements Scheduler {
       this.sessions.delete(name);
     }
     this.secretValues.delete(name);
+    this.outputFiles.delete(name);
     if (removeContainer) {
       try {
         await this.docker.getContainer(name).remove({ force: true, v: true });

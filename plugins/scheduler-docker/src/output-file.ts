@@ -1,10 +1,13 @@
 /**
- * `$GOFER_OUTPUT` in a container: `/tmp/gofer-output`, in the container's own file system (no
- * other task can write it), read back from the container's archive once it ended (the engine
- * serves an exited container's files until it is removed). `/tmp` (mode 1777 in every common
- * base image) lets any user the image runs as create it, at no cost to the start: putting a
- * directory of Gofer's own into each container first cost one engine call of about 55 ms a
- * start, a quarter of the whole step, for the few images without a `/tmp` (`scratch`: add one).
+ * `$GOFER_OUTPUT` in a container, a file in the container's own file system (no other task can
+ * write it), read back from the container's archive once it ended (the engine serves an exited
+ * container's files until it is removed). Where, by the user the image runs as:
+ * - root (most images): `/gofer-output`, which root may create in any image (even `scratch`,
+ *   without a `/tmp`), at no cost to the start;
+ * - any other user: `/gofer/output`, in a directory of mode 1777 put into the container between
+ *   create and start (`/tmp` is not always writable: the test busybox has it 755). That
+ *   `putArchive` costs about 55 ms a start on this Docker 20.10, a quarter of a one-task step,
+ *   so only images that need it pay it.
  */
 import { createRequire } from 'node:module';
 import type { Readable } from 'node:stream';
@@ -12,8 +15,16 @@ import type Docker from 'dockerode';
 import type TarStream from 'tar-stream';
 import { engineMessage, isNotFound } from './engine-errors.js';
 
-/** The value of `GOFER_OUTPUT` in every container. */
-export const OUTPUT_FILE = '/tmp/gofer-output';
+/** `GOFER_OUTPUT` when the image runs as root. */
+export const ROOT_OUTPUT_FILE = '/gofer-output';
+/** `GOFER_OUTPUT` when it runs as another user: in the directory {@link outputDirArchive} makes. */
+export const USER_OUTPUT_FILE = '/gofer/output';
+
+/** True when an image's `Config.User` is root (unset, `root`, `0`, with or without a group). */
+export function runsAsRoot(user: string | undefined): boolean {
+  const name = (user ?? '').split(':')[0]!;
+  return name === '' || name === 'root' || name === '0';
+}
 
 const require = createRequire(import.meta.url);
 let tar: typeof TarStream | undefined;
@@ -29,15 +40,34 @@ function tarStream(): typeof TarStream {
  */
 const NO_SUCH_CONTAINER = /no such container: |no container with name or id/i;
 
+let outputDirTar: Promise<Buffer> | undefined;
+
 /**
- * The first `limit` bytes of the container's {@link OUTPUT_FILE}: no `bytes` when the task wrote
- * none, `notAFile` when it put something else there. Engine failures are thrown as they came
- * (a missing container among them).
+ * A tar of one entry, the directory `gofer/` with mode 1777, for `putArchive(…, { path: '/' })`.
+ * Built once: every start of a non-root image sends the same bytes.
  */
-export async function readOutputFile(container: Docker.Container, limit: number): Promise<{ bytes?: Uint8Array; notAFile?: boolean }> {
+export function outputDirArchive(): Promise<Buffer> {
+  outputDirTar ??= new Promise<Buffer>((resolve, reject) => {
+    const pack = tarStream().pack();
+    const chunks: Buffer[] = [];
+    pack.on('data', (chunk: Buffer) => chunks.push(chunk));
+    pack.on('end', () => resolve(Buffer.concat(chunks)));
+    pack.on('error', reject);
+    pack.entry({ name: 'gofer/', type: 'directory', mode: 0o1777 });
+    pack.finalize();
+  });
+  return outputDirTar;
+}
+
+/**
+ * The first `limit` bytes of the container's output file (`path`): no `bytes` when the task
+ * wrote none, `notAFile` when it put something else there. Engine failures are thrown as they
+ * came (a missing container among them).
+ */
+export async function readOutputFile(container: Docker.Container, path: string, limit: number): Promise<{ bytes?: Uint8Array; notAFile?: boolean }> {
   let archive: NodeJS.ReadableStream;
   try {
-    archive = await container.getArchive({ path: OUTPUT_FILE });
+    archive = await container.getArchive({ path });
   } catch (err) {
     if (isNotFound(err) && !NO_SUCH_CONTAINER.test(engineMessage(err))) return {};
     throw err;

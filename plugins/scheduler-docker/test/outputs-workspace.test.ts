@@ -1,9 +1,10 @@
 /**
  * The Docker scheduler's outputs and workspaces on a real engine, beyond the contract suite:
- * `$GOFER_OUTPUT` in the container's own `/tmp`, the workspace volume with its labels and mount,
- * the engine calls a start costs (none for outputs), a kept container holding a workspace, and a
- * replaced leftover.
+ * `$GOFER_OUTPUT` by the user the image runs as (root: `/gofer-output`; another: `/gofer/output`,
+ * mode 1777), the workspace volume with its labels and mount, the engine calls a start costs (none
+ * for a root image's outputs), a kept container holding a workspace, and a replaced leftover.
  */
+import { execFileSync } from 'node:child_process';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import Docker from 'dockerode';
@@ -28,14 +29,33 @@ if (available) {
         .catch(() => undefined);
   });
 
-  test('GOFER_OUTPUT is /tmp/gofer-output, in a directory of mode 1777 any user may write; a task variable of that name does not win', async () => {
+  test('GOFER_OUTPUT is /gofer-output for a root image (no /tmp needed); a task variable of that name does not win', async () => {
     const scheduler = makeScheduler();
-    const script = 'printf "%s %s\\n" "$GOFER_OUTPUT" "$(stat -c "%a" "$(dirname "$GOFER_OUTPUT")")"; echo A=1 > "$GOFER_OUTPUT"';
-    const { schedulerId } = await scheduler.startContainer(request('gofer-dir', ['sh', '-c', script], { variables: { GOFER_OUTPUT: '/tmp/elsewhere' } }));
-    assert.is((await readLogs(scheduler, schedulerId)).stdout, '/tmp/gofer-output 1777\n');
+    const script = 'echo "$GOFER_OUTPUT"; echo A=1 > "$GOFER_OUTPUT"';
+    const { schedulerId } = await scheduler.startContainer(request('gofer-root', ['sh', '-c', script], { variables: { GOFER_OUTPUT: '/tmp/elsewhere' } }));
+    assert.is((await readLogs(scheduler, schedulerId)).stdout, '/gofer-output\n');
     assert.equal(await waitForEnd(scheduler, schedulerId), { state: 'exited', exitCode: 0 });
     assert.is(decode(await scheduler.readOutputs({ schedulerId, maxBytes: 100 })), 'A=1\n');
+    // A new instance (after a restart) finds the file from the container's environment.
+    assert.is(decode(await makeScheduler().readOutputs({ schedulerId, maxBytes: 100 })), 'A=1\n');
     await scheduler.removeContainer({ schedulerId });
+  });
+
+  test('an image that runs as another user writes /gofer/output, in a directory of mode 1777 put in before start', async () => {
+    const image = `gofer-test/busybox-nobody:${RUN_TAG}`;
+    execFileSync('sh', ['-c', `printf 'FROM gofer-test/busybox:latest\nUSER nobody\n' | docker build -q -t ${image} - >/dev/null`]);
+    try {
+      const scheduler = makeScheduler();
+      const script = 'printf "%s %s %s\\n" "$GOFER_OUTPUT" "$(id -u)" "$(stat -c %a /gofer)"; echo B=2 > "$GOFER_OUTPUT"';
+      const { schedulerId } = await scheduler.startContainer(request('gofer-nobody', ['sh', '-c', script], { image }));
+      assert.is((await readLogs(scheduler, schedulerId)).stdout, '/gofer/output 65534 1777\n');
+      assert.equal(await waitForEnd(scheduler, schedulerId), { state: 'exited', exitCode: 0 });
+      assert.is(decode(await scheduler.readOutputs({ schedulerId, maxBytes: 100 })), 'B=2\n');
+      assert.is(decode(await makeScheduler().readOutputs({ schedulerId, maxBytes: 100 })), 'B=2\n', 'a new instance reads it too');
+      await scheduler.removeContainer({ schedulerId });
+    } finally {
+      execFileSync('docker', ['rmi', '-f', image], { stdio: 'ignore' });
+    }
   });
 
   test('a start costs no putArchive; a workspace one createVolume per instance (labelled, mounted at /workspace, GOFER_WORKSPACE=/workspace)', async () => {
@@ -137,7 +157,7 @@ if (available) {
       assert.is(await scheduler.readOutputs({ schedulerId, maxBytes: 100 }), undefined, id);
       await scheduler.removeContainer({ schedulerId });
     }
-    assert.is(ctx.logger.entries.filter((e) => e.level === 'warn' && e.message.includes('/tmp/gofer-output')).length, 2);
+    assert.is(ctx.logger.entries.filter((e) => e.level === 'warn' && e.message.includes('/gofer-output')).length, 2);
   });
 
   test('a leftover of the same id is replaced: the new container has its own output file', async () => {
