@@ -42,12 +42,12 @@ if (available) {
   });
 
   test('an image that runs as another user writes /gofer/output, in a directory of mode 1777 put in before start', async () => {
-    const image = `gofer-test/busybox-nobody:${RUN_TAG}`;
-    execFileSync('sh', ['-c', `printf 'FROM gofer-test/busybox:latest\nUSER nobody\n' | docker build -q -t ${image} - >/dev/null`]);
+    const image = `gofer-test/busybox-nonroot:${RUN_TAG}`;
+    execFileSync('sh', ['-c', `printf 'FROM gofer-test/busybox:latest\nUSER 65534:65534\n' | docker build -q -t ${image} - >/dev/null 2>&1`]);
     try {
       const scheduler = makeScheduler();
       const script = 'printf "%s %s %s\\n" "$GOFER_OUTPUT" "$(id -u)" "$(stat -c %a /gofer)"; echo B=2 > "$GOFER_OUTPUT"';
-      const { schedulerId } = await scheduler.startContainer(request('gofer-nobody', ['sh', '-c', script], { image }));
+      const { schedulerId } = await scheduler.startContainer(request('gofer-nonroot', ['sh', '-c', script], { image }));
       assert.is((await readLogs(scheduler, schedulerId)).stdout, '/gofer/output 65534 1777\n');
       assert.equal(await waitForEnd(scheduler, schedulerId), { state: 'exited', exitCode: 0 });
       assert.is(decode(await scheduler.readOutputs({ schedulerId, maxBytes: 100 })), 'B=2\n');
