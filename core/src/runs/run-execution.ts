@@ -501,9 +501,9 @@ export class RunExecution implements ResumableRun {
    * or its limits, or a secret output without a secret key.
    */
   private async readOutputs(taskId: string, schedulerId: string): Promise<StoredOutput[] | undefined> {
-    const { readOutputs } = this.scheduler;
-    if (!readOutputs) return undefined;
-    const read = () => readOutputs.call(this.scheduler, { schedulerId, maxBytes: OUTPUT_LIMITS.maxBytes });
+    const scheduler = this.scheduler;
+    if (!scheduler.readOutputs) return undefined;
+    const read = () => scheduler.readOutputs!({ schedulerId, maxBytes: OUTPUT_LIMITS.maxBytes });
     let bytes: Uint8Array | undefined;
     // The task has ended: a scheduler that cannot be reached for a moment (an engine restart)
     // gets a few more tries before the task fails for want of its outputs.
