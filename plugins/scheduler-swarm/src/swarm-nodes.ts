@@ -15,6 +15,12 @@ export interface NodeView {
   state?: string;
   /** `active`, `pause` or `drain`. */
   availability?: string;
+  /** `manager` or `worker`. */
+  role?: string;
+  /** The node's labels (`node.labels.*` in constraints). */
+  labels?: Record<string, string>;
+  /** Its engine's labels (`engine.labels.*`). */
+  engineLabels?: Record<string, string>;
   /** The node's `gofer.node` label, when it has one (the test cluster names its nodes so). */
   label?: string;
   /** The node is gone from the swarm (removed). */
@@ -38,8 +44,8 @@ export function describeNode(node: NodeView): string {
 
 interface NodeInfo {
   ID: string;
-  Description?: { Hostname?: string };
-  Spec?: { Availability?: string; Labels?: Record<string, string> };
+  Description?: { Hostname?: string; Engine?: { Labels?: Record<string, string> } };
+  Spec?: { Availability?: string; Role?: string; Labels?: Record<string, string> };
   Status?: { State?: string };
 }
 
@@ -111,6 +117,9 @@ export class SwarmNodes {
         hostname: n.Description?.Hostname,
         state: n.Status?.State,
         availability: n.Spec?.Availability,
+        role: n.Spec?.Role,
+        labels: n.Spec?.Labels ?? {},
+        engineLabels: n.Description?.Engine?.Labels ?? {},
         label: n.Spec?.Labels?.['gofer.node'],
       };
     } catch (err) {

@@ -36,11 +36,12 @@ import { taskSetup } from './task-setup.js';
 import { removeWorkspaceVolume, validateWorkspace, WORKSPACE_LABEL, workspaceNode, WorkspacePins, workspaceVolumeName } from './workspace.js';
 import { serviceNameFor } from './service-name.js';
 import { COMPLETE_READ_STALL_MS, dockerDemux, serviceLogs } from './service-logs.js';
-import { buildServiceSpec, MANAGED_LABELS } from './service-spec.js';
+import { buildServiceSpec, MANAGED_LABELS, placementConstraints } from './service-spec.js';
+import { unmetConstraints } from './placement-check.js';
 import type { SwarmSettings } from './settings.js';
 import { engineMessage, isNotFound, noSuchObject, SWARM, translateSwarmError } from './swarm-errors.js';
 import { lookupSecrets, pinImage, taskArgv } from './task-inputs.js';
-import { isLost, SwarmNodes, type NodeView } from './swarm-nodes.js';
+import { describeNode, isLost, SwarmNodes, type NodeView } from './swarm-nodes.js';
 import { currentTask, isEnded, taskStatus, type SwarmTask } from './task-state.js';
 import { waitForStart } from './start-wait.js';
 import { EndedStates } from './ended-states.js';
@@ -89,7 +90,10 @@ export class SwarmScheduler implements Scheduler {
     this.address = client.address;
     this.nodes = new SwarmNodes(this.docker, settings);
     this.ended = new EndedStates(store);
-    this.workspaces = new WorkspacePins(store, (id) => workspaceNode(this.docker, id));
+    this.workspaces = new WorkspacePins(store, (id) => workspaceNode(this.docker, id), {
+      inSwarm: async (node) => !(await this.nodes.view(node)).removed,
+      logger,
+    });
   }
 
   /**
@@ -114,6 +118,7 @@ export class SwarmScheduler implements Scheduler {
       const setup = await taskSetup(req, this.settings, secrets.length > 0, () => taskArgv(this.docker, req, auth));
       const { env, labels, mounts, entrypoint, args, wrapped } = setup;
       const create = async (node: string | undefined): Promise<string | undefined> => {
+        if (node !== undefined && req.workspace) await this.checkPin(node, req.workspace.id, labels);
         const constraints = node !== undefined ? [`node.id==${node}`] : [];
         const spec = buildServiceSpec({ name, id: req.id, image, env, labels, entrypoint, args, secrets, mounts, constraints, settings: this.settings });
         await this.docker.createService(auth as Docker.AuthConfig, spec);
@@ -127,6 +132,24 @@ export class SwarmScheduler implements Scheduler {
     } catch (err) {
       throw translateSwarmError(err, ctx, `start service ${name}`);
     }
+  }
+
+  /**
+   * Fails at once, naming both, when the task's own placement (the settings' constraints, the
+   * placement rules its labels match) excludes the node its workspace is pinned to: the swarm
+   * would otherwise hold the task pending, "scheduling constraints not satisfied", until the
+   * start timeout. A run with a workspace runs on one node (its volume is local to it).
+   */
+  private async checkPin(node: string, workspace: string, labels: Readonly<Record<string, string>>): Promise<void> {
+    const view = await this.nodes.view(node).catch(() => undefined);
+    if (!view || view.removed) return;
+    const unmet = unmetConstraints(view, placementConstraints(this.settings, labels));
+    if (unmet.length === 0) return;
+    throw new GoferError(
+      'ERR_INVALID_ARGUMENT',
+      `The task's placement (${unmet.join(', ')}) excludes swarm node ${describeNode(view)}, where its run's workspace ${workspace} lives: every task of a run with a workspace runs on the node of its first task. Make the "constraints" and "placement" rules that match the run's tasks agree on one node.`,
+      { details: { field: 'placement', workspace, node, constraints: unmet } },
+    );
   }
 
   /**

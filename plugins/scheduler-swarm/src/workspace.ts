@@ -53,6 +53,11 @@ export function outputMount(): Docker.MountSettings {
  * one at a time (an in-memory chain per id), so a run's parallel first tasks wait for the first
  * one's node instead of landing on different nodes. Across scheduler instances (two Gofers on
  * one swarm) nothing is serialised: see the docs.
+ *
+ * A pin that names a node no longer in the swarm (the swarm's membership changes between runs;
+ * a data directory may outlive its swarm) is dropped with a warning, and the start goes on as
+ * the workspace's first: a `node.id==` constraint naming no node would only wait out the start
+ * timeout. The workspace's files stayed on that node; the task gets a new, empty workspace.
  */
 export class WorkspacePins {
   private readonly known = new Map<string, string>();
@@ -62,6 +67,11 @@ export class WorkspacePins {
     private readonly store: PluginStateStore | undefined,
     /** The node a task of the workspace's services ran on, asked of the swarm. */
     private readonly lookup: (id: string) => Promise<string | undefined>,
+    private readonly options: {
+      /** False when the node is not in the swarm (any answer but "removed" counts as there). */
+      inSwarm?: (node: string) => Promise<boolean>;
+      logger?: Logger;
+    } = {},
   ) {}
 
   /**
@@ -70,13 +80,15 @@ export class WorkspacePins {
    */
   async start(id: string, start: (node: string | undefined) => Promise<string | undefined>): Promise<void> {
     const known = this.known.get(id);
-    if (known !== undefined) {
+    if (known !== undefined && (await this.usable(id, known))) {
       await start(known);
       return;
     }
     const previous = this.chains.get(id) ?? Promise.resolve();
     const mine = previous.then(async () => {
-      const node = await this.nodeOf(id);
+      let node = await this.nodeOf(id);
+      if (node !== undefined && !(await this.usable(id, node))) node = await this.nodeOf(id);
+      if (node !== undefined && !(await this.usable(id, node))) node = undefined;
       const placed = await start(node);
       if (node === undefined && placed !== undefined) await this.remember(id, placed);
     });
@@ -103,6 +115,22 @@ export class WorkspacePins {
   /** Forgets what is in memory (the store keeps its part for the next instance). */
   clear(): void {
     this.known.clear();
+  }
+
+  /** Whether the pin's node is still in the swarm; one that left is forgotten, with a warning. */
+  private async usable(id: string, node: string): Promise<boolean> {
+    if (!this.options.inSwarm || (await this.options.inSwarm(node).catch(() => true))) return true;
+    if (this.known.get(id) === node) await this.forget(id);
+    this.options.logger?.warn(
+      'the node a workspace was pinned to is no longer in the swarm: its tasks go where the swarm places them, in a new, empty workspace',
+      {
+        workspace: id,
+        node,
+        volume: workspaceVolumeName(id),
+        fix: 'a run whose node left the swarm has lost its workspace files: run it again',
+      },
+    );
+    return false;
   }
 
   private async remember(id: string, node: string): Promise<void> {

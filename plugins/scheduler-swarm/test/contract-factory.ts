@@ -9,6 +9,8 @@ import { clusterNodeEngines } from './swarm-helper.js';
 /** The label the factory puts on each task to choose its node through a placement rule. */
 const NODE_LABEL = 'gofer.test.node-role';
 const ROLES = ['manager', 'worker'] as const;
+/** The role of each workspace's first task, shared by the instances of this process. */
+const workspaceRoles = new Map<string, (typeof ROLES)[number]>();
 
 /**
  * A swarm scheduler with the loopback registry's credentials in its settings (the contract's
@@ -20,6 +22,11 @@ const ROLES = ['manager', 'worker'] as const;
  * the choice is the swarm's, and on a busy machine it once put 15 of 15 on the manager. The
  * contract must hold on either node, so each node gets half of it, chosen by the scheduler's own
  * placement rules (the spread of tasks started together is swarm-cluster.test.ts's).
+ *
+ * The tasks of one workspace all get the role of its first task, in every instance made here
+ * (the contract's "new instance" step): a workspace is a volume on one node, so the scheduler
+ * pins them to that node, and a rule sending one to the other node would contradict the pin
+ * (the scheduler refuses such a task, ERR_INVALID_ARGUMENT).
  */
 export async function createScheduler(dataDir: string): Promise<SwarmScheduler> {
   // create() receives settings the core validated, defaults filled in: the same here.
@@ -33,7 +40,12 @@ export async function createScheduler(dataDir: string): Promise<SwarmScheduler> 
   const scheduler = (await plugin.create(testContext('swarm', dataDir), settings)) as SwarmScheduler;
   const start = scheduler.startContainer.bind(scheduler);
   let next = 0;
-  scheduler.startContainer = (req: StartContainerRequest) => start({ ...req, labels: { ...req.labels, [NODE_LABEL]: ROLES[next++ % ROLES.length]! } });
+  scheduler.startContainer = (req: StartContainerRequest) => {
+    const ws = req.workspace?.id;
+    const role = (ws !== undefined ? workspaceRoles.get(ws) : undefined) ?? ROLES[next++ % ROLES.length]!;
+    if (ws !== undefined) workspaceRoles.set(ws, role);
+    return start({ ...req, labels: { ...req.labels, [NODE_LABEL]: role } });
+  };
   return scheduler;
 }
 

@@ -10,10 +10,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { LogChunk, PluginStateStore } from '@gofer/core/api';
+import type { LogChunk, Logger, PluginStateStore } from '@gofer/core/api';
 import { lastTrailer, OUTPUT_PATH, OutputTrailerParser, withoutTrailers } from '../src/output-trailer.js';
 import { wrapperEntrypoint } from '../src/task-wrapper.js';
 import { WorkspacePins } from '../src/workspace.js';
+import { unmetConstraints } from '../src/placement-check.js';
 import { taskSetup } from '../src/task-setup.js';
 import { resolveSettings } from '../src/settings.js';
 
@@ -169,6 +170,42 @@ test('workspace pins: parallel first starts wait for the first one, which choose
   assert.is(await new WorkspacePins(undefined, async (id) => `from-services-${id}`).nodeOf('ws2'), 'from-services-ws2');
   await pins.forget('ws1');
   assert.is(values.get('workspace/ws1'), undefined);
+});
+
+test('workspace pins: a pin naming a node that left the swarm is dropped with a warning (the swarm places the task, the new node is pinned)', async () => {
+  const values = new Map<string, string>([['workspace/ws1', 'gone-node']]);
+  const store: PluginStateStore = {
+    get: async (k) => values.get(k),
+    set: async (k, v) => void values.set(k, v),
+    delete: async (k) => void values.delete(k),
+  };
+  const warnings: string[] = [];
+  const logger = { warn: (m: string) => void warnings.push(m), info: () => {}, debug: () => {}, error: () => {} } as unknown as Logger;
+  const pins = new WorkspacePins(store, async () => 'gone-node', { inSwarm: async (n) => n !== 'gone-node', logger });
+  const given: Array<string | undefined> = [];
+  await pins.start('ws1', async (node) => (given.push(node), node ?? 'new-node'));
+  await pins.start('ws1', async (node) => (given.push(node), node));
+  assert.equal(given, [undefined, 'new-node']);
+  assert.is(values.get('workspace/ws1'), 'new-node');
+  assert.ok(warnings.length > 0 && warnings.every((w) => /no longer in the swarm/.test(w)), warnings.join('; '));
+});
+
+test('placement check: the constraints a node fails, as swarm reads them; keys it cannot read are left to the swarm', () => {
+  const node = { id: 'abc', hostname: 'vm1', role: 'manager', labels: { zone: 'a' }, engineLabels: {} };
+  assert.equal(
+    unmetConstraints(node, [
+      'node.role==worker',
+      'node.role==Manager',
+      'node.id==abc',
+      'node.id!=abc',
+      'node.labels.zone==a',
+      'node.labels.gpu==true',
+      'node.labels.gpu!=true',
+      'node.platform.os==windows',
+      'nonsense',
+    ]),
+    ['node.role==worker', 'node.id!=abc', 'node.labels.gpu==true'],
+  );
 });
 
 test('task setup: the wrapper for outputs and env secrets alike (one), none with outputs off and file secrets; the workspace mount and variable', async () => {
