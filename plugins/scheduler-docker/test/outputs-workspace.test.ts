@@ -16,6 +16,15 @@ import { makeScheduler, readLogs, removeTestContainers, request, RUN_TAG, waitFo
 const available = await dockerAvailable();
 const docker = new Docker();
 const volumeOf = (id: string) => `gofer-workspace-${id}`;
+/** `present`, or the engine's status code for the workspace's volume (404: gone). */
+const volumeState = (id: string) =>
+  docker
+    .getVolume(volumeOf(id))
+    .inspect()
+    .then(
+      () => 'present',
+      (err: { statusCode?: number }) => err.statusCode,
+    );
 const decode = (bytes: Uint8Array | undefined) => (bytes === undefined ? undefined : new TextDecoder().decode(bytes));
 
 if (available) {
@@ -96,16 +105,7 @@ if (available) {
     assert.equal((await docker.getContainer(plain.schedulerId).inspect()).Mounts, [], 'a task without a workspace mounts nothing');
     for (const { schedulerId } of [...started, plain]) await scheduler.removeContainer({ schedulerId });
     await scheduler.removeWorkspace({ id });
-    assert.is(
-      await docker
-        .getVolume(volumeOf(id))
-        .inspect()
-        .then(
-          () => 'present',
-          (err: { statusCode?: number }) => err.statusCode,
-        ),
-      404,
-    );
+    assert.is(await volumeState(id), 404);
   });
 
   test('removeWorkspace while a kept container uses the volume: a warning, resolved, the volume stays until the container goes', async () => {
@@ -124,16 +124,7 @@ if (available) {
     await docker.getVolume(volumeOf(id)).inspect();
     await scheduler.removeContainer({ schedulerId });
     await scheduler.removeWorkspace({ id });
-    assert.is(
-      await docker
-        .getVolume(volumeOf(id))
-        .inspect()
-        .then(
-          () => 'present',
-          (err: { statusCode?: number }) => err.statusCode,
-        ),
-      404,
-    );
+    assert.is(await volumeState(id), 404);
   });
 
   test('a 20 MB output file read with a small maxBytes: the first maxBytes + 1 bytes, and the engine connection is fine after', async () => {
