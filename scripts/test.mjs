@@ -4,7 +4,7 @@
 //   node scripts/test.mjs                 every test file
 //   node scripts/test.mjs docker cron     only files whose path contains one of the words
 // Files named `*.serial.test.ts` run last, one at a time, with nothing beside them (they restart
-// the Docker engine or measure load). The swarm's files, which mostly wait, run in a lane of
+// the Docker engine or measure load). The files that mostly wait (the swarm's, the packaging test) run in a lane of
 // their own beside the others. Lines a test prints starting with `figure:` are echoed.
 // The others start longest first (the durations of the last run, kept in
 // node_modules/.cache/gofer-test-durations.json; before any run, the folders whose files are
@@ -156,10 +156,12 @@ const known = { ...readDurations(join(root, 'scripts/test-durations.json')), ...
 const expectedMs = (f) => known[f] ?? (LONG_FOLDERS.some((d) => f.startsWith(d)) ? 60_000 : 5_000);
 
 const isSerial = (f) => f.endsWith('.serial.test.ts');
-// Files that mostly wait on the swarm's own scheduling (stop 23's CI: the swarm contract took
-// 3.6 s CPU in 114 s, swarm-scheduler 12 s in 87 s) get a lane of their own beside the CPU
-// workers, so they wait while the CPU-bound files run instead of holding a core idle.
-const isWaitBound = (f) => f.startsWith('plugins/scheduler-swarm/test/');
+// Files that mostly wait get a lane of their own beside the CPU workers, so they wait while the
+// CPU-bound files run instead of holding a core idle: the swarm's files wait on the swarm's own
+// scheduling (stop 23's CI: the swarm contract took 3.6 s CPU in 114 s, swarm-scheduler 12 s in
+// 87 s), and the packaging test on npm (measured: 115 s CPU, its npm processes included, in 245 s).
+const WAIT_BOUND = ['plugins/scheduler-swarm/test/', 'test/packaging/'];
+const isWaitBound = (f) => WAIT_BOUND.some((d) => f.startsWith(d));
 const byExpected = (a, b) => expectedMs(b) - expectedMs(a) || a.localeCompare(b);
 const parallelFiles = files.filter((f) => !isSerial(f));
 /** A worker that takes the next file of `queue` until it is empty. */
