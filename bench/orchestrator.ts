@@ -99,9 +99,9 @@ function sqliteBaseline(path: string, open: (path: string) => BaselineDb): numbe
 
 /**
  * The same raw baseline in Gofer's own schema (the core migrations: its indexes, AUTOINCREMENT
- * keys, the pipeline's run counter) with the statements and values the run store writes (a
- * task's five system variables, its scheduler id, the events' payloads), one transaction per run,
- * straight through the driver. What it costs over the minimal schema is the schema's; what the
+ * keys, the pipeline's run counter) and settings (openDatabase's pragmas), with the statements
+ * and values the run store writes (a task's five system variables, its scheduler id, the events'
+ * payloads), one transaction per run, straight through the driver. What it costs over the minimal schema is the schema's; what the
  * orchestrator costs over it is the orchestration's.
  */
 function goferSchemaBaseline(path: string): number {
@@ -117,6 +117,7 @@ function goferSchemaBaseline(path: string): number {
   const db = openRaw(path);
   db.exec('PRAGMA journal_mode = WAL');
   db.exec('PRAGMA synchronous = NORMAL');
+  db.exec('PRAGMA wal_autocheckpoint = 4000');
   db.exec('PRAGMA foreign_keys = ON');
   const p = (sql: string) => db.prepare(sql);
   const nextRunId = p("UPDATE pipelines SET last_run_id = last_run_id + 1 WHERE pipeline_id = 'bench' RETURNING last_run_id");
