@@ -62,7 +62,8 @@ const key = (pipelineId: string, runId: number) => `${pipelineId}\0${runId}`;
 @injectable(CONFIG, LOGGER, RUN_STORE, PIPELINE_STORE, EVENT_BUS, OBJECT_STORE, RUN_SCOPES)
 export class Orchestrator {
   private readonly pending: QueuedRun[] = [];
-  private readonly active = new Map<string, { scope: RunScope; finished: Promise<void> }>();
+  /** Runs with a live execution; `completed` once their run.completed is published (the scope lives on until its promise settles). */
+  private readonly active = new Map<string, { scope: RunScope; finished: Promise<void>; completed: boolean }>();
   private readonly runningPer = new Map<string, number>();
   /** Running runs per concurrency group (groups span pipelines: keyed by the resolved name). */
   private readonly runningPerGroup = new Map<string, number>();
@@ -84,6 +85,8 @@ export class Orchestrator {
     this.bus.subscribe((e) => {
       if (e.type !== 'run.completed') return;
       const k = key(e.payload.pipelineId, e.payload.runId);
+      const running = this.active.get(k);
+      if (running) running.completed = true;
       const set = this.waiters.get(k);
       if (!set) return;
       this.waiters.delete(k);
@@ -325,9 +328,13 @@ export class Orchestrator {
 
   /** Resolves once the run is complete (or rejects when `signal` aborts). */
   async wait(pipelineId: string, runId: number, signal?: AbortSignal): Promise<StoredRun> {
-    const run = this.store.getRun(pipelineId, runId);
-    if (run.state === 'complete') return run;
     const k = key(pipelineId, runId);
+    // A run being executed that has not published its completion is not complete: nothing to read yet.
+    const running = this.active.get(k);
+    if (!running || running.completed) {
+      const run = this.store.getRun(pipelineId, runId);
+      if (run.state === 'complete') return run;
+    }
     await new Promise<void>((resolve, reject) => {
       const set = this.waiters.get(k) ?? new Set<(err?: Error) => void>();
       this.waiters.set(k, set);
@@ -413,7 +420,10 @@ export class Orchestrator {
       this.activeGroup.set(k, group);
     }
     const scope = this.scopes(queued.pipelineId, queued.runId);
-    const finished = scope.execution
+    // In the map before the execution starts: its run.completed must find it, however soon it comes.
+    const entry = { scope, finished: Promise.resolve(), completed: false };
+    this.active.set(k, entry);
+    entry.finished = scope.execution
       .execute()
       .catch((err: Error) => this.logger.error('run failed unexpectedly', { pipeline: queued.pipelineId, run: queued.runId, error: err.message }))
       .finally(() => {
@@ -430,7 +440,6 @@ export class Orchestrator {
         scope.dispose();
         this.pump();
       });
-    this.active.set(k, { scope, finished });
   }
 }
 
