@@ -54,6 +54,11 @@ interface QueuedRun {
   version: number;
   /** The run's resolved concurrency group, if its pipeline version has one. */
   group?: string;
+  /**
+   * The run as its creation wrote it, only while the creation's own pump may launch it (nothing
+   * else can have touched its row by then): its execution need not read it back.
+   */
+  created?: StoredRun;
 }
 
 const key = (pipelineId: string, runId: number) => `${pipelineId}\0${runId}`;
@@ -220,8 +225,11 @@ export class Orchestrator {
       for (const other of this.groupMembers(group)) this.cancel(other.pipelineId, other.runId, why);
     }
     // Log retention is a sweep as runs end (retention.ts): deleting here missed logs written later.
-    this.pending.push({ pipelineId, runId: run.runId, version: run.version, ...(group !== undefined ? { group } : {}) });
+    const queued: QueuedRun = { pipelineId, runId: run.runId, version: run.version, ...(group !== undefined ? { group } : {}), created: run };
+    this.pending.push(queued);
     this.pump();
+    // Still queued: by the time it is admitted, its row may have changed (a task's cancel).
+    delete queued.created;
     return run;
   }
 
@@ -424,7 +432,7 @@ export class Orchestrator {
     const entry = { scope, finished: Promise.resolve(), completed: false };
     this.active.set(k, entry);
     entry.finished = scope.execution
-      .execute()
+      .execute(queued.created)
       .catch((err: Error) => this.logger.error('run failed unexpectedly', { pipeline: queued.pipelineId, run: queued.runId, error: err.message }))
       .finally(() => {
         this.active.delete(k);
