@@ -18,6 +18,8 @@ import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { createGofer, defineScheduler, Pipeline, Task, type Scheduler } from '@gofer/core';
 import { openSqlite, sqliteDriverName } from '../core/src/stores/sqlite-drivers.js';
+import { CORE_MIGRATIONS } from '../core/src/stores/core-schema.js';
+import { applyMigrations } from '../core/src/stores/migrations.js';
 import { verdict } from './verdict-kit.js';
 
 const runs = Number(process.argv[2] ?? 2000);
@@ -37,7 +39,7 @@ const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
 
 /** What the baseline needs of a database: the raw driver's handle and the store interface both have it. */
 interface BaselineDb {
-  prepare(sql: string): { run(...params: unknown[]): unknown };
+  prepare(sql: string): { run(...params: unknown[]): unknown; get(...params: unknown[]): unknown };
   exec(sql: string): void;
   close(): void;
 }
@@ -95,6 +97,89 @@ function sqliteBaseline(path: string, open: (path: string) => BaselineDb): numbe
   return (runs * tasksPerRun) / seconds;
 }
 
+/**
+ * The same raw baseline in Gofer's own schema (the core migrations: its indexes, AUTOINCREMENT
+ * keys, the pipeline's run counter) and settings (openDatabase's pragmas), with the statements
+ * and values the run store writes (a task's five system variables, its scheduler id, the events'
+ * payloads), one transaction per run, straight through the driver. What it costs over the minimal schema is the schema's; what the
+ * orchestrator costs over it is the orchestration's.
+ */
+function goferSchemaBaseline(path: string): number {
+  const setup = openSqlite(path, { driver });
+  setup.pragma('journal_mode = WAL');
+  applyMigrations(setup, 'core', CORE_MIGRATIONS);
+  setup
+    .prepare(
+      "INSERT INTO pipelines (pipeline_id, namespace, name, description, state, live_version, latest_version, created, modified) VALUES ('bench', 'default', 'bench', '', 'active', 1, 1, 0, 0)",
+    )
+    .run();
+  setup.close();
+  const db = openRaw(path);
+  db.exec('PRAGMA journal_mode = WAL');
+  db.exec('PRAGMA synchronous = NORMAL');
+  db.exec('PRAGMA wal_autocheckpoint = 4000');
+  db.exec('PRAGMA foreign_keys = ON');
+  const p = (sql: string) => db.prepare(sql);
+  const nextRunId = p("UPDATE pipelines SET last_run_id = last_run_id + 1 WHERE pipeline_id = 'bench' RETURNING last_run_id");
+  const insertRun = p(
+    "INSERT INTO runs (pipeline_id, run_id, version, state, status, initiator, variables, started, concurrency_group) VALUES ('bench', ?, 1, 'pending', 'unknown', ?, '{}', ?, NULL) RETURNING seq",
+  );
+  const insertTask = p(
+    "INSERT INTO task_executions (pipeline_id, run_id, task_id, image, state, status, created, kind, matrix, allow_failure) VALUES ('bench', ?, ?, 'noop', 'processing', 'unknown', ?, NULL, NULL, 0)",
+  );
+  const setRunRunning = p("UPDATE runs SET state = 'running' WHERE pipeline_id = 'bench' AND run_id = ?");
+  const taskStarting = p(
+    "UPDATE task_executions SET state = 'waiting', variables = ?, start_attempts = start_attempts + 1 WHERE pipeline_id = 'bench' AND run_id = ? AND task_id = ?",
+  );
+  const taskRunning = p(
+    "UPDATE task_executions SET state = 'running', scheduler_id = ?, started = ? WHERE pipeline_id = 'bench' AND run_id = ? AND task_id = ?",
+  );
+  const taskComplete = p(
+    "UPDATE task_executions SET state = 'complete', status = ?, status_reason = NULL, exit_code = 0, ended = ?, retry_at = NULL, outputs = NULL WHERE pipeline_id = 'bench' AND run_id = ? AND task_id = ?",
+  );
+  const completeRun = p("UPDATE runs SET state = 'complete', status = ?, status_reason = NULL, ended = ? WHERE pipeline_id = 'bench' AND run_id = ?");
+  const insEvent = p('INSERT INTO events (type, at, payload) VALUES (?, ?, ?)');
+  const event = (type: string, payload: object) => insEvent.run(type, Date.now(), JSON.stringify(payload));
+  const begin = p('BEGIN');
+  const commit = p('COMMIT');
+  const taskIds = Array.from({ length: tasksPerRun }, (_, t) => `t${t}`);
+  const initiator = JSON.stringify({ kind: 'api', name: 'api' });
+  const started = performance.now();
+  for (let r = 1; r <= runs; r++) {
+    begin.run();
+    {
+      const runId = (nextRunId.get() as { last_run_id: number }).last_run_id;
+      insertRun.get(runId, initiator, Date.now());
+      for (const taskId of taskIds) insertTask.run(runId, taskId, Date.now());
+      event('run.created', { pipelineId: 'bench', runId });
+      for (const taskId of taskIds) event('task.created', { pipelineId: 'bench', runId, taskId });
+      setRunRunning.run(runId);
+      event('run.started', { pipelineId: 'bench', runId });
+      for (const taskId of taskIds) {
+        const variables = [
+          { key: 'GOFER_PIPELINE_ID', value: 'bench', source: 'system' },
+          { key: 'GOFER_RUN_ID', value: String(runId), source: 'system' },
+          { key: 'GOFER_TASK_ID', value: taskId, source: 'system' },
+          { key: 'GOFER_TASK_IMAGE', value: 'noop', source: 'system' },
+          { key: 'GOFER_TASK_ATTEMPT', value: '1', source: 'system' },
+        ];
+        taskStarting.run(JSON.stringify(variables), runId, taskId);
+        const schedulerId = `bench_${runId}_${taskId}`;
+        taskRunning.run(schedulerId, Date.now(), runId, taskId);
+        event('task.started', { pipelineId: 'bench', runId, taskId, schedulerId });
+        taskComplete.run('successful', Date.now(), runId, taskId);
+        event('task.completed', { pipelineId: 'bench', runId, taskId, status: 'successful', exitCode: 0 });
+      }
+      completeRun.run('successful', Date.now(), runId);
+      event('run.completed', { pipelineId: 'bench', runId, status: 'successful' });
+    }
+    commit.run();
+  }
+  const seconds = (performance.now() - started) / 1000;
+  db.close();
+  return (runs * tasksPerRun) / seconds;
+}
+
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'gofer-bench-'));
   const gofer = await createGofer({
@@ -124,6 +209,7 @@ async function main(): Promise<void> {
     const rates: number[] = [];
     const baselines: number[] = [];
     const throughStores: number[] = [];
+    const inGoferSchema: number[] = [];
     let failed = 0;
     for (let round = 0; round < rounds; round++) {
       const started = performance.now();
@@ -136,10 +222,12 @@ async function main(): Promise<void> {
       rates.push((runs * tasksPerRun) / ((performance.now() - started) / 1000));
       baselines.push(sqliteBaseline(join(dataDir, `raw-${round}.db`), openRaw));
       throughStores.push(sqliteBaseline(join(dataDir, `stores-${round}.db`), (path) => openSqlite(path, { driver })));
+      inGoferSchema.push(goferSchemaBaseline(join(dataDir, `schema-${round}.db`)));
     }
     const rate = median(rates);
     const raw = median(baselines);
     const stores = median(throughStores);
+    const schema = median(inGoferSchema);
     console.log(
       `orchestrator: ${rounds} rounds of ${runs} runs x ${tasksPerRun} tasks (no-op scheduler, SQLite WAL on disk, ${driver} on Node ${process.versions.node})`,
     );
@@ -151,6 +239,9 @@ async function main(): Promise<void> {
     );
     console.log(
       `  the same baseline through the store interface: ${Math.round(stores)} task executions/s median, ${((stores / raw) * 100).toFixed(0)}% of raw`,
+    );
+    console.log(
+      `  the same rows in Gofer's schema and values (core migrations, ${driver} directly): ${Math.round(schema)} task executions/s median, ${((schema / raw) * 100).toFixed(0)}% of raw; orchestrator at ${((rate / schema) * 100).toFixed(0)}% of it`,
     );
     console.log(`  idle core after start: rss ${mb(idle.rss)}, heap used ${mb(idle.heapUsed)}`);
     global.gc?.();

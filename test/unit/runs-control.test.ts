@@ -8,6 +8,27 @@ import { waitFor } from '../helpers/wait-for.js';
 
 const IMG = 'gofer-test/busybox:latest';
 
+test('wait() answers whenever it is called: before the run starts its tasks, while it runs, as its completion is published, after', async () => {
+  const { gofer } = await goferWithFake();
+  try {
+    await gofer.pipelines.register(new Pipeline('waits', 'x').tasks(new Task('one', IMG), new Task('two', IMG).dependsOn('one')).build());
+    const fromListener: Array<Promise<{ status: string }>> = [];
+    const off = gofer.events.on((e) => {
+      if (e.type === 'run.completed' && e.payload.pipelineId === 'waits') fromListener.push(gofer.runs.wait('waits', e.payload.runId));
+    });
+    const run = await gofer.runs.start('waits');
+    const early = gofer.runs.wait('waits', run.runId);
+    const done = await early;
+    off();
+    assert.is(done.status, 'successful');
+    assert.is(fromListener.length, 1);
+    assert.is((await fromListener[0]!).status, 'successful');
+    assert.is((await gofer.runs.wait('waits', run.runId)).status, 'successful');
+  } finally {
+    await gofer.close();
+  }
+});
+
 test('cancel stops running containers with the stop timeout and cancels waiting tasks', async () => {
   const scheduler = new FakeScheduler().script('slow', { hang: true });
   const { gofer } = await goferWithFake({ scheduler, config: { stopTimeoutMs: 1234 } });

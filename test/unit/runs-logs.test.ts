@@ -113,4 +113,24 @@ test('log retention keeps the files of the last logRetentionRuns runs', async ()
   }
 });
 
+test('log retention after a restart: the runs ended before it count towards the window', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'gofer-logs-test-'));
+  const scheduler = new FakeScheduler({ output: ['x\n'] });
+  const folders = () => readdirSync(join(dataDir, 'logs', 'retention')).sort((a, b) => Number(a) - Number(b));
+  let { gofer } = await goferWithFake({ scheduler, config: { dataDir, logRetentionRuns: 10 } });
+  try {
+    await gofer.pipelines.register(new Pipeline('retention', 'x').tasks(new Task('aaa', IMG)).build());
+    for (let i = 0; i < 3; i++) await gofer.runs.wait('retention', (await gofer.runs.start('retention')).runId);
+    await gofer.close();
+    ({ gofer } = await goferWithFake({ scheduler, config: { dataDir, logRetentionRuns: 4 } }));
+    assert.equal(folders(), ['1', '2', '3']);
+    // The fourth ended run fills the window; each one after it pushes the oldest out.
+    for (let i = 0; i < 3; i++) await gofer.runs.wait('retention', (await gofer.runs.start('retention')).runId);
+    assert.equal(folders(), ['3', '4', '5', '6']);
+  } finally {
+    await gofer.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
 test.run();

@@ -32,6 +32,22 @@ test('system variables are injected: GOFER_PIPELINE_ID, GOFER_RUN_ID, GOFER_TASK
   }
 });
 
+test("a run's variables are the ones it was started with: the caller changing its object afterwards changes no task's", async () => {
+  const { gofer, scheduler } = await startAndWait(new Pipeline('vars-own', 'x').tasks(new Task('first', IMG), new Task('second', IMG).dependsOn('first')));
+  try {
+    const variables: Record<string, string> = { EXTRA: 'at start' };
+    const run = await gofer.runs.start('vars-own', { variables });
+    variables.EXTRA = 'changed later';
+    await gofer.runs.wait('vars-own', run.runId);
+    assert.equal(
+      scheduler.starts.map((s) => s.variables.EXTRA),
+      ['at start', 'at start'],
+    );
+  } finally {
+    await gofer.close();
+  }
+});
+
 test('the seed example: a pipeline variable GOFER_PIPELINE_ID replaces the system one', async () => {
   const { gofer, scheduler } = await startAndWait(new Pipeline('vars-seed', 'x').tasks(new Task('the_task', IMG).variable('GOFER_PIPELINE_ID', 'mine')));
   try {

@@ -202,7 +202,7 @@ for (const driver of drivers) {
   });
 }
 
-test('openDatabase: WAL, foreign keys and the busy timeout on the chosen driver', () => {
+test('openDatabase: WAL (checkpointed every 4,000 pages), foreign keys and the busy timeout on the chosen driver', () => {
   const dir = mkdtempSync(join(tmpdir(), 'gofer-driver-'));
   let db: SqliteDatabase | undefined;
   try {
@@ -210,6 +210,7 @@ test('openDatabase: WAL, foreign keys and the busy timeout on the chosen driver'
     assert.is(db.driver, expected);
     assert.is(db.pragma('journal_mode', { simple: true }), 'wal');
     assert.is(db.pragma('synchronous', { simple: true }), 1);
+    assert.is(db.pragma('wal_autocheckpoint', { simple: true }), 4000);
     assert.is(db.pragma('foreign_keys', { simple: true }), 1);
     assert.is(db.pragma('busy_timeout', { simple: true }), 5000);
   } finally {

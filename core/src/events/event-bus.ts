@@ -35,7 +35,9 @@ export class EventBus {
   publish<K extends GoferEventType>(type: K, payload: GoferEventMap[K]): GoferEvent {
     const draft = { type, at: this.clock.now(), payload } as Omit<GoferEvent, 'id'>;
     const id = this.log ? this.log.append(draft) : this.nextId++;
-    const event = { ...draft, id } as GoferEvent;
+    // The draft becomes the event (the log keeps no reference to it): one object per event, not two.
+    const event = draft as GoferEvent;
+    event.id = id;
     this.lastId = id;
     if (this.listeners.size > 0) this.emit(event);
     return event;

@@ -29,18 +29,44 @@ export function stderrSink(json = !process.stderr.isTTY): LogSink {
 }
 
 export function createLogger(level: LogLevel = 'info', sink: LogSink = stderrSink(), bindings: LogFields = {}): Logger {
-  const threshold = RANK[level];
-  const emit = (lvl: LogEntry['level'], message: string, fields?: LogFields) => {
-    if (RANK[lvl] < threshold) return;
-    sink({ level: lvl, message, fields: { ...bindings, ...fields }, at: Date.now() });
-  };
-  return {
-    debug: (m, f) => emit('debug', m, f),
-    info: (m, f) => emit('info', m, f),
-    warn: (m, f) => emit('warn', m, f),
-    error: (m, f) => emit('error', m, f),
-    child: (more) => createLogger(level, sink, { ...bindings, ...more }),
-  };
+  return new BoundLogger(RANK[level], sink, bindings);
+}
+
+/**
+ * Methods on the prototype, not closures per logger: a run makes a child logger, and each of its
+ * tasks another, so a child must cost one small object.
+ */
+class BoundLogger implements Logger {
+  constructor(
+    private readonly threshold: number,
+    private readonly sink: LogSink,
+    private readonly bindings: LogFields,
+  ) {}
+
+  debug(message: string, fields?: LogFields): void {
+    this.emit('debug', message, fields);
+  }
+
+  info(message: string, fields?: LogFields): void {
+    this.emit('info', message, fields);
+  }
+
+  warn(message: string, fields?: LogFields): void {
+    this.emit('warn', message, fields);
+  }
+
+  error(message: string, fields?: LogFields): void {
+    this.emit('error', message, fields);
+  }
+
+  child(more: LogFields): Logger {
+    return new BoundLogger(this.threshold, this.sink, { ...this.bindings, ...more });
+  }
+
+  private emit(lvl: LogEntry['level'], message: string, fields?: LogFields): void {
+    if (RANK[lvl] < this.threshold) return;
+    this.sink({ level: lvl, message, fields: { ...this.bindings, ...fields }, at: Date.now() });
+  }
 }
 
 /** A logger that keeps entries in memory: for tests. */

@@ -79,7 +79,8 @@ export class LogStore {
    */
   writer(pipelineId: string, runId: number, taskId: string, fresh = true, attempt = 1): LogWriter {
     const key = keyOf(pipelineId, runId, taskId, attempt);
-    const file = this.path(pipelineId, runId, taskId, attempt);
+    // Built on the first byte: a task without output needs no path.
+    let file: string | undefined;
     let fd: number | undefined;
     let failed = false;
     let sinceCheck = RESERVE_CHECK_BYTES; // check before the first write
@@ -95,6 +96,7 @@ export class LogStore {
             this.checkReserve();
           }
           if (fd === undefined) {
+            file = this.path(pipelineId, runId, taskId, attempt);
             mkdirSync(join(this.root, pipelineId, String(runId)), { recursive: true });
             // 'w': a re-attached container's output is read again from its beginning.
             fd = openSync(file, fresh ? 'w' : 'a');
@@ -106,7 +108,7 @@ export class LogStore {
           failed = true;
           if (err instanceof LogWriteFailedError) throw err;
           throw new LogWriteFailedError(
-            `writing the task's output to ${file} failed (${(err as Error).message}); the task was stopped. Free space on the log disk, then run it again`,
+            `writing the task's output to ${file ?? this.path(pipelineId, runId, taskId, attempt)} failed (${(err as Error).message}); the task was stopped. Free space on the log disk, then run it again`,
             { cause: err },
           );
         } finally {

@@ -54,6 +54,11 @@ interface QueuedRun {
   version: number;
   /** The run's resolved concurrency group, if its pipeline version has one. */
   group?: string;
+  /**
+   * The run as its creation wrote it, only while the creation's own pump may launch it (nothing
+   * else can have touched its row by then): its execution need not read it back.
+   */
+  created?: StoredRun;
 }
 
 const key = (pipelineId: string, runId: number) => `${pipelineId}\0${runId}`;
@@ -62,7 +67,8 @@ const key = (pipelineId: string, runId: number) => `${pipelineId}\0${runId}`;
 @injectable(CONFIG, LOGGER, RUN_STORE, PIPELINE_STORE, EVENT_BUS, OBJECT_STORE, RUN_SCOPES)
 export class Orchestrator {
   private readonly pending: QueuedRun[] = [];
-  private readonly active = new Map<string, { scope: RunScope; finished: Promise<void> }>();
+  /** Runs with a live execution; `completed` once their run.completed is published (the scope lives on until its promise settles). */
+  private readonly active = new Map<string, { scope: RunScope; finished: Promise<void>; completed: boolean }>();
   private readonly runningPer = new Map<string, number>();
   /** Running runs per concurrency group (groups span pipelines: keyed by the resolved name). */
   private readonly runningPerGroup = new Map<string, number>();
@@ -84,6 +90,8 @@ export class Orchestrator {
     this.bus.subscribe((e) => {
       if (e.type !== 'run.completed') return;
       const k = key(e.payload.pipelineId, e.payload.runId);
+      const running = this.active.get(k);
+      if (running) running.completed = true;
       const set = this.waiters.get(k);
       if (!set) return;
       this.waiters.delete(k);
@@ -217,8 +225,11 @@ export class Orchestrator {
       for (const other of this.groupMembers(group)) this.cancel(other.pipelineId, other.runId, why);
     }
     // Log retention is a sweep as runs end (retention.ts): deleting here missed logs written later.
-    this.pending.push({ pipelineId, runId: run.runId, version: run.version, ...(group !== undefined ? { group } : {}) });
+    const queued: QueuedRun = { pipelineId, runId: run.runId, version: run.version, ...(group !== undefined ? { group } : {}), created: run };
+    this.pending.push(queued);
     this.pump();
+    // Still queued: by the time it is admitted, its row may have changed (a task's cancel).
+    delete queued.created;
     return run;
   }
 
@@ -325,9 +336,13 @@ export class Orchestrator {
 
   /** Resolves once the run is complete (or rejects when `signal` aborts). */
   async wait(pipelineId: string, runId: number, signal?: AbortSignal): Promise<StoredRun> {
-    const run = this.store.getRun(pipelineId, runId);
-    if (run.state === 'complete') return run;
     const k = key(pipelineId, runId);
+    // A run being executed that has not published its completion is not complete: nothing to read yet.
+    const running = this.active.get(k);
+    if (!running || running.completed) {
+      const run = this.store.getRun(pipelineId, runId);
+      if (run.state === 'complete') return run;
+    }
     await new Promise<void>((resolve, reject) => {
       const set = this.waiters.get(k) ?? new Set<(err?: Error) => void>();
       this.waiters.set(k, set);
@@ -413,8 +428,11 @@ export class Orchestrator {
       this.activeGroup.set(k, group);
     }
     const scope = this.scopes(queued.pipelineId, queued.runId);
-    const finished = scope.execution
-      .execute()
+    // In the map before the execution starts: its run.completed must find it, however soon it comes.
+    const entry = { scope, finished: Promise.resolve(), completed: false };
+    this.active.set(k, entry);
+    entry.finished = scope.execution
+      .execute(queued.created)
       .catch((err: Error) => this.logger.error('run failed unexpectedly', { pipeline: queued.pipelineId, run: queued.runId, error: err.message }))
       .finally(() => {
         this.active.delete(k);
@@ -430,7 +448,6 @@ export class Orchestrator {
         scope.dispose();
         this.pump();
       });
-    this.active.set(k, { scope, finished });
   }
 }
 

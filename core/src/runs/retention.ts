@@ -42,6 +42,15 @@ export class Retention {
   private readonly eventAtOffset;
   private readonly eventsUpTo;
   private lastEventSweep = 0;
+  /**
+   * Per pipeline, how many ended runs it has: counted by its last full sweep (capped just past
+   * the larger window), plus the run ends heard since. While that is within a window, a run's end
+   * skips that window's queries: finding the Nth newest ended run walks N index entries, so with a
+   * large `logRetentionRuns` every run's end walked every ended run of its pipeline. Only ever
+   * too high (runs are deleted, never un-ended): a count too high just runs the queries.
+   */
+  private readonly endedRuns = new Map<string, number>();
+  private readonly countEnded;
   private unsubscribe: (() => void) | undefined;
   private timer: NodeJS.Timeout | undefined;
 
@@ -67,6 +76,9 @@ export class Retention {
       // A range of the objects (those left are of recent runs), not a list of every older run.
       "DELETE FROM objects WHERE pipeline_id = ? AND run_id > 0 AND run_id < ? AND EXISTS (SELECT 1 FROM runs WHERE runs.pipeline_id = objects.pipeline_id AND runs.run_id = objects.run_id AND runs.state = 'complete')",
     );
+    this.countEnded = db.prepare<[string, number], { n: number }>(
+      "SELECT count(*) AS n FROM (SELECT 1 FROM runs INDEXED BY runs_ended WHERE pipeline_id = ? AND state = 'complete' LIMIT ?)",
+    );
     this.pipelinesToSweep = db.prepare<[], { pipeline_id: string }>(
       "SELECT DISTINCT pipeline_id FROM runs INDEXED BY runs_logs_kept WHERE state = 'complete' AND logs_removed = 0",
     );
@@ -86,7 +98,7 @@ export class Retention {
     if (result.runLogsRemoved + result.runObjectsRemoved + result.eventsRemoved > 0) this.logger.info('retention at start-up', { ...result });
     this.unsubscribe = this.bus.subscribe((e) => {
       if (e.type !== 'run.completed') return;
-      this.guarded(() => this.sweepPipeline(e.payload.pipelineId));
+      this.guarded(() => this.runEnded(e.payload.pipelineId));
       if (Date.now() - this.lastEventSweep >= EVENT_SWEEP_GAP_MS) this.guarded(() => this.sweepEvents());
     });
     this.timer = setInterval(() => this.guarded(() => this.sweepEvents()), EVENT_SWEEP_INTERVAL_MS);
@@ -102,9 +114,30 @@ export class Retention {
 
   /** Removes the logs (and run objects) of the pipeline's ended runs outside the windows. */
   sweepPipeline(pipelineId: string): Omit<SweepResult, 'eventsRemoved'> {
+    const result = this.sweep(pipelineId, true, true);
+    const cap = Math.max(this.config.logRetentionRuns, this.config.runObjectExpiry) + 1;
+    this.endedRuns.set(pipelineId, this.countEnded.get(pipelineId, cap)!.n);
+    return result;
+  }
+
+  /** A run of the pipeline ended: sweeps the windows its ended runs may now exceed (see endedRuns). */
+  private runEnded(pipelineId: string): void {
+    const known = this.endedRuns.get(pipelineId);
+    if (known === undefined) {
+      this.sweepPipeline(pipelineId);
+      return;
+    }
+    const ended = known + 1;
+    this.endedRuns.set(pipelineId, ended);
+    const logs = ended > this.config.logRetentionRuns;
+    const objects = ended > this.config.runObjectExpiry;
+    if (logs || objects) this.sweep(pipelineId, logs, objects);
+  }
+
+  private sweep(pipelineId: string, logs: boolean, objects: boolean): Omit<SweepResult, 'eventsRemoved'> {
     let runLogsRemoved = 0;
     let runObjectsRemoved = 0;
-    const logCutoff = this.nthEnded.get(pipelineId, this.config.logRetentionRuns - 1);
+    const logCutoff = logs ? this.nthEnded.get(pipelineId, this.config.logRetentionRuns - 1) : undefined;
     if (logCutoff) {
       for (const { run_id } of this.logsToRemove.all(pipelineId, logCutoff.run_id)) {
         // Files first: a crash in between leaves the run unmarked, and the next sweep removes nothing twice.
@@ -113,7 +146,7 @@ export class Retention {
         runLogsRemoved++;
       }
     }
-    const objectCutoff = this.nthEnded.get(pipelineId, this.config.runObjectExpiry - 1);
+    const objectCutoff = objects ? this.nthEnded.get(pipelineId, this.config.runObjectExpiry - 1) : undefined;
     if (objectCutoff) runObjectsRemoved = this.objectsOfOldRuns.run(pipelineId, objectCutoff.run_id).changes;
     return { runLogsRemoved, runObjectsRemoved };
   }

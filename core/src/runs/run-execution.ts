@@ -55,7 +55,7 @@ import { decisionOutcome, requireApprover } from './approval-gate.js';
 import { parentSatisfies, runOutcome } from './dag-rules.js';
 import { backoffBefore, shouldRetry } from './retry-policy.js';
 import { resumeTask, type ResumableRun } from './run-recovery.js';
-import { RUN_STORE, type RunCancelReason, type RunStore, type StoredOutput } from './run-store.js';
+import { RUN_STORE, type RunCancelReason, type RunStore, type StoredOutput, type StoredRun } from './run-store.js';
 import { combinedStatus, planTasks, type PlannedTask, type TaskPlan } from '../pipelines/task-plan.js';
 import { RUN_TOKENS, type RunTokens } from './run-tokens.js';
 
@@ -155,11 +155,15 @@ export class RunExecution implements ResumableRun {
     };
   }
 
-  /** Runs (or resumes) the run until it completes, or until Gofer closes (detach). */
-  async execute(): Promise<void> {
-    const run = this.store.getRun(this.pipelineId, this.runId);
+  /**
+   * Runs (or resumes) the run until it completes, or until Gofer closes (detach). `created`: the
+   * run as its creation wrote it this very turn (saves reading it back).
+   */
+  async execute(created?: StoredRun): Promise<void> {
+    const run = created ?? this.store.getRun(this.pipelineId, this.runId);
     this.config = this.pipelines.config(this.pipelineId, run.version);
-    this.runVariables = run.variables;
+    // A copy: the run handed over at creation holds the caller's own variables object.
+    this.runVariables = { ...run.variables };
     this.cancelRequested = run.cancelRequested;
     if (run.cancelReason) this.cancelReason = run.cancelReason;
     this.cancelNote = run.cancelDescription;

@@ -226,12 +226,15 @@ export function publicTask(task: StoredTask): TaskExecution {
 @injectable(DATABASE, GROUP_COMMIT, CLOCK)
 export class RunStore {
   private readonly s: Record<string, SqliteStatement>;
+  /** Runs a function in a transaction (a savepoint inside the group's): made once, as a driver's wrapper costs to make. */
+  private readonly inTransaction: (fn: () => unknown) => unknown;
 
   constructor(
     private readonly db: SqliteDatabase,
     private readonly group: GroupCommit,
     private readonly clock: Clock,
   ) {
+    this.inTransaction = db.transaction((fn: () => unknown) => fn());
     const p = (sql: string) => db.prepare(sql);
     this.s = {
       nextRunId: p('UPDATE pipelines SET last_run_id = last_run_id + 1 WHERE pipeline_id = ? RETURNING last_run_id'),
@@ -299,7 +302,7 @@ export class RunStore {
     extras: RunCreationExtras = {},
   ): StoredRun {
     this.group.begin();
-    return this.db.transaction((): StoredRun => {
+    return this.inTransaction((): StoredRun => {
       const next = this.s.nextRunId!.get(pipelineId) as { last_run_id: number } | undefined;
       if (!next) throw new GoferError('ERR_NOT_FOUND', `There is no pipeline "${pipelineId}".`, { details: { pipelineId } });
       const runId = next.last_run_id;
@@ -356,7 +359,7 @@ export class RunStore {
       };
       if (group !== null) run.concurrencyGroup = group;
       return run;
-    })();
+    }) as StoredRun;
   }
 
   getRun(pipelineId: string, runId: number): StoredRun {
@@ -532,7 +535,7 @@ export class RunStore {
   /** Runs a function in one transaction (used to batch several writes). */
   transaction<T>(fn: () => T): T {
     this.group.begin();
-    return this.db.transaction(fn)();
+    return this.inTransaction(fn) as T;
   }
 }
 
