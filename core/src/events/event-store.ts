@@ -4,12 +4,14 @@ import { injectable, token } from '../kernel/di.js';
 import { DATABASE, type SqliteDatabase } from '../stores/database.js';
 import { GROUP_COMMIT, type GroupCommit } from '../stores/group-commit.js';
 
-interface EventRow {
+/** An event as stored: its payload is the JSON text it was appended as (`JSON.stringify`). */
+export interface StoredEvent {
   id: number;
   type: string;
   at: number;
   payload: string;
 }
+type EventRow = StoredEvent;
 
 /** The events table: append and list. */
 @injectable(DATABASE, GROUP_COMMIT)
@@ -38,11 +40,16 @@ export class EventStore {
 
   /** Events with an id greater than `query.after`, oldest first, optionally filtered by type. */
   list(query: EventQuery = {}): GoferEvent[] {
+    return this.listStored(query).map(
+      (row) => ({ id: row.id, type: row.type, at: row.at, payload: JSON.parse(row.payload) as GoferEvent['payload'] }) as GoferEvent,
+    );
+  }
+
+  /** The same events with their payloads unparsed: the HTTP API splices them into its answer as they are. */
+  listStored(query: EventQuery = {}): StoredEvent[] {
     const limit = query.limit ?? PAGE_LIMITS.events.default;
     const after = query.after ?? 0;
-    const rows =
-      query.types && query.types.length > 0 ? this.selectTypesAfter.all(after, JSON.stringify(query.types), limit) : this.selectAfter.all(after, limit);
-    return rows.map((row) => ({ id: row.id, type: row.type, at: row.at, payload: JSON.parse(row.payload) as GoferEvent['payload'] }) as GoferEvent);
+    return query.types && query.types.length > 0 ? this.selectTypesAfter.all(after, JSON.stringify(query.types), limit) : this.selectAfter.all(after, limit);
   }
 }
 

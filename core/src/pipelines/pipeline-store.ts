@@ -37,6 +37,8 @@ export class PipelineStore {
   private readonly configs = new Map<string, PipelineConfig>();
   private readonly selectOne;
   private readonly selectConfig;
+  private readonly selectPage;
+  private readonly selectNamespacePage;
 
   constructor(
     private readonly db: SqliteDatabase,
@@ -44,6 +46,11 @@ export class PipelineStore {
   ) {
     this.selectOne = db.prepare<[string], PipelineRow>('SELECT * FROM pipelines WHERE pipeline_id = ?');
     this.selectConfig = db.prepare<[string, number], { config: string }>('SELECT config FROM pipeline_versions WHERE pipeline_id = ? AND version = ?');
+    // Prepared once: the list is read on every `GET /api/pipelines`, and preparing cost as much as running it.
+    this.selectPage = db.prepare<[string, number], PipelineRow>('SELECT * FROM pipelines WHERE pipeline_id > ? ORDER BY pipeline_id LIMIT ?');
+    this.selectNamespacePage = db.prepare<[string, string, number], PipelineRow>(
+      'SELECT * FROM pipelines WHERE namespace = ? AND pipeline_id > ? ORDER BY pipeline_id LIMIT ?',
+    );
   }
 
   /** Stores `config` as the next version; the first version is deployed at once. */
@@ -91,12 +98,7 @@ export class PipelineStore {
 
   /** At most `limit` pipelines whose id sorts after `after`, by id (of one namespace when given). */
   list(namespace: string | undefined, after = '', limit = 1000): PipelineInfo[] {
-    const rows =
-      namespace === undefined
-        ? (this.db.prepare('SELECT * FROM pipelines WHERE pipeline_id > ? ORDER BY pipeline_id LIMIT ?').all(after, limit) as PipelineRow[])
-        : (this.db
-            .prepare('SELECT * FROM pipelines WHERE namespace = ? AND pipeline_id > ? ORDER BY pipeline_id LIMIT ?')
-            .all(namespace, after, limit) as PipelineRow[]);
+    const rows = namespace === undefined ? this.selectPage.all(after, limit) : this.selectNamespacePage.all(namespace, after, limit);
     return rows.map(toInfo);
   }
 

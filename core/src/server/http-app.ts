@@ -9,9 +9,11 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { GoferError, type Gofer, type Logger } from '../api/index.js';
+import { GoferError, type EventQuery, type Gofer, type Logger } from '../api/index.js';
 import { requireManagement, type Principal } from '../auth/principal.js';
 import type { TokenStore } from '../auth/token-store.js';
+import type { StoredEvent } from '../events/event-store.js';
+import { AnswerCache, matchesEtag, type CachedAnswer } from './answer-cache.js';
 import { authenticate, type RunTokenVerifier } from './authenticate.js';
 import { errorResponse } from './http-status.js';
 import { swaggerOptions } from './openapi-spec.js';
@@ -26,6 +28,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The verified caller, set by the route's `onRequest` hook. */
     principal: Principal | null;
+    /** The request's key in the answer cache, when its route's answers are kept and this one was not. */
+    answerKey: string | null;
   }
   interface FastifyContextConfig {
     /** The route table's entry this Fastify route serves. */
@@ -37,7 +41,14 @@ export interface HttpAppOptions {
   gofer: Gofer;
   tokens: TokenStore;
   runTokens?: RunTokenVerifier;
+  /**
+   * The core's events with their payloads unparsed (the events service); without it they are
+   * read through `gofer.events` and their payloads serialized again.
+   */
+  storedEvents?: { listStored(query: EventQuery): StoredEvent[] };
   logger: Logger;
+  /** The stored data's version (stores/data-version.ts); with it, routes marked `cache` keep their answers. */
+  dataVersion?: () => number;
   /** Folder of the built web UI; default: the installed `@gofer/ui` package's `dist/`. */
   uiDir?: string;
   /** Aborted when the server closes: live streams end on it. */
@@ -76,6 +87,7 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
     },
   });
   app.decorateRequest('principal', null);
+  app.decorateRequest('answerKey', null);
   app.setValidatorCompiler(validatorCompiler);
   // Answers are plain JSON.stringify: nothing a response schema does not list is dropped.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
@@ -113,7 +125,9 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
 
   let document: Record<string, unknown> | undefined;
   const openApiDocument = () => (document ??= app.swagger() as unknown as Record<string, unknown>);
-  for (const route of routes) registerRoute(app, route, { ...opts, closing, openApiDocument });
+  const storedEvents = storedEventsOf(opts);
+  const answers = opts.dataVersion ? new AnswerCache(opts.dataVersion) : undefined;
+  for (const route of routes) registerRoute(app, route, { ...opts, closing, openApiDocument, storedEvents, answers });
   registerMethodNotAllowed(app, routes);
 
   const uiFallback = await registerUi(app, resolveUiDir(opts.uiDir));
@@ -125,18 +139,38 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
   return app;
 }
 
-type Services = HttpAppOptions & { closing: AbortSignal; openApiDocument(): Record<string, unknown> };
+type Services = Omit<HttpAppOptions, 'storedEvents'> & {
+  closing: AbortSignal;
+  openApiDocument(): Record<string, unknown>;
+  storedEvents: (query: EventQuery) => Promise<StoredEvent[]>;
+  answers: AnswerCache | undefined;
+};
+
+function storedEventsOf(opts: HttpAppOptions): RouteContext['storedEvents'] {
+  const reader = opts.storedEvents;
+  if (reader) return async (query) => reader.listStored(query);
+  return async (query) => (await opts.gofer.events.list(query)).map((e) => ({ id: e.id, type: e.type, at: e.at, payload: JSON.stringify(e.payload) }));
+}
 
 function registerRoute(app: FastifyInstance, route: Route, services: Services): void {
+  const answers = route.cache ? services.answers : undefined;
+  const vary = route.cache?.vary ?? [];
   app.route({
     method: route.method,
     url: fastifyPath(route.path),
     schema: fastifySchemaOf(route),
     config: { route },
-    onRequest: async (request) => {
+    onRequest: async (request, reply) => {
       const principal = route.public ? PUBLIC : authenticate(request.raw, services.tokens, services.runTokens);
       if (route.access === 'management') requireManagement(principal);
       request.principal = principal;
+      if (answers) {
+        // After auth: a kept answer reaches only a caller whose token verifies, and of its scope.
+        const key = answers.keyOf(route.operationId, principal, request.url, request.headers, vary);
+        const kept = answers.get(key);
+        if (kept) return sendAnswer(request, reply, kept);
+        request.answerKey = key;
+      }
     },
     // A route with a JSON body takes an empty request (no body at all) as `{}`.
     ...(route.body && route.body !== 'binary'
@@ -156,6 +190,7 @@ function registerRoute(app: FastifyInstance, route: Route, services: Services): 
         query: request.query as Record<string, unknown>,
         body: request.body,
         headers: request.headers,
+        storedEvents: services.storedEvents,
         // Made on first use: most handlers never need it, and each one costs an AbortController.
         get signal() {
           return (signal ??= AbortSignal.any([services.closing, abortOnClose(reply.raw)]));
@@ -166,9 +201,22 @@ function registerRoute(app: FastifyInstance, route: Route, services: Services): 
           return new SseStream(reply.raw);
         },
       };
-      return send(reply, await route.handle(ctx));
+      const version = answers && request.answerKey !== null ? answers.version() : undefined;
+      const result = await route.handle(ctx);
+      if (version !== undefined && typeof result === 'object' && result.status === 200 && ('json' in result || 'body' in result)) {
+        const json = 'json' in result ? result.json : JSON.stringify(result.body);
+        return sendAnswer(request, reply, answers!.set(request.answerKey!, version, json));
+      }
+      return send(reply, result);
     },
   });
+}
+
+/** A cacheable route's 200 answer with its ETag, or 304 when the client holds it already. */
+function sendAnswer(request: FastifyRequest, reply: FastifyReply, answer: CachedAnswer): FastifyReply {
+  reply.header('etag', answer.etag);
+  if (matchesEtag(request.headers['if-none-match'], answer.etag)) return reply.code(304).send();
+  return reply.code(200).type('application/json; charset=utf-8').send(answer.bytes);
 }
 
 function send(reply: FastifyReply, result: AnyRouteResult): FastifyReply {
@@ -178,6 +226,7 @@ function send(reply: FastifyReply, result: AnyRouteResult): FastifyReply {
     const body = Readable.from(result.stream, { objectMode: false, highWaterMark: 64 * 1024 });
     return reply.code(result.status).type(result.contentType).send(body);
   }
+  if ('json' in result) return reply.code(result.status).type('application/json; charset=utf-8').send(result.json);
   if ('bytes' in result) {
     const bytes = typeof result.bytes === 'string' ? result.bytes : Buffer.from(result.bytes.buffer, result.bytes.byteOffset, result.bytes.byteLength);
     return reply.code(result.status).type(result.contentType).send(bytes);

@@ -41,6 +41,7 @@ export function pipelineRoutes(): Route[] {
       operationId: 'listPipelines',
       tag: 'pipelines',
       access: 'any',
+      cache: {},
       summary:
         'Lists the pipelines the token may see, optionally of one namespace, by id, a page at a time: `next` (on a full page) is the `after` of the next page.',
       query: {
