@@ -32,6 +32,7 @@ test('pipelines: a write through the API or the typed API is in the next answer;
   assert.equal(ids(first), ['alpha']);
   const etag = first.headers.get('etag');
   assert.ok(etag, 'an ETag');
+  assert.is(first.headers.get('cache-control'), 'private, no-cache', 'a browser asks again each time');
   const again = await m('GET', '/api/pipelines');
   assert.is(again.text, first.text);
   assert.is(again.headers.get('etag'), etag, 'the same bytes, the same ETag');

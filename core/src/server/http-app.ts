@@ -212,9 +212,13 @@ function registerRoute(app: FastifyInstance, route: Route, services: Services): 
   });
 }
 
-/** A cacheable route's 200 answer with its ETag, or 304 when the client holds it already. */
+/**
+ * A cacheable route's 200 answer with its ETag, or 304 when the client holds it already. A
+ * browser may keep the answer but must ask again each time (`no-cache`): the ETag is then
+ * compared with the current answer for this request's token.
+ */
 function sendAnswer(request: FastifyRequest, reply: FastifyReply, answer: CachedAnswer): FastifyReply {
-  reply.header('etag', answer.etag);
+  reply.header('etag', answer.etag).header('cache-control', 'private, no-cache');
   if (matchesEtag(request.headers['if-none-match'], answer.etag)) return reply.code(304).send();
   return reply.code(200).type('application/json; charset=utf-8').send(answer.bytes);
 }
