@@ -9,6 +9,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { attachApiServer } from '../../core/src/server/start-service.js';
+import type { GoferEventType } from '@gofer/core';
+import { EVENT_STORE } from '../../core/src/events/event-store.js';
 import { DATABASE } from '../../core/src/stores/database.js';
 import { goferWithFake } from '../helpers/gofer-with-fake.js';
 import { api } from './service-harness.js';
@@ -100,12 +102,20 @@ test('a kept answer is not served to a caller whose token was revoked, or has ex
 });
 
 test("events: the page is byte for byte JSON.stringify of the typed API's page; a new event or a deletion is in the next answer", async () => {
-  // Payloads with text that JSON escapes.
-  await gofer.pipelines.register({ ...pipeline('quoted'), description: 'a "quoted" \\ line\nwith ünïcode \u2028 and 🚀' });
-  const page = async (query: string, limit: number, after?: number) => {
+  await gofer.pipelines.register(pipeline('quoted'));
+  // A payload with text JSON escapes and numbers it rewrites, appended as the core appends events.
+  const store = core.container.resolve(EVENT_STORE);
+  const tricky = {
+    pipelineId: 'quoted',
+    text: 'a "quoted" \\ line\nwith ünïcode \u2028, \u0001 and 🚀',
+    n: [1e21, -0, 0.1, 2 ** 53],
+    o: { ['__proto__']: 1, '': null },
+  };
+  store.append({ type: 'pipeline.enabled', at: Date.now(), payload: tricky } as unknown as Parameters<typeof store.append>[0]);
+  const page = async (query: string, limit: number, after?: number, types?: GoferEventType[]) => {
     const res = await m('GET', `/api/events?${query}`);
     assert.is(res.status, 200);
-    const items = await gofer.events.list({ limit, ...(after !== undefined ? { after } : {}) });
+    const items = await gofer.events.list({ limit, ...(after !== undefined ? { after } : {}), ...(types ? { types } : {}) });
     const expected = JSON.stringify({ items, ...(items.length >= limit ? { next: items[items.length - 1]!.id } : {}) });
     assert.is(res.text, expected);
     return res;
@@ -115,6 +125,8 @@ test("events: the page is byte for byte JSON.stringify of the typed API's page; 
   assert.ok(count > 5);
   await page('limit=3', 3);
   await page('limit=3&after=2', 3, 2);
+  await page('limit=1000&types=pipeline.enabled,run.completed', 1000, undefined, ['pipeline.enabled', 'run.completed']);
+  await page('limit=1000&after=100000', 1000, 100000);
   await gofer.runs.wait('quoted', (await gofer.runs.start('quoted')).runId);
   const after = await page('limit=1000', 1000);
   assert.ok(after.json.items.length > count, 'the run’s events are in the next answer');

@@ -13,12 +13,34 @@ export interface StoredEvent {
 }
 type EventRow = StoredEvent;
 
+/**
+ * A page of events as JSON text: `items` is the page's events joined by commas, each as
+ * `JSON.stringify` of the event gives it (`{"id","type","at","payload"}`, the stored payload
+ * text spliced in); `count` and `last` (its last id) are what paging needs.
+ */
+export interface EventPageJson {
+  count: number;
+  last: number | undefined;
+  items: string;
+}
+
+/**
+ * One event's JSON put together in SQLite: reading 433 rows into JavaScript objects cost three
+ * times what concatenating them there does. `id` and `at` are integers (their text is what JSON
+ * gives them), the type is quoted as JSON.
+ */
+const EVENT_JSON = `'{"id":' || id || ',"type":' || json_quote(type) || ',"at":' || at || ',"payload":' || payload || '}'`;
+const pageSql = (where: string) =>
+  `SELECT count(*) AS count, max(id) AS last, group_concat(${EVENT_JSON}, ',' ORDER BY id) AS items FROM (SELECT id, type, at, payload FROM events WHERE ${where} ORDER BY id LIMIT ?)`;
+
 /** The events table: append and list. */
 @injectable(DATABASE, GROUP_COMMIT)
 export class EventStore {
   private readonly insert;
   private readonly selectAfter;
   private readonly selectTypesAfter;
+  private readonly pageAfter;
+  private readonly pageTypesAfter;
 
   constructor(
     db: SqliteDatabase,
@@ -30,6 +52,9 @@ export class EventStore {
     this.selectTypesAfter = db.prepare<[number, string, number], EventRow>(
       'SELECT id, type, at, payload FROM events WHERE id > ? AND type IN (SELECT value FROM json_each(?)) ORDER BY id LIMIT ?',
     );
+    type PageRow = { count: number; last: number | null; items: string | null };
+    this.pageAfter = db.prepare<[number, number], PageRow>(pageSql('id > ?'));
+    this.pageTypesAfter = db.prepare<[number, string, number], PageRow>(pageSql('id > ? AND type IN (SELECT value FROM json_each(?))'));
   }
 
   /** Stores an event and returns its id. */
@@ -50,6 +75,14 @@ export class EventStore {
     const limit = query.limit ?? PAGE_LIMITS.events.default;
     const after = query.after ?? 0;
     return query.types && query.types.length > 0 ? this.selectTypesAfter.all(after, JSON.stringify(query.types), limit) : this.selectAfter.all(after, limit);
+  }
+
+  /** The page `listStored` reads, as JSON text (see {@link EventPageJson}). */
+  pageJson(query: EventQuery = {}): EventPageJson {
+    const limit = query.limit ?? PAGE_LIMITS.events.default;
+    const after = query.after ?? 0;
+    const row = query.types && query.types.length > 0 ? this.pageTypesAfter.get(after, JSON.stringify(query.types), limit) : this.pageAfter.get(after, limit);
+    return { count: row?.count ?? 0, last: row?.last ?? undefined, items: row?.items ?? '' };
   }
 }
 

@@ -5,7 +5,7 @@ import { injectable, token } from '../kernel/di.js';
 import { numericCursor, pageLimit } from '../kernel/paging.js';
 import { GROUP_COMMIT, type GroupCommit } from '../stores/group-commit.js';
 import { EVENT_BUS, type EventBus } from './event-bus.js';
-import { EVENT_STORE, type EventStore, type StoredEvent } from './event-store.js';
+import { EVENT_STORE, type EventPageJson, type EventStore, type StoredEvent } from './event-store.js';
 
 /**
  * Live events a follower may have waiting before it reads them. Past this, the waiting ones are
@@ -34,6 +34,13 @@ export class EventsService implements EventsApi {
     const limit = pageLimit('events', query.limit);
     numericCursor('after', query.after);
     return this.store.listStored({ ...query, limit });
+  }
+
+  /** The same page as JSON text, put together in SQLite (checked the same way). */
+  pageJson(query: EventQuery = {}): EventPageJson {
+    const limit = pageLimit('events', query.limit);
+    numericCursor('after', query.after);
+    return this.store.pageJson({ ...query, limit });
   }
 
   on(listener: (event: GoferEvent) => void): () => void {

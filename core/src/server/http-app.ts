@@ -12,13 +12,13 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { GoferError, type EventQuery, type Gofer, type Logger } from '../api/index.js';
 import { requireManagement, type Principal } from '../auth/principal.js';
 import type { TokenStore } from '../auth/token-store.js';
-import type { StoredEvent } from '../events/event-store.js';
+import type { EventsService } from '../events/events-api.js';
 import { AnswerCache, matchesEtag, type CachedAnswer } from './answer-cache.js';
 import { authenticate, type RunTokenVerifier } from './authenticate.js';
 import { errorResponse } from './http-status.js';
 import { swaggerOptions } from './openapi-spec.js';
 import { requestError, validatorCompiler } from './request-validation.js';
-import type { AnyRouteResult, HttpMethod, Route, RouteContext } from './route.js';
+import type { AnyRouteResult, HttpMethod, Route, RouteContext, StoredEvents } from './route.js';
 import { fastifySchemaOf, MAX_BODY_BYTES } from './route-schema.js';
 import { buildRoutes } from './routes/index.js';
 import { SseStream } from './sse.js';
@@ -45,7 +45,7 @@ export interface HttpAppOptions {
    * The core's events with their payloads unparsed (the events service); without it they are
    * read through `gofer.events` and their payloads serialized again.
    */
-  storedEvents?: { listStored(query: EventQuery): StoredEvent[] };
+  storedEvents?: Pick<EventsService, 'listStored' | 'pageJson'>;
   logger: Logger;
   /** The stored data's version (stores/data-version.ts); with it, routes marked `cache` keep their answers. */
   dataVersion?: () => number;
@@ -142,14 +142,24 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
 type Services = Omit<HttpAppOptions, 'storedEvents'> & {
   closing: AbortSignal;
   openApiDocument(): Record<string, unknown>;
-  storedEvents: (query: EventQuery) => Promise<StoredEvent[]>;
+  storedEvents: StoredEvents;
   answers: AnswerCache | undefined;
 };
 
-function storedEventsOf(opts: HttpAppOptions): RouteContext['storedEvents'] {
+function storedEventsOf(opts: HttpAppOptions): StoredEvents {
   const reader = opts.storedEvents;
-  if (reader) return async (query) => reader.listStored(query);
-  return async (query) => (await opts.gofer.events.list(query)).map((e) => ({ id: e.id, type: e.type, at: e.at, payload: JSON.stringify(e.payload) }));
+  if (reader) return { list: async (query) => reader.listStored(query), pageJson: async (query) => reader.pageJson(query) };
+  // Without the core's service (a Gofer handle alone): the typed API's page, serialized.
+  const list = async (query: EventQuery) =>
+    (await opts.gofer.events.list(query)).map((e) => ({ id: e.id, type: e.type, at: e.at, payload: JSON.stringify(e.payload) }));
+  return {
+    list,
+    pageJson: async (query) => {
+      const events = await list(query);
+      const items = events.map((e) => `{"id":${e.id},"type":${JSON.stringify(e.type)},"at":${e.at},"payload":${e.payload}}`).join(',');
+      return { count: events.length, last: events.at(-1)?.id, items };
+    },
+  };
 }
 
 function registerRoute(app: FastifyInstance, route: Route, services: Services): void {

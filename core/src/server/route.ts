@@ -8,7 +8,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Static, TObject, TProperties, TSchema } from 'typebox';
 import type { ErrorCode, EventQuery, Gofer } from '../api/index.js';
 import type { Principal } from '../auth/principal.js';
-import type { StoredEvent } from '../events/event-store.js';
+import type { EventPageJson, StoredEvent } from '../events/event-store.js';
 import type { TokenStore } from '../auth/token-store.js';
 import type { SseStream } from './sse.js';
 
@@ -63,6 +63,13 @@ export type RouteResult<R extends Responses = Responses> = { [K in StatusOf<R>]:
 /** The messages of a route's SSE responses. */
 type MessagesOf<R extends Responses> = { [K in StatusOf<R>]: R[K] extends { events: infer E extends TSchema } ? Static<E> : never }[StatusOf<R>];
 
+/** The core's stored events in the forms the events route answers from. */
+export interface StoredEvents {
+  list(query: EventQuery): Promise<StoredEvent[]>;
+  /** The same page as JSON text. */
+  pageJson(query: EventQuery): Promise<EventPageJson>;
+}
+
 /** What a handler receives: validated params, query and body, and the verified caller. */
 export interface RouteContext<Params = Record<string, unknown>, Query = Record<string, unknown>, Body = unknown, Message = unknown> {
   gofer: Gofer;
@@ -75,8 +82,8 @@ export interface RouteContext<Params = Record<string, unknown>, Query = Record<s
   /** Validated JSON (an empty body is `{}`), or a Buffer for binary bodies. */
   body: Body;
   headers: IncomingHttpHeaders;
-  /** Stored events with their payloads as JSON text (`gofer.events.list`'s page, checked the same way). */
-  storedEvents: (query: EventQuery) => Promise<StoredEvent[]>;
+  /** `gofer.events.list`'s page (checked the same way) with the payloads as their stored JSON text. */
+  storedEvents: StoredEvents;
   /** Aborted when the client goes away or the server closes: streams stop on it. */
   signal: AbortSignal;
   /** The OpenAPI document this server serves. */
