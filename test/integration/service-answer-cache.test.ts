@@ -65,6 +65,23 @@ test('pipelines: a write through the API or the typed API is in the next answer;
   assert.equal(ids(await m('GET', '/api/pipelines')), ['bravo']);
 });
 
+test("pipelines: the page is byte for byte JSON.stringify of the typed API's page, for any text in a name or description", async () => {
+  const text = `a "quoted" \\ line\nwith\ttabs, \u0001\u001f\u007f, ünïcode \u2028 and 🚀 ${String.fromCharCode(...Array.from({ length: 32 }, (_, i) => i))}`;
+  await gofer.pipelines.register({ ...pipeline('tricky', text), description: text });
+  const check = async (query: string, opts: { limit: number; after?: string; namespace?: string }) => {
+    const res = await m('GET', `/api/pipelines?${query}`);
+    assert.is(res.status, 200, res.text);
+    const items = await gofer.pipelines.list(opts);
+    assert.is(res.text, JSON.stringify({ items, ...(items.length >= opts.limit ? { next: items.at(-1)!.pipelineId } : {}) }));
+  };
+  await check('limit=1000', { limit: 1000 });
+  await check('limit=1', { limit: 1 });
+  await check('limit=1&after=bravo', { limit: 1, after: 'bravo' });
+  await check('namespace=default&limit=2', { namespace: 'default', limit: 2 });
+  await check('after=zzz', { limit: 1000, after: 'zzz' });
+  await gofer.pipelines.delete('tricky');
+});
+
 test("a kept answer never reaches another scope: a client token sees only its namespace's pipelines", async () => {
   assert.is((await m('POST', '/api/namespaces', { namespaceId: 'team' })).status, 201);
   assert.is((await m('POST', '/api/pipelines', { config: pipeline('team-1'), namespace: 'team' })).status, 201);

@@ -13,6 +13,7 @@ import { GoferError, type EventQuery, type Gofer, type Logger } from '../api/ind
 import { requireManagement, type Principal } from '../auth/principal.js';
 import type { TokenStore } from '../auth/token-store.js';
 import type { EventsService } from '../events/events-api.js';
+import type { PipelinesService } from '../pipelines/pipelines-api.js';
 import { AnswerCache, matchesEtag, type CachedAnswer } from './answer-cache.js';
 import { authenticate, type RunTokenVerifier } from './authenticate.js';
 import { errorResponse } from './http-status.js';
@@ -46,6 +47,8 @@ export interface HttpAppOptions {
    * read through `gofer.events` and their payloads serialized again.
    */
   storedEvents?: Pick<EventsService, 'listStored' | 'pageJson'>;
+  /** The core's pipelines service, for pages as JSON text; without it they are read through `gofer.pipelines` and serialized. */
+  storedPipelines?: Pick<PipelinesService, 'pageJson'>;
   logger: Logger;
   /** The stored data's version (stores/data-version.ts); with it, routes marked `cache` keep their answers. */
   dataVersion?: () => number;
@@ -126,8 +129,9 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
   let document: Record<string, unknown> | undefined;
   const openApiDocument = () => (document ??= app.swagger() as unknown as Record<string, unknown>);
   const storedEvents = storedEventsOf(opts);
+  const storedPipelines = storedPipelinesOf(opts);
   const answers = opts.dataVersion ? new AnswerCache(opts.dataVersion) : undefined;
-  for (const route of routes) registerRoute(app, route, { ...opts, closing, openApiDocument, storedEvents, answers });
+  for (const route of routes) registerRoute(app, route, { ...opts, closing, openApiDocument, storedEvents, storedPipelines, answers });
   registerMethodNotAllowed(app, routes);
 
   const uiFallback = await registerUi(app, resolveUiDir(opts.uiDir));
@@ -139,10 +143,11 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
   return app;
 }
 
-type Services = Omit<HttpAppOptions, 'storedEvents'> & {
+type Services = Omit<HttpAppOptions, 'storedEvents' | 'storedPipelines'> & {
   closing: AbortSignal;
   openApiDocument(): Record<string, unknown>;
   storedEvents: StoredEvents;
+  storedPipelines: RouteContext['storedPipelines'];
   answers: AnswerCache | undefined;
 };
 
@@ -158,6 +163,18 @@ function storedEventsOf(opts: HttpAppOptions): StoredEvents {
       const events = await list(query);
       const items = events.map((e) => `{"id":${e.id},"type":${JSON.stringify(e.type)},"at":${e.at},"payload":${e.payload}}`).join(',');
       return { count: events.length, last: events.at(-1)?.id, items };
+    },
+  };
+}
+
+function storedPipelinesOf(opts: HttpAppOptions): RouteContext['storedPipelines'] {
+  const reader = opts.storedPipelines;
+  if (reader) return { pageJson: async (query) => reader.pageJson(query) };
+  // Without the core's service (a Gofer handle alone): the typed API's page, serialized.
+  return {
+    pageJson: async (query) => {
+      const list = await opts.gofer.pipelines.list(query);
+      return { count: list.length, last: list.at(-1)?.pipelineId, items: list.map((p) => JSON.stringify(p)).join(',') };
     },
   };
 }
@@ -201,6 +218,7 @@ function registerRoute(app: FastifyInstance, route: Route, services: Services): 
         body: request.body,
         headers: request.headers,
         storedEvents: services.storedEvents,
+        storedPipelines: services.storedPipelines,
         // Made on first use: most handlers never need it, and each one costs an AbortController.
         get signal() {
           return (signal ??= AbortSignal.any([services.closing, abortOnClose(reply.raw)]));

@@ -17,6 +17,7 @@ export interface ServerOptions {
   tokens: TokenStore;
   runTokens?: RunTokenVerifier;
   storedEvents?: HttpAppOptions['storedEvents'];
+  storedPipelines?: HttpAppOptions['storedPipelines'];
   dataVersion?: HttpAppOptions['dataVersion'];
   logger: Logger;
   host: string;

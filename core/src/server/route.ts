@@ -6,9 +6,10 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Static, TObject, TProperties, TSchema } from 'typebox';
-import type { ErrorCode, EventQuery, Gofer } from '../api/index.js';
+import type { ErrorCode, EventQuery, Gofer, PipelineListOptions } from '../api/index.js';
 import type { Principal } from '../auth/principal.js';
 import type { EventPageJson, StoredEvent } from '../events/event-store.js';
+import type { PipelinePageJson } from '../pipelines/pipeline-store.js';
 import type { TokenStore } from '../auth/token-store.js';
 import type { SseStream } from './sse.js';
 
@@ -84,6 +85,8 @@ export interface RouteContext<Params = Record<string, unknown>, Query = Record<s
   headers: IncomingHttpHeaders;
   /** `gofer.events.list`'s page (checked the same way) with the payloads as their stored JSON text. */
   storedEvents: StoredEvents;
+  /** `gofer.pipelines.list`'s page (checked the same way) as JSON text. */
+  storedPipelines: { pageJson(opts: PipelineListOptions): Promise<PipelinePageJson> };
   /** Aborted when the client goes away or the server closes: streams stop on it. */
   signal: AbortSignal;
   /** The OpenAPI document this server serves. */
