@@ -67,12 +67,25 @@ function toToken(row: TokenRow): ApiToken {
   return token;
 }
 
+/** Verified tokens kept in memory at most; past this the oldest is dropped. */
+export const VERIFIED_TOKENS_CACHED = 1000;
+
 export class TokenStore {
+  /**
+   * Tokens verified before, by the hash of their secret: every API request verifies one, and a
+   * SQLite read plus parsing the row cost more than the rest of a small answer. Only tokens that
+   * exist are kept (a caller trying unknown secrets fills nothing); expiry is checked on every
+   * use; `delete` drops the entry, and this store is the only writer of `auth_tokens`.
+   */
+  private readonly verified = new Map<string, ApiToken>();
+  private readonly selectByHash;
+
   constructor(
     private readonly db: SqliteDatabase,
     private readonly now: () => number = Date.now,
   ) {
     applyMigrations(db, 'auth', AUTH_MIGRATIONS);
+    this.selectByHash = db.prepare<[string], TokenRow>('SELECT * FROM auth_tokens WHERE hash = ?');
   }
 
   /** Creates a token. Client tokens need at least one existing namespace. */
@@ -121,10 +134,20 @@ export class TokenStore {
 
   /** The token a secret belongs to, when it exists and has not expired. */
   verify(secret: string): ApiToken | undefined {
-    const row = this.db.prepare('SELECT * FROM auth_tokens WHERE hash = ?').get(hashTokenSecret(secret)) as TokenRow | undefined;
-    if (!row) return undefined;
-    if (row.expires !== null && row.expires <= this.now()) return undefined;
-    return toToken(row);
+    const hash = hashTokenSecret(secret);
+    let token = this.verified.get(hash);
+    if (!token) {
+      const row = this.selectByHash.get(hash);
+      if (!row) return undefined;
+      // Frozen: every request of this token shares the object.
+      token = toToken(row);
+      Object.freeze(token.namespaces);
+      Object.freeze(token);
+      if (this.verified.size >= VERIFIED_TOKENS_CACHED) this.verified.delete(this.verified.keys().next().value!);
+      this.verified.set(hash, token);
+    }
+    if (token.expires !== undefined && token.expires <= this.now()) return undefined;
+    return token;
   }
 
   list(): ApiToken[] {
@@ -140,6 +163,7 @@ export class TokenStore {
   /** Revokes a token at once. */
   delete(tokenId: string): void {
     const { changes } = this.db.prepare('DELETE FROM auth_tokens WHERE token_id = ?').run(tokenId);
+    for (const [hash, token] of this.verified) if (token.tokenId === tokenId) this.verified.delete(hash);
     if (changes === 0) throw new GoferError('ERR_NOT_FOUND', `No token with id ${tokenId}. List tokens with: gofer token list`, { details: { tokenId } });
   }
 

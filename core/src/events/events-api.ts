@@ -5,7 +5,7 @@ import { injectable, token } from '../kernel/di.js';
 import { numericCursor, pageLimit } from '../kernel/paging.js';
 import { GROUP_COMMIT, type GroupCommit } from '../stores/group-commit.js';
 import { EVENT_BUS, type EventBus } from './event-bus.js';
-import { EVENT_STORE, type EventStore } from './event-store.js';
+import { EVENT_STORE, type EventPageJson, type EventStore, type StoredEvent } from './event-store.js';
 
 /**
  * Live events a follower may have waiting before it reads them. Past this, the waiting ones are
@@ -27,6 +27,20 @@ export class EventsService implements EventsApi {
     const limit = pageLimit('events', query.limit);
     numericCursor('after', query.after);
     return this.store.list({ ...query, limit });
+  }
+
+  /** `list` with each payload left as its stored JSON text (checked the same way). */
+  listStored(query: EventQuery = {}): StoredEvent[] {
+    const limit = pageLimit('events', query.limit);
+    numericCursor('after', query.after);
+    return this.store.listStored({ ...query, limit });
+  }
+
+  /** The same page as JSON text, put together in SQLite (checked the same way). */
+  pageJson(query: EventQuery = {}): EventPageJson {
+    const limit = pageLimit('events', query.limit);
+    numericCursor('after', query.after);
+    return this.store.pageJson({ ...query, limit });
   }
 
   on(listener: (event: GoferEvent) => void): () => void {
@@ -98,4 +112,4 @@ export class EventsService implements EventsApi {
   }
 }
 
-export const EVENTS_API = token<EventsApi>('gofer.api.events');
+export const EVENTS_API = token<EventsService>('gofer.api.events');

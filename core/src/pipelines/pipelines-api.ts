@@ -15,7 +15,7 @@ import { LOG_STORE, type LogStore } from '../logs/log-store.js';
 import { OBJECT_STORE, type ObjectStore } from '../objects/object-store.js';
 import { GROUP_COMMIT, type GroupCommit } from '../stores/group-commit.js';
 import { SECRET_STORE, type SecretStore } from '../stores/secret-store.js';
-import { PIPELINE_STORE, type PipelineStore } from './pipeline-store.js';
+import { PIPELINE_STORE, type PipelinePageJson, type PipelineStore } from './pipeline-store.js';
 import { validatePipelineConfig } from './validate-config.js';
 
 /** The namespace pipelines go to when none is given. */
@@ -64,10 +64,12 @@ export class PipelinesService implements PipelinesApi {
   }
 
   async list(opts: PipelineListOptions = {}): Promise<PipelineInfo[]> {
-    const limit = pageLimit('pipelines', opts.limit);
-    if (opts.after !== undefined && typeof opts.after !== 'string')
-      throw new GoferError('ERR_INVALID_ARGUMENT', 'The cursor `after` must be a pipeline id.', { details: { field: 'after' } });
-    return this.store.list(opts.namespace, opts.after, limit);
+    return this.store.list(opts.namespace, opts.after, checkedLimit(opts));
+  }
+
+  /** The same page as JSON text, put together in SQLite (checked the same way). */
+  pageJson(opts: PipelineListOptions = {}): PipelinePageJson {
+    return this.store.pageJson(opts.namespace, opts.after, checkedLimit(opts));
   }
 
   async get(pipelineId: string): Promise<PipelineInfo> {
@@ -117,4 +119,12 @@ export class PipelinesService implements PipelinesApi {
   }
 }
 
-export const PIPELINES_API = token<PipelinesApi>('gofer.api.pipelines');
+/** The page size of a list call, once its options are checked (the typed API is called with no schema in front of it). */
+function checkedLimit(opts: PipelineListOptions): number {
+  const limit = pageLimit('pipelines', opts.limit);
+  if (opts.after !== undefined && typeof opts.after !== 'string')
+    throw new GoferError('ERR_INVALID_ARGUMENT', 'The cursor `after` must be a pipeline id.', { details: { field: 'after' } });
+  return limit;
+}
+
+export const PIPELINES_API = token<PipelinesService>('gofer.api.pipelines');

@@ -9,14 +9,17 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { GoferError, type Gofer, type Logger } from '../api/index.js';
+import { GoferError, type EventQuery, type Gofer, type Logger } from '../api/index.js';
 import { requireManagement, type Principal } from '../auth/principal.js';
 import type { TokenStore } from '../auth/token-store.js';
+import type { EventsService } from '../events/events-api.js';
+import type { PipelinesService } from '../pipelines/pipelines-api.js';
+import { AnswerCache, matchesEtag, type CachedAnswer } from './answer-cache.js';
 import { authenticate, type RunTokenVerifier } from './authenticate.js';
 import { errorResponse } from './http-status.js';
 import { swaggerOptions } from './openapi-spec.js';
 import { requestError, validatorCompiler } from './request-validation.js';
-import type { AnyRouteResult, HttpMethod, Route, RouteContext } from './route.js';
+import type { AnyRouteResult, HttpMethod, Route, RouteContext, StoredEvents } from './route.js';
 import { fastifySchemaOf, MAX_BODY_BYTES } from './route-schema.js';
 import { buildRoutes } from './routes/index.js';
 import { SseStream } from './sse.js';
@@ -26,6 +29,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The verified caller, set by the route's `onRequest` hook. */
     principal: Principal | null;
+    /** The request's key in the answer cache, when its route's answers are kept and this one was not. */
+    answerKey: string | null;
   }
   interface FastifyContextConfig {
     /** The route table's entry this Fastify route serves. */
@@ -37,7 +42,16 @@ export interface HttpAppOptions {
   gofer: Gofer;
   tokens: TokenStore;
   runTokens?: RunTokenVerifier;
+  /**
+   * The core's events with their payloads unparsed (the events service); without it they are
+   * read through `gofer.events` and their payloads serialized again.
+   */
+  storedEvents?: Pick<EventsService, 'listStored' | 'pageJson'>;
+  /** The core's pipelines service, for pages as JSON text; without it they are read through `gofer.pipelines` and serialized. */
+  storedPipelines?: Pick<PipelinesService, 'pageJson'>;
   logger: Logger;
+  /** The stored data's version (stores/data-version.ts); with it, routes marked `cache` keep their answers. */
+  dataVersion?: () => number;
   /** Folder of the built web UI; default: the installed `@gofer/ui` package's `dist/`. */
   uiDir?: string;
   /** Aborted when the server closes: live streams end on it. */
@@ -76,6 +90,7 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
     },
   });
   app.decorateRequest('principal', null);
+  app.decorateRequest('answerKey', null);
   app.setValidatorCompiler(validatorCompiler);
   // Answers are plain JSON.stringify: nothing a response schema does not list is dropped.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
@@ -113,7 +128,10 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
 
   let document: Record<string, unknown> | undefined;
   const openApiDocument = () => (document ??= app.swagger() as unknown as Record<string, unknown>);
-  for (const route of routes) registerRoute(app, route, { ...opts, closing, openApiDocument });
+  const storedEvents = storedEventsOf(opts);
+  const storedPipelines = storedPipelinesOf(opts);
+  const answers = opts.dataVersion ? new AnswerCache(opts.dataVersion) : undefined;
+  for (const route of routes) registerRoute(app, route, { ...opts, closing, openApiDocument, storedEvents, storedPipelines, answers });
   registerMethodNotAllowed(app, routes);
 
   const uiFallback = await registerUi(app, resolveUiDir(opts.uiDir));
@@ -125,18 +143,61 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
   return app;
 }
 
-type Services = HttpAppOptions & { closing: AbortSignal; openApiDocument(): Record<string, unknown> };
+type Services = Omit<HttpAppOptions, 'storedEvents' | 'storedPipelines'> & {
+  closing: AbortSignal;
+  openApiDocument(): Record<string, unknown>;
+  storedEvents: StoredEvents;
+  storedPipelines: RouteContext['storedPipelines'];
+  answers: AnswerCache | undefined;
+};
+
+function storedEventsOf(opts: HttpAppOptions): StoredEvents {
+  const reader = opts.storedEvents;
+  if (reader) return { list: async (query) => reader.listStored(query), pageJson: async (query) => reader.pageJson(query) };
+  // Without the core's service (a Gofer handle alone): the typed API's page, serialized.
+  const list = async (query: EventQuery) =>
+    (await opts.gofer.events.list(query)).map((e) => ({ id: e.id, type: e.type, at: e.at, payload: JSON.stringify(e.payload) }));
+  return {
+    list,
+    pageJson: async (query) => {
+      const events = await list(query);
+      const items = events.map((e) => `{"id":${e.id},"type":${JSON.stringify(e.type)},"at":${e.at},"payload":${e.payload}}`).join(',');
+      return { count: events.length, last: events.at(-1)?.id, items };
+    },
+  };
+}
+
+function storedPipelinesOf(opts: HttpAppOptions): RouteContext['storedPipelines'] {
+  const reader = opts.storedPipelines;
+  if (reader) return { pageJson: async (query) => reader.pageJson(query) };
+  // Without the core's service (a Gofer handle alone): the typed API's page, serialized.
+  return {
+    pageJson: async (query) => {
+      const list = await opts.gofer.pipelines.list(query);
+      return { count: list.length, last: list.at(-1)?.pipelineId, items: list.map((p) => JSON.stringify(p)).join(',') };
+    },
+  };
+}
 
 function registerRoute(app: FastifyInstance, route: Route, services: Services): void {
+  const answers = route.cache ? services.answers : undefined;
+  const vary = route.cache?.vary ?? [];
   app.route({
     method: route.method,
     url: fastifyPath(route.path),
     schema: fastifySchemaOf(route),
     config: { route },
-    onRequest: async (request) => {
+    onRequest: async (request, reply) => {
       const principal = route.public ? PUBLIC : authenticate(request.raw, services.tokens, services.runTokens);
       if (route.access === 'management') requireManagement(principal);
       request.principal = principal;
+      if (answers) {
+        // After auth: a kept answer reaches only a caller whose token verifies, and of its scope.
+        const key = answers.keyOf(route.operationId, principal, request.url, request.headers, vary);
+        const kept = answers.get(key);
+        if (kept) return sendAnswer(request, reply, kept);
+        request.answerKey = key;
+      }
     },
     // A route with a JSON body takes an empty request (no body at all) as `{}`.
     ...(route.body && route.body !== 'binary'
@@ -156,6 +217,8 @@ function registerRoute(app: FastifyInstance, route: Route, services: Services): 
         query: request.query as Record<string, unknown>,
         body: request.body,
         headers: request.headers,
+        storedEvents: services.storedEvents,
+        storedPipelines: services.storedPipelines,
         // Made on first use: most handlers never need it, and each one costs an AbortController.
         get signal() {
           return (signal ??= AbortSignal.any([services.closing, abortOnClose(reply.raw)]));
@@ -166,9 +229,26 @@ function registerRoute(app: FastifyInstance, route: Route, services: Services): 
           return new SseStream(reply.raw);
         },
       };
-      return send(reply, await route.handle(ctx));
+      const version = answers && request.answerKey !== null ? answers.version() : undefined;
+      const result = await route.handle(ctx);
+      if (version !== undefined && typeof result === 'object' && result.status === 200 && ('json' in result || 'body' in result)) {
+        const json = 'json' in result ? result.json : JSON.stringify(result.body);
+        return sendAnswer(request, reply, answers!.set(request.answerKey!, version, json));
+      }
+      return send(reply, result);
     },
   });
+}
+
+/**
+ * A cacheable route's 200 answer with its ETag, or 304 when the client holds it already. A
+ * browser may keep the answer but must ask again each time (`no-cache`): the ETag is then
+ * compared with the current answer for this request's token.
+ */
+function sendAnswer(request: FastifyRequest, reply: FastifyReply, answer: CachedAnswer): FastifyReply {
+  reply.header('etag', answer.etag).header('cache-control', 'private, no-cache');
+  if (matchesEtag(request.headers['if-none-match'], answer.etag)) return reply.code(304).send();
+  return reply.code(200).type('application/json; charset=utf-8').send(answer.bytes);
 }
 
 function send(reply: FastifyReply, result: AnyRouteResult): FastifyReply {
@@ -178,6 +258,7 @@ function send(reply: FastifyReply, result: AnyRouteResult): FastifyReply {
     const body = Readable.from(result.stream, { objectMode: false, highWaterMark: 64 * 1024 });
     return reply.code(result.status).type(result.contentType).send(body);
   }
+  if ('json' in result) return reply.code(result.status).type('application/json; charset=utf-8').send(result.json);
   if ('bytes' in result) {
     const bytes = typeof result.bytes === 'string' ? result.bytes : Buffer.from(result.bytes.buffer, result.bytes.byteOffset, result.bytes.byteLength);
     return reply.code(result.status).type(result.contentType).send(bytes);

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { GoferError, type Gofer, type Logger } from '../api/index.js';
 import type { TokenStore } from '../auth/token-store.js';
 import type { RunTokenVerifier } from './authenticate.js';
-import { buildHttpApp } from './http-app.js';
+import { buildHttpApp, type HttpAppOptions } from './http-app.js';
 
 export { MAX_BODY_BYTES } from './route-schema.js';
 
@@ -16,6 +16,9 @@ export interface ServerOptions {
   gofer: Gofer;
   tokens: TokenStore;
   runTokens?: RunTokenVerifier;
+  storedEvents?: HttpAppOptions['storedEvents'];
+  storedPipelines?: HttpAppOptions['storedPipelines'];
+  dataVersion?: HttpAppOptions['dataVersion'];
   logger: Logger;
   host: string;
   /** 0 picks a free port; read it back from `address.port`. */

@@ -82,6 +82,7 @@ export function bodyIsOptional(route: Route): boolean {
 export function fastifySchemaOf(route: Route): Record<string, unknown> {
   const response: Record<string, unknown> = {};
   for (const [status, spec] of Object.entries(route.responses)) response[status] = successResponse(spec);
+  if (route.cache) response['304'] = { description: 'The answer is the one whose ETag If-None-Match names (it has not changed): no body.', type: 'null' };
   for (const [status, codes] of errorStatusesOf(route)) response[String(status)] = errorResponse(route, codes);
   const optional = (schema: TSchema) => Type.Optional(schema);
   return {

@@ -6,8 +6,10 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Static, TObject, TProperties, TSchema } from 'typebox';
-import type { ErrorCode, Gofer } from '../api/index.js';
+import type { ErrorCode, EventQuery, Gofer, PipelineListOptions } from '../api/index.js';
 import type { Principal } from '../auth/principal.js';
+import type { EventPageJson, StoredEvent } from '../events/event-store.js';
+import type { PipelinePageJson } from '../pipelines/pipeline-store.js';
 import type { TokenStore } from '../auth/token-store.js';
 import type { SseStream } from './sse.js';
 
@@ -28,7 +30,7 @@ export interface ResponseSpec {
 export type Responses = { [status: number]: ResponseSpec };
 
 type Result<Status, R extends ResponseSpec> =
-  | (R extends { schema: infer S extends TSchema } ? { status: Status; body: Static<S> } : never)
+  | (R extends { schema: infer S extends TSchema } ? { status: Status; body: Static<S> } | PreSerialized<Status> : never)
   | (R extends { contentType: string } ? { status: Status; bytes: Uint8Array | string; contentType: string } | StreamedBody<Status> : never)
   | (R extends { events: TSchema } ? 'streamed' : never)
   | (R extends { schema: TSchema } | { contentType: string } ? never : { status: Status });
@@ -43,6 +45,16 @@ export interface StreamedBody<Status = number> {
   contentType: string;
 }
 
+/**
+ * A JSON body already serialized: text the handler put together from stored JSON (event
+ * payloads) instead of parsing it only for the server to serialize it again. It must be what
+ * `JSON.stringify` of the schema's body would give.
+ */
+export interface PreSerialized<Status = number> {
+  status: Status;
+  json: string;
+}
+
 /** The statuses of a responses map (Extract keeps literal statuses in handlers' answers). */
 type StatusOf<R> = Extract<keyof R, number>;
 
@@ -51,6 +63,13 @@ export type RouteResult<R extends Responses = Responses> = { [K in StatusOf<R>]:
 
 /** The messages of a route's SSE responses. */
 type MessagesOf<R extends Responses> = { [K in StatusOf<R>]: R[K] extends { events: infer E extends TSchema } ? Static<E> : never }[StatusOf<R>];
+
+/** The core's stored events in the forms the events route answers from. */
+export interface StoredEvents {
+  list(query: EventQuery): Promise<StoredEvent[]>;
+  /** The same page as JSON text. */
+  pageJson(query: EventQuery): Promise<EventPageJson>;
+}
 
 /** What a handler receives: validated params, query and body, and the verified caller. */
 export interface RouteContext<Params = Record<string, unknown>, Query = Record<string, unknown>, Body = unknown, Message = unknown> {
@@ -64,6 +83,10 @@ export interface RouteContext<Params = Record<string, unknown>, Query = Record<s
   /** Validated JSON (an empty body is `{}`), or a Buffer for binary bodies. */
   body: Body;
   headers: IncomingHttpHeaders;
+  /** `gofer.events.list`'s page (checked the same way) with the payloads as their stored JSON text. */
+  storedEvents: StoredEvents;
+  /** `gofer.pipelines.list`'s page (checked the same way) as JSON text. */
+  storedPipelines: { pageJson(opts: PipelineListOptions): Promise<PipelinePageJson> };
   /** Aborted when the client goes away or the server closes: streams stop on it. */
   signal: AbortSignal;
   /** The OpenAPI document this server serves. */
@@ -111,6 +134,12 @@ export interface RouteSpec<
    * documented from them.
    */
   errors?: Partial<Record<ErrorCode, string>>;
+  /**
+   * A GET whose JSON answer depends only on its URL, the caller's scope (what its token may
+   * see), the stored data, and the headers in `vary`: its answers are kept until the data
+   * changes, and carry an ETag (If-None-Match answers 304). See answer-cache.ts.
+   */
+  cache?: { vary?: readonly string[] };
   /** Success responses. */
   responses: R;
   handle(ctx: RouteContext<Static<TObject<P>>, Partial<Static<TObject<Q>>>, BodyOf<B>, MessagesOf<R>>): Promise<RouteResult<R>>;
@@ -118,7 +147,7 @@ export interface RouteSpec<
 
 /** Any answer, as the server sends it. */
 export type AnyRouteResult =
-  'streamed' | { status: number; body?: unknown } | { status: number; bytes: Uint8Array | string; contentType: string } | StreamedBody;
+  'streamed' | { status: number; body?: unknown } | PreSerialized | { status: number; bytes: Uint8Array | string; contentType: string } | StreamedBody;
 
 /** A route of the table, its types erased. */
 export interface Route extends Omit<RouteSpec, 'handle'> {

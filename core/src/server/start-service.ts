@@ -6,9 +6,12 @@
 import type { Gofer, GoferOptions } from '../api/index.js';
 import { TokenStore } from '../auth/token-store.js';
 import { startGofer, type GoferInternals } from '../composition/start-gofer.js';
+import { EVENTS_API } from '../events/events-api.js';
 import { CONFIG, LIFECYCLE } from '../kernel/tokens.js';
+import { PIPELINES_API } from '../pipelines/pipelines-api.js';
 import { RUN_TOKENS } from '../runs/run-tokens.js';
 import { DATABASE } from '../stores/database.js';
+import { dataVersionOf } from '../stores/data-version.js';
 import { bindPort, startApiServer, type ApiServer, type BoundPort } from './http-server.js';
 
 /** A running service. */
@@ -36,6 +39,9 @@ export async function attachApiServer(
     tokens,
     // The runs module's own instance (GOFER_API_TOKEN): issued, revoked and verified in one place.
     runTokens: container.resolve(RUN_TOKENS),
+    storedEvents: container.resolve(EVENTS_API),
+    storedPipelines: container.resolve(PIPELINES_API),
+    dataVersion: dataVersionOf(container.resolve(DATABASE)),
     logger: gofer.logger,
     host: listen?.host ?? gofer.config.server.host,
     port: listen?.port ?? gofer.config.server.port,
