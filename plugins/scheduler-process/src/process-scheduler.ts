@@ -224,6 +224,9 @@ export class ProcessScheduler implements Scheduler {
   }
 
   async removeContainer(req: ContainerRef): Promise<void> {
+    // Never urgent: what this turn queued first (in a chain, the dependent task's start, whose
+    // record was committed with this task's completion) goes before it.
+    await new Promise((resolve) => setImmediate(resolve));
     await this.discard(req.schedulerId, executionPaths(this.root, req.schedulerId));
   }
 

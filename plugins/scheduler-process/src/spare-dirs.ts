@@ -7,14 +7,17 @@
  * loop): `meta.json` and `exit` are kept and emptied, everything else is deleted, and `stdout` and
  * `stderr` are made new, because a process the task left running may still hold the old ones
  * open and must never write into another execution's logs. A new execution renames a ready one
- * into place, and the wrapper's redirections only truncate what is there.
+ * into place, and the wrapper's redirections only truncate what is there (an empty file: nothing
+ * to free). Only the rename is done at once: freeing a file's blocks (truncating or deleting a
+ * file that was written back) waits on the disk, 2 ms and more on the disk measured, so the
+ * rest runs on the thread pool.
  *
  * Each instance keeps its pool in a directory of its own (`<pid>-<random>`), deleted on close;
  * one left by a process that is gone is deleted by the next instance.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, renameSync } from 'node:fs';
-import { lstat, readdir, rm, truncate, writeFile } from 'node:fs/promises';
+import { close, mkdirSync, open, renameSync } from 'node:fs';
+import { lstat, readdir, rm, truncate, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** Files a ready spare holds, all empty: those kept from the execution, then those made new. */
@@ -25,6 +28,12 @@ const FRESH = ['stdout', 'stderr'];
 const DEFAULT_LIMIT = 64;
 
 const removeTree = (path: string) => rm(path, { recursive: true, force: true }).catch(() => undefined);
+
+/** Makes a new empty file (it must not exist), through the thread pool. */
+const createEmpty = (path: string) =>
+  new Promise<void>((resolve, reject) =>
+    open(path, 'wx', (err, fd) => (err ? reject(err) : close(fd, (closeErr) => (closeErr ? reject(closeErr) : resolve())))),
+  );
 
 /** The pool of one scheduler instance (see the file comment). */
 export class SpareDirs {
@@ -97,21 +106,22 @@ export class SpareDirs {
     if (this.made) await removeTree(this.dir);
   }
 
-  /** Empties the kept files and makes the fresh ones; throws when the directory cannot be reused. */
+  /** Empties the kept files, deletes everything else and makes the fresh files; throws when the directory cannot be reused. */
   private async prepare(spare: string): Promise<void> {
-    const entries = await readdir(spare);
+    const kept = new Set<string>();
+    const entries = await readdir(spare, { withFileTypes: true });
     await Promise.all(
-      entries.map(async (name) => {
-        const path = join(spare, name);
-        if (KEPT.includes(name)) {
-          // A regular file with no other name: truncating it cannot reach anything else.
-          const stat = await lstat(path);
-          if (stat.isFile() && stat.nlink === 1) return truncate(path);
-        }
-        return rm(path, { recursive: true, force: true });
+      entries.map(async (entry) => {
+        const path = join(spare, entry.name);
+        // A regular file with no other name: truncating it cannot reach anything else.
+        if (KEPT.includes(entry.name) && entry.isFile() && (await lstat(path)).nlink === 1) {
+          await truncate(path);
+          kept.add(entry.name);
+        } else if (entry.isDirectory()) await rm(path, { recursive: true, force: true });
+        else await unlink(path);
       }),
     );
-    await Promise.all([...KEPT, ...FRESH].map((name) => writeFile(join(spare, name), '', { flag: 'a' })));
+    await Promise.all([...KEPT.filter((name) => !kept.has(name)), ...FRESH].map((name) => createEmpty(join(spare, name))));
   }
 
   /** Deletes the pools of instances whose process is gone. */
