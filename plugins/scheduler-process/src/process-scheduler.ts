@@ -7,8 +7,8 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { appendFile, readdir, writeFile } from 'node:fs/promises';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type {
   ContainerRef,
@@ -251,8 +251,9 @@ export class ProcessScheduler implements Scheduler {
       await this.signalTask(paths, 'SIGKILL');
       ended = await this.waitForEnd(paths, 5_000);
     }
-    // An ended execution's directory is reused (see SpareDirs); one whose wrapper lives on is deleted.
-    if (!ended || !this.spares.give(paths.dir)) rmSync(paths.dir, { recursive: true, force: true });
+    // An ended execution's directory is reused (see SpareDirs); one whose wrapper lives on is
+    // deleted, through the thread pool: deleting files that were written back waits on the disk.
+    if (!ended || !this.spares.give(paths.dir)) await rm(paths.dir, { recursive: true, force: true });
     this.secretValues.delete(name);
     this.logger.debug('removed execution', { schedulerId: name });
   }
