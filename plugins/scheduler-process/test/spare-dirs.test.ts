@@ -19,28 +19,28 @@ function executionDir(parent: string, name: string): string {
   return dir;
 }
 
-test('a given directory leaves its place at once and comes back with its meta.json and exit emptied, new stdout and stderr, nothing else', async () => {
+test('a given directory leaves its place at once and comes back holding only new, empty meta.json, stdout, stderr and exit', async () => {
   const root = tempDir('gofer-spares');
   const spares = new SpareDirs(join(root, 'spares'));
   const dir = executionDir(root, 'a');
-  const before = Object.fromEntries(['meta.json', 'exit', 'stdout', 'stderr'].map((f) => [f, statSync(join(dir, f)).ino]));
+  const inodeOf = (path: string) => statSync(path).ino;
+  const before = { dir: inodeOf(dir), stdout: inodeOf(join(dir, 'stdout')), stderr: inodeOf(join(dir, 'stderr')) };
   assert.ok(spares.give(dir));
   assert.not.ok(existsSync(dir));
   await spares.settled();
   const next = join(root, 'b');
   assert.ok(spares.take(next));
+  assert.is(inodeOf(next), before.dir, 'the same directory');
   assert.equal(readdirSync(next).sort(), ['exit', 'meta.json', 'stderr', 'stdout']);
   for (const file of readdirSync(next)) assert.is(readFileSync(join(next, file), 'utf8'), '', file);
-  // The same inodes for the files only Gofer writes; new ones for those a leftover process may hold open.
-  assert.is(statSync(join(next, 'meta.json')).ino, before['meta.json']);
-  assert.is(statSync(join(next, 'exit')).ino, before.exit);
-  assert.is.not(statSync(join(next, 'stdout')).ino, before.stdout);
-  assert.is.not(statSync(join(next, 'stderr')).ino, before.stderr);
+  // New files: a process the task left behind may still hold the old stdout and stderr open.
+  assert.is.not(inodeOf(join(next, 'stdout')), before.stdout);
+  assert.is.not(inodeOf(join(next, 'stderr')), before.stderr);
   assert.not.ok(spares.take(join(root, 'c')), 'the pool had one directory');
   await spares.close();
 });
 
-test('a kept file that is a link is deleted, not truncated: what it points to is untouched', async () => {
+test('a file there that is a link is deleted, not followed: what it points to is untouched', async () => {
   const root = tempDir('gofer-spares-links');
   const spares = new SpareDirs(join(root, 'spares'));
   const elsewhere = join(root, 'precious');
