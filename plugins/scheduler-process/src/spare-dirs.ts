@@ -2,8 +2,10 @@
  * Execution directories kept for reuse, made ready off the critical path. A task's directory and
  * its files used to be made on the way to its start (the directory and `meta.json` by the event
  * loop, `stdout`, `stderr` and `exit` by the wrapper, before and after the task) and deleted,
- * synchronously, on the way to the next one; deleting files whose blocks were written back waits
- * on the disk (2 ms and more each on the disk measured). Now a removed execution's directory is
+ * synchronously, on the way to the next one. On the ext4 disk measured a new directory costs 0.4
+ * to 0.8 ms of CPU (an inode and a block), a rename 0.02 ms, and deleting a file whose blocks were
+ * written back waits on the disk, 2 ms and more; files made in a directory that held as many
+ * before cost far less than the directory. Now a removed execution's directory is
  * renamed into a pool at once (one cheap system call), and there, on libuv's thread pool, every
  * file in it is deleted and the four files an execution starts with are made anew, empty: a
  * process the task left running may still hold its `stdout` open and must never write into
