@@ -72,7 +72,6 @@ export class ProcessScheduler implements Scheduler {
   private readonly workspaces: Workspaces;
   /** Directories of removed executions, made ready for new ones (creating files is the dear part). */
   private readonly spares: SpareDirs;
-  private rootMade = false;
   private warnedAboutImage = false;
   /** Secret values this instance resolved per execution, masked in its logs. */
   private readonly secretValues = new Map<string, string[]>();
@@ -122,9 +121,7 @@ export class ProcessScheduler implements Scheduler {
     await this.discard(name, paths);
     // The few small files of an execution are written synchronously: each is a single syscall on
     // the data directory, cheaper than a round trip through libuv's thread pool on every step.
-    if (!this.rootMade) mkdirSync(this.root, { recursive: true });
-    this.rootMade = true;
-    if (!this.spares.take(paths.dir)) mkdirSync(paths.dir);
+    if (!this.spares.take(paths.dir)) mkdirSync(paths.dir, { recursive: true });
     const envCommand = 'PWD' in env ? ['/usr/bin/env', `PWD=${env.PWD}`, '--'] : [];
     const cwd = workspace ?? this.settings.cwd ?? process.cwd();
     // node:child_process rather than execa here: execa's option handling and result promise
@@ -171,8 +168,8 @@ export class ProcessScheduler implements Scheduler {
     await writeFile(paths.cancelled, String(Date.now()));
     await this.signalTask(paths, 'SIGTERM');
     if (await this.waitForEnd(paths, timeoutMs)) return;
-    // The kill ends the wrapper too, so the exit code is recorded first (unless the task just
-    // ended and the wrapper wrote its own).
+    // The kill ends the wrapper too, so the exit code is recorded first (if the task just ended
+    // and the wrapper wrote its own, that line is first and counts).
     await appendFile(paths.exit, `${KILLED_EXIT_CODE}\n`).catch(() => undefined);
     await this.signalTask(paths, 'SIGKILL');
     await this.waitForEnd(paths, Infinity);
