@@ -1,12 +1,13 @@
 /**
  * One directory per task execution under the plugin's data directory. Everything a fresh
  * scheduler instance needs to find a process started by an earlier one lives here:
- * `meta.json`, `stdout`, `stderr`, `exit` (written by the wrapper shell when the task ends),
+ * `meta.json`, `stdout`, `stderr`, `exit` (appended to by the wrapper shell when the task ends:
+ * its first line counts; empty until then),
  * `cancelled` (written by stopContainer) and `output` (the task's `$GOFER_OUTPUT`, written by the
  * task itself, if at all).
  */
 import { createHash } from 'node:crypto';
-import { constants, readFileSync } from 'node:fs';
+import { constants, lstatSync, readFileSync } from 'node:fs';
 import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -94,6 +95,8 @@ export function wrapperAlive(meta: ExecutionMeta, dir: string): boolean {
  * FIFO's open does not block either). Reads no more than `limit` bytes, however big the file is.
  */
 export async function readFileStart(path: string, limit: number): Promise<{ bytes?: Uint8Array; notAFile?: boolean }> {
+  // Most tasks write no outputs: a synchronous look (microseconds) spares them the thread pool.
+  if (!lstatSync(path, { throwIfNoEntry: false })) return {};
   let handle: FileHandle;
   try {
     handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);

@@ -2,18 +2,29 @@
  * Follows an execution's stdout and stderr files from their first byte until the task has
  * ended and both files are read to the end.
  */
-import { open, type FileHandle } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync, read, readSync } from 'node:fs';
 import type { LogChunk } from '@gofer/core/api';
 import { pause, type Latch } from './latch.js';
 
 const CHUNK_BYTES = 256 * 1024;
 
-async function openWhenPresent(path: string): Promise<FileHandle | undefined> {
+/**
+ * The files are local and small operations on them take a few microseconds, less than a round
+ * trip through libuv's thread pool (two to four of them per poll, on every step of a chain of
+ * tasks): they are opened, sized and closed synchronously. A read is synchronous when what is
+ * left fits one chunk; a longer backlog is read chunk by chunk through the thread pool, so a
+ * task that wrote gigabytes does not hold the event loop while it is drained.
+ */
+function openWhenPresent(path: string): number | undefined {
   try {
-    return await open(path, 'r');
+    return openSync(path, 'r');
   } catch {
     return undefined;
   }
+}
+
+function readAsync(fd: number, buffer: Buffer, position: number): Promise<number> {
+  return new Promise((resolve, reject) => read(fd, buffer, 0, buffer.length, position, (err, bytesRead) => (err ? reject(err) : resolve(bytesRead))));
 }
 
 /**
@@ -30,21 +41,24 @@ export async function* tailFiles(
   ended?: Latch,
 ): AsyncGenerator<LogChunk> {
   const streams: Array<LogChunk['stream']> = ['stdout', 'stderr'];
-  const handles: Partial<Record<LogChunk['stream'], FileHandle>> = {};
+  const fds: Partial<Record<LogChunk['stream'], number>> = {};
   const positions = { stdout: 0, stderr: 0 };
   let delayMs = 1;
-  const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+  let buffer: Buffer | undefined; // most tasks write nothing: no 256 KiB for them
   try {
     for (;;) {
       const done = await finished(); // asked before reading: whatever it saw written is read below
       let progressed = false;
       for (const stream of streams) {
-        handles[stream] ??= await openWhenPresent(files[stream]);
-        const handle = handles[stream];
-        if (!handle) continue;
+        fds[stream] ??= openWhenPresent(files[stream]);
+        const fd = fds[stream];
+        if (fd === undefined) continue;
         for (;;) {
-          const { bytesRead } = await handle.read(buffer, 0, CHUNK_BYTES, positions[stream]);
-          if (bytesRead === 0) break;
+          const left = fstatSync(fd).size - positions[stream];
+          if (left <= 0) break;
+          buffer ??= Buffer.allocUnsafe(CHUNK_BYTES);
+          const bytesRead = left <= CHUNK_BYTES ? readSync(fd, buffer, 0, CHUNK_BYTES, positions[stream]) : await readAsync(fd, buffer, positions[stream]);
+          if (bytesRead === 0) break; // truncated meanwhile: nothing more to read now
           positions[stream] += bytesRead;
           progressed = true;
           yield { stream, data: Buffer.from(buffer.subarray(0, bytesRead)) }; // a copy: the buffer is reused
@@ -55,6 +69,6 @@ export async function* tailFiles(
       await pause(delayMs, closing, ended);
     }
   } finally {
-    await Promise.all(Object.values(handles).map((h) => h?.close()));
+    for (const fd of Object.values(fds)) if (fd !== undefined) closeSync(fd);
   }
 }
