@@ -4,10 +4,13 @@
  * then validation, then the handler), 405 with `Allow` for a known path asked with another
  * method, coded error bodies `{ error: { code, message, details } }` for every failure, the
  * OpenAPI document from @fastify/swagger, and the web UI at `/`.
+ *
+ * The service's app does not register @fastify/swagger: the document depends on the route table
+ * alone, so it is made on its first request by a second app that does (openapi-document.ts).
+ * Registering it cost every start-up about 35 ms and 90 CommonJS modules (swagger and yaml).
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
-import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { GoferError, type Gofer, type Logger } from '../api/index.js';
 import { requireManagement, type Principal } from '../auth/principal.js';
@@ -44,6 +47,8 @@ export interface HttpAppOptions {
   closing?: AbortSignal;
   /** The HTTP server to serve on, given Fastify's request handler (a port bound before start-up finished). */
   serverFactory?: (handler: (req: IncomingMessage, res: ServerResponse) => void) => Server;
+  /** Registers @fastify/swagger, so that `app.swagger()` describes the routes (openapi-document.ts). */
+  describe?: boolean;
 }
 
 const PUBLIC: Principal = { kind: 'management', tokenId: '(public)' };
@@ -109,10 +114,10 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
     log.debug('request', { method: request.method, path: request.url.split('?')[0], status: reply.statusCode, ms: Math.round(reply.elapsedTime) });
   });
 
-  await app.register(fastifySwagger, swaggerOptions(routes));
+  if (opts.describe) await app.register((await import('@fastify/swagger')).default, swaggerOptions(routes));
 
-  let document: Record<string, unknown> | undefined;
-  const openApiDocument = () => (document ??= app.swagger() as unknown as Record<string, unknown>);
+  let document: Promise<Record<string, unknown>> | undefined;
+  const openApiDocument = () => (document ??= import('./openapi-document.js').then((m) => m.openApiDocument()));
   for (const route of routes) registerRoute(app, route, { ...opts, closing, openApiDocument });
   registerMethodNotAllowed(app, routes);
 
@@ -125,7 +130,7 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
   return app;
 }
 
-type Services = HttpAppOptions & { closing: AbortSignal; openApiDocument(): Record<string, unknown> };
+type Services = HttpAppOptions & { closing: AbortSignal; openApiDocument(): Promise<Record<string, unknown>> };
 
 function registerRoute(app: FastifyInstance, route: Route, services: Services): void {
   app.route({

@@ -13,7 +13,7 @@ const NO_UI = '/nonexistent/gofer-ui';
 /** The service's OpenAPI document, built from the route table alone (no database, no socket). */
 export async function openApiDocument(): Promise<Record<string, unknown>> {
   // No handler runs: the services are never called, and no UI is looked up.
-  const app = await buildHttpApp({ gofer: {} as Gofer, tokens: {} as TokenStore, logger: createLogger('silent'), uiDir: NO_UI });
+  const app = await buildHttpApp({ gofer: {} as Gofer, tokens: {} as TokenStore, logger: createLogger('silent'), uiDir: NO_UI, describe: true });
   try {
     await app.ready();
     return structuredClone(app.swagger()) as unknown as Record<string, unknown>;

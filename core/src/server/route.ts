@@ -5,7 +5,7 @@
  * from them, and what it answers is checked against its response schemas.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Static, TObject, TProperties, TSchema } from 'typebox';
+import type { Static, TObject, TProperties, TSchema } from '#typebox';
 import type { ErrorCode, Gofer } from '../api/index.js';
 import type { Principal } from '../auth/principal.js';
 import type { TokenStore } from '../auth/token-store.js';
@@ -66,8 +66,8 @@ export interface RouteContext<Params = Record<string, unknown>, Query = Record<s
   headers: IncomingHttpHeaders;
   /** Aborted when the client goes away or the server closes: streams stop on it. */
   signal: AbortSignal;
-  /** The OpenAPI document this server serves. */
-  openApiDocument(): Record<string, unknown>;
+  /** The OpenAPI document this server serves (made on its first request, then kept). */
+  openApiDocument(): Promise<Record<string, unknown>>;
   /** Takes the response over as a Server-Sent Events stream; the handler then answers `streamed`. */
   sse(): SseStream<Message>;
 }
