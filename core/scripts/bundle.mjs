@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+// Bundles written after `tsc -b` (by the root `npm run build` and by this package's prepack), for
+// start-up time: Node's ES module loader opens, reads, parses and links every file on its own,
+// about half a millisecond each, and `gofer service start` loaded some 800 of them.
+//
+// - dist/vendor/typebox.js: typebox in one file. Its 373 modules took 170 to 330 ms to import,
+//   the one file 14 to 23 ms. The core imports it as `#typebox` (package.json "imports"): this
+//   file from the built package, the typebox package itself from the sources (the gofer-source
+//   condition) and for types.
+// - dist/bundle/: the CLI (dist/cli/main.js) and the service it starts, from the JavaScript tsc
+//   emitted (its decorators included), split so that a client command loads none of the
+//   service's code. npm packages stay imports, and so does the public API (dist/api/): plugins
+//   import `@gofer/core/api`, and it must be the very module the core uses (one set of error
+//   classes, brands and API versions). The chunks sit at the depth of dist/<folder>/<file>.js, so
+//   the paths the modules build from import.meta.url ('../../package.json') still hold.
+//   bin/gofer.js runs the bundle only when it is newer than the last tsc build, else dist/cli.
+import { build } from 'esbuild';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const coreDir = fileURLToPath(new URL('..', import.meta.url));
+const require = createRequire(new URL('../package.json', import.meta.url));
+const common = { absWorkingDir: coreDir, bundle: true, format: 'esm', platform: 'node', target: 'node20', legalComments: 'inline', logLevel: 'warning' };
+
+for (const name of ['typebox']) {
+  const entry = require.resolve(name);
+  const { version, license } = packageJsonOf(name, entry);
+  await build({
+    ...common,
+    entryPoints: [entry],
+    outfile: `dist/vendor/${name}.js`,
+    banner: { js: `// ${name}@${version} (${license}), bundled into one file by core/scripts/bundle.mjs.` },
+  });
+}
+
+const apiDir = join(coreDir, 'dist', 'api') + sep;
+const outdir = join(coreDir, 'dist', 'bundle');
+rmSync(outdir, { recursive: true, force: true });
+await build({
+  ...common,
+  entryPoints: { main: 'dist/cli/main.js' },
+  outdir,
+  splitting: true,
+  chunkNames: '[name]-[hash]',
+  packages: 'external',
+  banner: { js: '// The gofer CLI, bundled by core/scripts/bundle.mjs from dist/ (see there).' },
+  plugins: [
+    {
+      name: 'gofer-public-api-stays-shared',
+      setup(b) {
+        b.onResolve({ filter: /^\.\.?\// }, (args) => {
+          const path = resolve(args.resolveDir, args.path);
+          return path.startsWith(apiDir) ? { path: `./${relative(outdir, path).split(sep).join('/')}`, external: true } : undefined;
+        });
+        b.onResolve({ filter: /^#/ }, (args) => ({ path: args.path, external: true }));
+      },
+    },
+  ],
+});
+
+/** The package's own package.json, above its resolved entry (its "exports" may not expose it). */
+function packageJsonOf(name, file) {
+  for (let dir = dirname(file); dir !== dirname(dir); dir = dirname(dir)) {
+    const path = join(dir, 'package.json');
+    const pkg = existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : undefined;
+    if (pkg?.name === name) return pkg;
+  }
+  throw new Error(`no package.json of ${name} above ${file}`);
+}
