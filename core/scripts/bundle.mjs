@@ -9,9 +9,10 @@
 //   condition) and for types.
 // - dist/bundle/: the CLI (dist/cli/main.js) and the service it starts, from the JavaScript tsc
 //   emitted (its decorators included), split so that a client command loads none of the
-//   service's code. npm packages stay imports, and so does the public API (dist/api/): plugins
-//   import `@gofer/core/api`, and it must be the very module the core uses (one set of error
-//   classes, brands and API versions). The chunks sit at the depth of dist/<folder>/<file>.js, so
+//   service's code. npm packages stay imports (but the few only the CLI and the service use:
+//   INLINED, 60 of their modules), and so does the public API (dist/api/): plugins import
+//   `@gofer/core/api`, and it must be the very module the core uses (one set of error classes,
+//   brands and API versions). The chunks sit at the depth of dist/<folder>/<file>.js, so
 //   the paths the modules build from import.meta.url ('../../package.json') still hold.
 //   bin/gofer.js runs the bundle only when it is newer than the last tsc build, else dist/cli.
 import { build } from 'esbuild';
@@ -35,6 +36,9 @@ for (const name of ['typebox']) {
   });
 }
 
+/** Packages used by the core's internals alone, never through dist/api/ nor by plugins. */
+const INLINED = ['commander', 'tsyringe', 'reflect-metadata', '@marcbachmann/cel-js'];
+const inlined = (specifier) => INLINED.some((name) => specifier === name || specifier.startsWith(`${name}/`));
 const apiDir = join(coreDir, 'dist', 'api') + sep;
 const outdir = join(coreDir, 'dist', 'bundle');
 rmSync(outdir, { recursive: true, force: true });
@@ -44,8 +48,14 @@ await build({
   outdir,
   splitting: true,
   chunkNames: '[name]-[hash]',
-  packages: 'external',
-  banner: { js: '// The gofer CLI, bundled by core/scripts/bundle.mjs from dist/ (see there).' },
+  banner: {
+    js: [
+      '// The gofer CLI, bundled by core/scripts/bundle.mjs from dist/ (see there).',
+      // The inlined CommonJS packages require Node's modules; an ES module has no `require` of its own.
+      "import { createRequire as __goferCreateRequire } from 'node:module';",
+      'const require = __goferCreateRequire(import.meta.url);',
+    ].join('\n'),
+  },
   plugins: [
     {
       name: 'gofer-public-api-stays-shared',
@@ -55,6 +65,7 @@ await build({
           return path.startsWith(apiDir) ? { path: `./${relative(outdir, path).split(sep).join('/')}`, external: true } : undefined;
         });
         b.onResolve({ filter: /^#/ }, (args) => ({ path: args.path, external: true }));
+        b.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('node:') || inlined(args.path) ? undefined : { path: args.path, external: true }));
       },
     },
   ],

@@ -11,7 +11,7 @@
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { GoferError, type Gofer, type Logger } from '../api/index.js';
 import { requireManagement, type Principal } from '../auth/principal.js';
 import type { TokenStore } from '../auth/token-store.js';
@@ -79,11 +79,21 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
     frameworkErrors: (err, _request, reply) => {
       void sendError(reply, new GoferError('ERR_INVALID_ARGUMENT', `The request path is invalid: ${err.message}`));
     },
+    // Gofer's validators, and answers as plain JSON.stringify (nothing a response schema does not
+    // list is dropped). Given as the compilers' factories, not with setValidatorCompiler and
+    // setSerializerCompiler, so that Fastify never loads its default ones (@fastify/ajv-compiler,
+    // fast-json-stringify: about 16 ms of every start-up).
+    schemaController: {
+      compilersFactory: {
+        // Typed for ajv's compile functions; Fastify calls the result as any validator compiler.
+        buildValidator: (() => validatorCompiler) as unknown as NonNullable<
+          NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']
+        >['buildValidator'],
+        buildSerializer: () => () => (data: unknown) => JSON.stringify(data),
+      },
+    },
   });
   app.decorateRequest('principal', null);
-  app.setValidatorCompiler(validatorCompiler);
-  // Answers are plain JSON.stringify: nothing a response schema does not list is dropped.
-  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
 
   function sendError(reply: FastifyReply, err: unknown): FastifyReply {
     const { status, body } = errorResponse(err);
