@@ -36,9 +36,20 @@ for (const name of ['typebox']) {
   });
 }
 
-/** Packages used by the core's internals alone, never through dist/api/ nor by plugins. */
-const INLINED = ['commander', 'tsyringe', 'reflect-metadata', '@marcbachmann/cel-js'];
-const inlined = (specifier) => INLINED.some((name) => specifier === name || specifier.startsWith(`${name}/`));
+/**
+ * Packages used by the core's internals alone, never through dist/api/ nor by plugins: inlined
+ * with what they import (Fastify is some 200 CommonJS files), but for what they require only
+ * when a feature is used (Fastify's logger and inject).
+ */
+const INLINED = ['commander', 'tsyringe', 'reflect-metadata', '@marcbachmann/cel-js', 'fastify', '@fastify/static'];
+const REQUIRED_ON_USE = ['pino', 'light-my-request'];
+const packageOf = (specifier) =>
+  specifier
+    .split('/')
+    .slice(0, specifier.startsWith('@') ? 2 : 1)
+    .join('/');
+const inlined = (specifier, importer) =>
+  INLINED.includes(packageOf(specifier)) || (importer.includes(`${sep}node_modules${sep}`) && !REQUIRED_ON_USE.includes(packageOf(specifier)));
 const apiDir = join(coreDir, 'dist', 'api') + sep;
 const outdir = join(coreDir, 'dist', 'bundle');
 rmSync(outdir, { recursive: true, force: true });
@@ -65,7 +76,9 @@ await build({
           return path.startsWith(apiDir) ? { path: `./${relative(outdir, path).split(sep).join('/')}`, external: true } : undefined;
         });
         b.onResolve({ filter: /^#/ }, (args) => ({ path: args.path, external: true }));
-        b.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('node:') || inlined(args.path) ? undefined : { path: args.path, external: true }));
+        b.onResolve({ filter: /^[^./]/ }, (args) =>
+          args.path.startsWith('node:') || inlined(args.path, args.importer) ? undefined : { path: args.path, external: true },
+        );
       },
     },
   ],
