@@ -4,9 +4,10 @@
 // about half a millisecond each, and `gofer service start` loaded some 800 of them.
 //
 // - dist/vendor/typebox.js: typebox in one file. Its 373 modules took 170 to 330 ms to import,
-//   the one file 14 to 23 ms. The core imports it as `#typebox` (package.json "imports"): this
-//   file from the built package, the typebox package itself from the sources (the gofer-source
-//   condition) and for types.
+//   the one file 14 to 23 ms. The sources import `typebox`; in the JavaScript tsc emitted (not
+//   in the declarations, which keep naming the typebox package for every consumer and tool),
+//   those imports become `#typebox`, which package.json "imports" maps to this file. A later
+//   `tsc -b` that re-emits a file undoes it for that file: it then loads the package, slower.
 // - dist/bundle/: the CLI (dist/cli/main.js) and the service it starts, from the JavaScript tsc
 //   emitted (its decorators included), split so that a client command loads none of the
 //   service's code. npm packages stay imports (but the few only the CLI and the service use:
@@ -16,7 +17,7 @@
 //   the paths the modules build from import.meta.url ('../../package.json') still hold.
 //   bin/gofer.js runs the bundle only when it is newer than the last tsc build, else dist/cli.
 import { build } from 'esbuild';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,6 +62,8 @@ const packageOf = (specifier) =>
     .join('/');
 const inlined = (specifier, importer) =>
   INLINED.includes(packageOf(specifier)) || (importer.includes(`${sep}node_modules${sep}`) && !REQUIRED_ON_USE.includes(packageOf(specifier)));
+rewriteTypeboxImports(join(coreDir, 'dist'));
+
 const apiDir = join(coreDir, 'dist', 'api') + sep;
 const outdir = join(coreDir, 'dist', 'bundle');
 rmSync(outdir, { recursive: true, force: true });
@@ -86,7 +89,7 @@ await build({
           const path = resolve(args.resolveDir, args.path);
           return path.startsWith(apiDir) ? { path: `./${relative(outdir, path).split(sep).join('/')}`, external: true } : undefined;
         });
-        b.onResolve({ filter: /^#/ }, (args) => ({ path: args.path, external: true }));
+        b.onResolve({ filter: /^#?typebox$/ }, () => ({ path: '#typebox', external: true }));
         b.onResolve({ filter: /^[^./]/ }, (args) =>
           args.path.startsWith('node:') || inlined(args.path, args.importer) ? undefined : { path: args.path, external: true },
         );
@@ -103,4 +106,19 @@ function packageJsonOf(name, file) {
     if (pkg?.name === name) return pkg;
   }
   throw new Error(`no package.json of ${name} above ${file}`);
+}
+
+/** `from 'typebox'` to `from '#typebox'` in every emitted module under `dir` (not the .d.ts files). */
+function rewriteTypeboxImports(dir) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (entry.name !== 'vendor' && entry.name !== 'bundle') rewriteTypeboxImports(path);
+      continue;
+    }
+    if (!entry.name.endsWith('.js')) continue;
+    const text = readFileSync(path, 'utf8');
+    const rewritten = text.replace(/^((?:import|export) [^;]*? from )'typebox';$/gm, "$1'#typebox';");
+    if (rewritten !== text) writeFileSync(path, rewritten);
+  }
 }

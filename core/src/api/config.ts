@@ -3,7 +3,7 @@
  * `gofer.config.json` may contain (validated with ajv, defaults applied), what `createGofer`'s
  * `config` option takes, and the resolved config every part of Gofer reads.
  */
-import { Type, type Static } from '#typebox';
+import { Type, type Static } from 'typebox';
 import { REMOVE_AFTER_EXIT_SCHEMA } from './pipeline.js';
 
 /** The HTTP API's `server` block. */

@@ -3,7 +3,7 @@
  * `Pipeline` and `Task` builders). One source: the schemas below validate it (with the DAG
  * checks of the pipelines module on top) and its types derive from them.
  */
-import { Type, type Static, type TString } from '#typebox';
+import { Type, type Static, type TString } from 'typebox';
 
 /**
  * What a task requires of a parent before it may start. A plain object and a union type, not an

@@ -2,7 +2,7 @@
  * What every plugin shares: the manifest in its package.json, the definition its entry exports,
  * and the plain context `create` receives. Plugin authors never see the DI container.
  */
-import type { Static, TSchema } from '#typebox';
+import type { Static, TSchema } from 'typebox';
 import type { GoferEvent } from './events.js';
 
 /** The plugin API versions this core can load. A plugin declaring another one is refused. */

@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { Type, type Static } from '#typebox';
+import { Type, type Static } from 'typebox';
 import { GoferError } from './errors.js';
 
 /** Schema of {@link SecretSourceSettings}, for a plugin's `settingsSchema`. */

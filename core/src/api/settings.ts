@@ -9,7 +9,7 @@ import { GoferError, problemLines } from './errors.js';
 import type { SettingsSchema } from './plugin.js';
 
 /** TypeBox, for settings schemas whose TypeScript type is inferred (`Static<typeof schema>`). */
-export { Type, type Static, type TSchema } from '#typebox';
+export { Type, type Static, type TSchema } from 'typebox';
 
 export interface SettingsContext {
   /** What the settings belong to, for the message: `scheduler "docker" (package "...")`. */

@@ -3,7 +3,7 @@
  * and what @fastify/swagger documents (operation, success responses, and one response per
  * error status with the codes the route can answer there).
  */
-import { Type, type TSchema } from '#typebox';
+import { Type, type TSchema } from 'typebox';
 import { ERROR_CODES, type ErrorCode } from '../api/index.js';
 import { validatorFor } from '../api/ajv.js';
 import { STATUS_BY_CODE } from './http-status.js';

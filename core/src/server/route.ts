@@ -5,7 +5,7 @@
  * from them, and what it answers is checked against its response schemas.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Static, TObject, TProperties, TSchema } from '#typebox';
+import type { Static, TObject, TProperties, TSchema } from 'typebox';
 import type { ErrorCode, Gofer } from '../api/index.js';
 import type { Principal } from '../auth/principal.js';
 import type { TokenStore } from '../auth/token-store.js';

@@ -4,7 +4,7 @@
  * handler that returns the core's value for a response with one of these schemas is checked
  * by the compiler, so the two stay in step.
  */
-import { Type, type Static, type TSchema, type TUnsafe } from '#typebox';
+import { Type, type Static, type TSchema, type TUnsafe } from 'typebox';
 import { ERROR_CODES, PIPELINE_SCHEMA } from '../api/index.js';
 
 const str = Type.String();

@@ -1,5 +1,5 @@
 /** Events: the persisted log, optionally followed live as Server-Sent Events. */
-import { Type } from '#typebox';
+import { Type } from 'typebox';
 import { PAGE_LIMITS, type GoferEvent, type GoferEventType } from '../../api/index.js';
 import { mayAccess } from '../../auth/principal.js';
 import { defineRoute, type Route, type RouteContext } from '../route.js';

@@ -1,5 +1,5 @@
 /** Pipelines: register versions, list, get, deploy, enable/disable, delete. */
-import { Type } from '#typebox';
+import { Type } from 'typebox';
 import { GoferError, isGoferError, PAGE_LIMITS, PIPELINE_SCHEMA, problemLines, type PipelineVersion, type ValidationProblem } from '../../api/index.js';
 import { mayAccess, requireAccess } from '../../auth/principal.js';
 import { defineRoute, type RouteContext, type Route } from '../route.js';

@@ -1,5 +1,5 @@
 /** Plugins (with load failures), orphan reaping, extensions and subscriptions. */
-import { Type } from '#typebox';
+import { Type } from 'typebox';
 import { GoferError } from '../../api/index.js';
 import { defineRoute, type Route } from '../route.js';
 import { ID_PARAM, listOf, ref } from '../schemas.js';

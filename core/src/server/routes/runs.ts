@@ -1,5 +1,5 @@
 /** Runs: start with runtime variables, list, get, cancel. */
-import { Type } from '#typebox';
+import { Type } from 'typebox';
 import { PAGE_LIMITS } from '../../api/index.js';
 import { principalName } from '../../auth/principal.js';
 import { defineRoute, type Route } from '../route.js';

@@ -1,5 +1,5 @@
 /** Secrets: values are write-only; reads list keys. Global secrets need a management token. */
-import { Type } from '#typebox';
+import { Type } from 'typebox';
 import { defineRoute, type Route, type RouteContext } from '../route.js';
 import { ID_PARAM, KEY_PARAM, ref } from '../schemas.js';
 import { accessiblePipeline } from './access.js';

@@ -1,5 +1,5 @@
 /** Health (no auth) and the OpenAPI document. */
-import { Type } from '#typebox';
+import { Type } from 'typebox';
 import { CORE_VERSION } from '../openapi-spec.js';
 import { defineRoute, type Route } from '../route.js';
 import { ref } from '../schemas.js';

@@ -1,5 +1,5 @@
 /** Task executions: list, get (variables with their sources), logs (text, or SSE with follow); approve or reject an approval gate. */
-import { Type } from '#typebox';
+import { Type } from 'typebox';
 import { GoferError, type Approver } from '../../api/index.js';
 import { principalName, type Principal } from '../../auth/principal.js';
 import { defineRoute, type Route } from '../route.js';

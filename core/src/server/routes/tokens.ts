@@ -1,5 +1,5 @@
 /** API tokens (management only, bootstrap aside) and namespaces. */
-import { Type } from '#typebox';
+import { Type } from 'typebox';
 import { GoferError } from '../../api/index.js';
 import { defineRoute, type Route } from '../route.js';
 import { listOf, NAMESPACE_ID, ref } from '../schemas.js';

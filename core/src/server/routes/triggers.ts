@@ -2,7 +2,7 @@
  * Runtime control of triggers: enable or disable one subscription, pause every trigger of the
  * instance or of a pipeline, and read an extension's own log lines.
  */
-import { Type } from '#typebox';
+import { Type } from 'typebox';
 import { GoferError, type TriggerPauses } from '../../api/index.js';
 import { mayAccess } from '../../auth/principal.js';
 import { defineRoute, type Route, type RouteContext } from '../route.js';
