@@ -6,7 +6,7 @@
  * OpenAPI document from @fastify/swagger, and the web UI at `/`.
  *
  * The service's app does not register @fastify/swagger: the document depends on the route table
- * alone, so it is made on its first request by a second app that does (openapi-document.ts).
+ * alone, so it is made on its first request by a second app that does (describeRoutes).
  * Registering it cost every start-up about 35 ms and 90 CommonJS modules (swagger and yaml).
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -14,6 +14,7 @@ import { Readable } from 'node:stream';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { GoferError, type Gofer, type Logger } from '../api/index.js';
 import { requireManagement, type Principal } from '../auth/principal.js';
+import { createLogger } from '../kernel/logger.js';
 import type { TokenStore } from '../auth/token-store.js';
 import { authenticate, type RunTokenVerifier } from './authenticate.js';
 import { errorResponse } from './http-status.js';
@@ -47,7 +48,7 @@ export interface HttpAppOptions {
   closing?: AbortSignal;
   /** The HTTP server to serve on, given Fastify's request handler (a port bound before start-up finished). */
   serverFactory?: (handler: (req: IncomingMessage, res: ServerResponse) => void) => Server;
-  /** Registers @fastify/swagger, so that `app.swagger()` describes the routes (openapi-document.ts). */
+  /** Registers @fastify/swagger, so that `app.swagger()` describes the routes (describeRoutes). */
   describe?: boolean;
 }
 
@@ -127,7 +128,7 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
   if (opts.describe) await app.register((await import('@fastify/swagger')).default, swaggerOptions(routes));
 
   let document: Promise<Record<string, unknown>> | undefined;
-  const openApiDocument = () => (document ??= import('./openapi-document.js').then((m) => m.openApiDocument()));
+  const openApiDocument = () => (document ??= describeRoutes());
   for (const route of routes) registerRoute(app, route, { ...opts, closing, openApiDocument });
   registerMethodNotAllowed(app, routes);
 
@@ -138,6 +139,22 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
     return sendError(reply, new GoferError('ERR_NOT_FOUND', `No route ${request.method} ${path}. The API is described at /api/openapi.json.`));
   });
   return app;
+}
+
+const NO_UI = '/nonexistent/gofer-ui';
+
+/**
+ * The OpenAPI document of the route table, from an app of its own that registers
+ * @fastify/swagger: no handler runs (the services are never called) and no UI is looked up.
+ */
+export async function describeRoutes(): Promise<Record<string, unknown>> {
+  const app = await buildHttpApp({ gofer: {} as Gofer, tokens: {} as TokenStore, logger: createLogger('silent'), uiDir: NO_UI, describe: true });
+  try {
+    await app.ready();
+    return structuredClone(app.swagger()) as unknown as Record<string, unknown>;
+  } finally {
+    await app.close();
+  }
 }
 
 type Services = HttpAppOptions & { closing: AbortSignal; openApiDocument(): Promise<Record<string, unknown>> };
