@@ -11,7 +11,7 @@ module.enableCompileCache?.();
 
 const dist = new URL('../dist/', import.meta.url);
 const main = new URL('cli/main.js', dist);
-if (!existsSync(main) || !existsSync(new URL('vendor/typebox.js', dist))) {
+if (!existsSync(main)) {
   process.stderr.write('gofer: the CLI is not built yet. Run `npm run build` in the Gofer checkout first.\n');
   process.exit(1);
 }
