@@ -31,10 +31,11 @@ function distIsFresh(): boolean {
 }
 
 /**
- * How the CLI binary is run: the compiled `core/dist/cli/main.js` (what users run) when it is
- * up to date with the sources, else the sources through tsx (slower to start, always current).
+ * How the CLI binary is run: `core/bin/gofer.js` (what users run: the bundle of dist/, or dist/
+ * itself when tsc rebuilt it after the bundle) when dist/ is up to date with the sources, else the
+ * sources through tsx (slower to start, always current).
  */
-const CLI_ARGS = distIsFresh() ? [join(ROOT, 'core/dist/cli/main.js')] : NODE_ARGS;
+const CLI_ARGS = distIsFresh() ? [join(ROOT, 'core/bin/gofer.js')] : NODE_ARGS;
 
 export interface RunningService {
   url: string;

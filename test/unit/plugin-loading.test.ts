@@ -35,7 +35,8 @@ const BROKEN: Array<{
   name: string;
   pkg: string;
   code: ErrorCode;
-  stage: 'import' | 'create';
+  /** Where the failure shows: package.json alone, importing the entry, or create(). */
+  stage: 'manifest' | 'import' | 'create';
   config?: Record<string, unknown>;
   mentions?: RegExp;
 }> = [
@@ -91,7 +92,7 @@ const BROKEN: Array<{
   },
   {
     dir: 'wrong-api-version',
-    stage: 'import',
+    stage: 'manifest',
     name: 'fixture-future',
     pkg: 'gofer-fixture-wrong-api-version',
     code: 'ERR_PLUGIN_API_VERSION',
@@ -124,13 +125,15 @@ for (const row of BROKEN) {
   test(`discovered ${row.dir}: recorded with its outcome, host keeps running`, async () => {
     const gofer = await startWithFixtures(['valid-scheduler', row.dir], { pluginTimeoutMs: 100 });
     const found = gofer.plugins.list().find((p) => p.packageName === row.pkg);
-    if (row.stage === 'import') {
+    if (row.stage === 'manifest') {
       assert.equal(found?.status, 'failed');
       assert.equal(found?.error?.code, row.code);
       assert.match(found?.error?.message ?? '', row.pkg);
     } else {
-      // A discovered scheduler that is not the active one is imported and checked, never created.
+      // A discovered scheduler that is not the active one is checked from its package.json and
+      // listed, never imported (an import failure would have marked it failed) nor created.
       assert.equal(found?.status, 'loaded');
+      assert.equal(found?.error, undefined);
     }
     assert.equal(gofer.plugins.list().find((p) => p.name === 'fixture-memory')?.status, 'active');
     await gofer.close();

@@ -43,7 +43,10 @@ export interface PluginInfo {
   packageDir?: string;
   version?: string;
   source: 'host' | 'config' | 'scan' | 'dir';
-  /** `active`: created and in use; `loaded`: valid but not in use; `failed`: see `error`. */
+  /**
+   * `active`: created and in use; `loaded`: valid but not in use (a plugin the config does not
+   * use is checked from its package.json manifest and never imported); `failed`: see `error`.
+   */
   status: 'active' | 'loaded' | 'failed';
   error?: { code: ErrorCode; message: string };
   /** Out-of-process extension command, when the plugin is one. */

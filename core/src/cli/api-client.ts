@@ -2,7 +2,7 @@
  * The CLI's HTTP client of the Gofer service: JSON requests with the bearer token, coded
  * errors from `{ error: { code, message } }` answers, and Server-Sent Events streams.
  */
-import { GoferError, isGoferError, type ErrorCode } from '../api/index.js';
+import { GoferError, isGoferError, type ErrorCode } from '../api/errors.js';
 
 /** Where the service is and who we are. */
 export interface ClientOptions {

@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { GoferError } from '../api/index.js';
+import { GoferError } from '../api/errors.js';
 
 interface Buildable {
   toJSON(): unknown;

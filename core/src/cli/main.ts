@@ -3,9 +3,9 @@
  * `gofer`: exit 0 on success, 1 on a failure (coded API errors print `error [CODE]: message`),
  * 2 on a usage error.
  */
-import 'reflect-metadata';
 import { CommanderError } from 'commander';
-import { isGoferError } from '../api/index.js';
+// The error classes alone: the API's index loads ajv and typebox, which a client command never uses.
+import { isGoferError } from '../api/errors.js';
 import { EXIT_CODES } from './exit-codes.js';
 import { paint, useColour } from './output.js';
 import { buildProgram } from './program.js';

@@ -5,6 +5,7 @@
  * reported at once, each with its JSON path, in one ERR_PIPELINE_INVALID error.
  */
 import { GoferError, type PipelineConfig, type ValidationProblem } from '../api/index.js';
+import type { ValidateFunction } from 'ajv';
 import { createAjv } from '../api/ajv.js';
 import { APPROVAL_TASK_SCHEMA, PIPELINE_SCHEMA, TASK_SCHEMA } from './schema.js';
 import { taskLinkProblems } from './validate-task-links.js';
@@ -12,16 +13,17 @@ import { taskLinkProblems } from './validate-task-links.js';
 /** One validation problem: where (a JSON pointer) and what is wrong; the shape of every `details.problems`. */
 export type ConfigProblem = ValidationProblem;
 
-// Without defaults: a stored config is exactly what the author wrote.
-const validate = (() => {
-  const ajv = createAjv({ useDefaults: false });
-  return ajv.compile(PIPELINE_SCHEMA);
-})();
+// Without defaults: a stored config is exactly what the author wrote. Compiled at the first
+// validation, not when the module loads: compiling the pipeline schema took 50 ms of every
+// `gofer service start`, which may register no pipeline at all.
+let compiled: ValidateFunction | undefined;
+const pipelineValidator = (): ValidateFunction => (compiled ??= createAjv({ useDefaults: false }).compile(PIPELINE_SCHEMA));
 
 /** Keys of a container task that an approval gate has no use for: reported at their own path. */
 const CONTAINER_ONLY_KEYS = new Set(Object.keys(TASK_SCHEMA.properties).filter((k) => !(k in APPROVAL_TASK_SCHEMA.properties)));
 
 function schemaProblems(config: unknown): ConfigProblem[] {
+  const validate = pipelineValidator();
   if (validate(config)) return [];
   // `if` only says which branch of a task's schema failed: the branch's own errors say how.
   return (validate.errors ?? [])

@@ -26,6 +26,37 @@ export interface ImportedPlugin {
   definition: PluginDefinition;
 }
 
+/** A plugin the config does not use: known from its manifest alone, its entry never imported. */
+export interface ListedPlugin {
+  candidate: PluginCandidate;
+  manifest: PluginManifest;
+  definition?: undefined;
+}
+
+/**
+ * Checks what package.json alone can tell (the manifest, the API version, that the entry file
+ * exists) without importing the entry: importing a plugin runs its module graph (the Docker
+ * schedulers load dockerode, about 160 ms and its memory), which a plugin the config does not
+ * use must not cost. Throws a GoferError like importDefinition.
+ */
+export function checkManifestOnly(candidate: PluginCandidate): ListedPlugin {
+  const manifest = validateManifest(candidate.rawManifest, candidate.packageName);
+  if (manifest.entry) checkEntryExists(candidate, manifest);
+  return { candidate, manifest };
+}
+
+function checkEntryExists(candidate: PluginCandidate, manifest: PluginManifest): string {
+  const entryPath = resolve(candidate.packageDir!, manifest.entry!);
+  if (!existsSync(entryPath)) {
+    throw new GoferError(
+      'ERR_PLUGIN_MANIFEST_INVALID',
+      `Plugin package "${candidate.packageName}": its entry ${manifest.entry} does not exist (${entryPath}). Fix: build the package (npm run build) or correct "gofer.entry".`,
+      { details: { packageName: candidate.packageName, entry: manifest.entry } },
+    );
+  }
+  return entryPath;
+}
+
 /** Imports and checks one candidate. Throws a GoferError on any failure. */
 export async function importDefinition(candidate: PluginCandidate): Promise<ImportedPlugin> {
   if (candidate.definition) {
@@ -43,14 +74,7 @@ export async function importDefinition(candidate: PluginCandidate): Promise<Impo
     });
     return { candidate, manifest, definition };
   }
-  const entryPath = resolve(packageDir, manifest.entry!);
-  if (!existsSync(entryPath)) {
-    throw new GoferError(
-      'ERR_PLUGIN_MANIFEST_INVALID',
-      `Plugin package "${candidate.packageName}": its entry ${manifest.entry} does not exist (${entryPath}). Fix: build the package (npm run build) or correct "gofer.entry".`,
-      { details: { packageName: candidate.packageName, entry: manifest.entry } },
-    );
-  }
+  const entryPath = checkEntryExists(candidate, manifest);
   let module: { default?: unknown };
   shareHostCoreWithPlugins(entryPath);
   try {

@@ -34,7 +34,7 @@ import { SECRET_STORE, type SecretStore } from '../stores/secret-store.js';
 import { EXTENSION_LOG_BOOK, type ExtensionLogBook } from './extension-log-book.js';
 import { createWithTimeout, validateSettings } from './create-instance.js';
 import { discoverPlugins } from './discover.js';
-import { importDefinition, type ImportedPlugin } from './import-definition.js';
+import { checkManifestOnly, importDefinition, type ImportedPlugin, type ListedPlugin } from './import-definition.js';
 import { PluginRegistry } from './registry.js';
 
 /** The plugin definitions the host application handed to `createGofer({ plugins })`. */
@@ -95,6 +95,10 @@ export class PluginHost {
     // Handed in by the host, listed in "plugins", or named by kind and name: it must load.
     const isRequired = (source: PluginInfo['source'], kind: PluginKind | undefined, name: string | undefined): boolean =>
       source === 'host' || source === 'config' || isNamed(kind, name);
+    // What start-up creates: the required plugins and every extension not set to false. The
+    // others (schedulers not in use, disabled extensions) are listed from their manifests only.
+    const isUsed = (source: PluginInfo['source'], kind: PluginKind | undefined, name: string | undefined): boolean =>
+      isRequired(source, kind, name) || (kind === 'extension' && name !== undefined && config.extensions[name] !== false);
 
     const fail = (info: PluginInfo, error: GoferError, required: boolean) => {
       const failed: PluginInfo = { ...info, status: 'failed', error: { code: error.code, message: error.message } };
@@ -103,12 +107,12 @@ export class PluginHost {
       logger[required ? 'error' : 'warn'](`plugin ${info.packageName} failed to load`, { code: error.code, message: error.message });
     };
 
-    // 1. Discover and import, all in parallel.
+    // 1. Discover, and import what the config uses, all in parallel.
     const discovery = discoverPlugins(config, hostPlugins);
     for (const f of discovery.failures) {
       fail({ kind: 'extension', name: f.packageName, packageName: f.packageName, source: 'config', status: 'failed' }, f.error, true);
     }
-    const imported: ImportedPlugin[] = [];
+    const imported: Array<ImportedPlugin | ListedPlugin> = [];
     await Promise.all(
       discovery.candidates.map(async (candidate) => {
         const raw = candidate.rawManifest as { kind?: PluginKind; name?: string } | undefined;
@@ -124,7 +128,9 @@ export class PluginHost {
         };
         const required = isRequired(candidate.source, guess.kind, guess.name);
         try {
-          imported.push(await importDefinition(candidate));
+          imported.push(
+            candidate.definition || isUsed(candidate.source, guess.kind, guess.name) ? await importDefinition(candidate) : checkManifestOnly(candidate),
+          );
         } catch (err) {
           fail(info, asGoferError(err), required);
         }
@@ -132,12 +138,12 @@ export class PluginHost {
     );
 
     // 2. Same kind and name twice: an error naming both packages.
-    const byKey = new Map<string, ImportedPlugin[]>();
+    const byKey = new Map<string, Array<ImportedPlugin | ListedPlugin>>();
     for (const p of imported) {
-      const key = `${p.definition.kind}/${p.definition.name}`;
+      const key = `${kindOf(p)}/${nameOf(p)}`;
       byKey.set(key, [...(byKey.get(key) ?? []), p]);
     }
-    const usable: ImportedPlugin[] = [];
+    const usable: Array<ImportedPlugin | ListedPlugin> = [];
     for (const [key, group] of byKey) {
       if (group.length === 1) {
         usable.push(group[0]!);
@@ -149,12 +155,12 @@ export class PluginHost {
         `Two plugins are both ${key.replace('/', ' ')}: ${names.join(' and ')}. Fix: uninstall one of them, or remove one from "plugins"/"pluginDirs".`,
         { details: { packages: group.map((p) => p.candidate.packageName) } },
       );
-      const required = group.some((p) => isRequired(p.candidate.source, p.definition.kind, p.definition.name));
+      const required = group.some((p) => isRequired(p.candidate.source, kindOf(p), nameOf(p)));
       for (const p of group) fail(infoOf(p), error, required);
     }
 
     // 3. Every plugin the config names by name must be among the usable ones.
-    const usableKeys = new Set(usable.map((p) => `${p.definition.kind}/${p.definition.name}`));
+    const usableKeys = new Set(usable.map((p) => `${kindOf(p)}/${nameOf(p)}`));
     const failedKeys = new Set(failures.map((f) => `${f.info.kind}/${f.info.name}`));
     const wanted: Array<[PluginKind, string]> = [
       ['scheduler', config.scheduler],
@@ -166,7 +172,7 @@ export class PluginHost {
     for (const key of new Set(wanted.map(([kind, name]) => `${kind}/${name}`))) {
       const [kind, name] = key.split('/') as [PluginKind, string];
       if (usableKeys.has(`${kind}/${name}`) || failedKeys.has(`${kind}/${name}`)) continue;
-      const installed = usable.filter((p) => p.definition.kind === kind).map((p) => p.definition.name);
+      const installed = usable.filter((p) => kindOf(p) === kind).map(nameOf);
       fail(
         { kind, name, packageName: `(${kind} "${name}")`, source: 'config', status: 'failed' },
         new GoferError(
@@ -198,6 +204,10 @@ export class PluginHost {
     const creations = usable.map(async (p) => {
       const { definition } = p;
       const info = infoOf(p);
+      if (!definition) {
+        registry.record(info);
+        return;
+      }
       const named = isRequired(p.candidate.source, definition.kind, definition.name);
       try {
         if (definition.kind === 'scheduler') {
@@ -285,10 +295,13 @@ export class PluginHost {
 
 export const PLUGIN_HOST = token<PluginHost>('gofer.plugin-host');
 
-function infoOf(p: ImportedPlugin): PluginInfo {
+const kindOf = (p: ImportedPlugin | ListedPlugin): PluginKind => (p.definition ?? p.manifest).kind;
+const nameOf = (p: ImportedPlugin | ListedPlugin): string => (p.definition ?? p.manifest).name;
+
+function infoOf(p: ImportedPlugin | ListedPlugin): PluginInfo {
   return {
-    kind: p.definition.kind,
-    name: p.definition.name,
+    kind: kindOf(p),
+    name: nameOf(p),
     packageName: p.candidate.packageName,
     packageDir: p.candidate.packageDir,
     version: p.candidate.version,

@@ -3,21 +3,9 @@
  * on. `openApiDocument()` builds it without a database and without listening on a socket, for
  * tooling (the UI generates its API client from it at build time).
  */
-import type { Gofer } from '../api/index.js';
-import type { TokenStore } from '../auth/token-store.js';
-import { createLogger } from '../kernel/logger.js';
-import { buildHttpApp } from './http-app.js';
-
-const NO_UI = '/nonexistent/gofer-ui';
+import { describeRoutes } from './http-app.js';
 
 /** The service's OpenAPI document, built from the route table alone (no database, no socket). */
 export async function openApiDocument(): Promise<Record<string, unknown>> {
-  // No handler runs: the services are never called, and no UI is looked up.
-  const app = await buildHttpApp({ gofer: {} as Gofer, tokens: {} as TokenStore, logger: createLogger('silent'), uiDir: NO_UI });
-  try {
-    await app.ready();
-    return structuredClone(app.swagger()) as unknown as Record<string, unknown>;
-  } finally {
-    await app.close();
-  }
+  return describeRoutes();
 }

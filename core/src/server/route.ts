@@ -89,8 +89,8 @@ export interface RouteContext<Params = Record<string, unknown>, Query = Record<s
   storedPipelines: { pageJson(opts: PipelineListOptions): Promise<PipelinePageJson> };
   /** Aborted when the client goes away or the server closes: streams stop on it. */
   signal: AbortSignal;
-  /** The OpenAPI document this server serves. */
-  openApiDocument(): Record<string, unknown>;
+  /** The OpenAPI document this server serves (made on its first request, then kept). */
+  openApiDocument(): Promise<Record<string, unknown>>;
   /** Takes the response over as a Server-Sent Events stream; the handler then answers `streamed`. */
   sse(): SseStream<Message>;
 }

@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Webhooks, type EmitterWebhookEvent } from '@octokit/webhooks';
+import type { EmitterWebhookEvent, Webhooks } from '@octokit/webhooks';
 import { GoferError, isGoferError, type ErrorCode, type Extension, type ExtensionContext, type GoferEvent, type Subscription } from '@gofer/core/api';
 import { DELIVERY_STATUS_OF_CODE, DeliveryListener, decodeBody, readBody, replyError as reply } from '@gofer/extension-webhook';
 import { matchPullRequest, matchPush, matchRelease, parseFilters, type Filters, type Match, type Skip } from './delivery.js';
@@ -72,6 +72,9 @@ export class GitHubExtension implements Extension {
     if (report !== 'none' && !sub.settings.token) throw new Error(`report: "${report}" needs a token (token: global_secret{{GITHUB_TOKEN}})`);
     if (this.closed) throw new GoferError('ERR_EXTENSION_UNAVAILABLE', 'The GitHub extension is closed.');
     await this.listener.open();
+    // Imported at the first subscription, not when the service starts: a service with no GitHub
+    // subscription never loads @octokit/webhooks.
+    const { Webhooks } = await import('@octokit/webhooks');
     this.subs.set(sub.subscriptionId, { sub, filters, webhooks: new Webhooks({ secret }), report });
     this.ctx.logger.info('github subscription ready', { subscriptionId: sub.subscriptionId, url: this.urlFor(sub.subscriptionId) });
   }

@@ -3,7 +3,7 @@
  * created, then success or failure with a link to the run. Through @octokit/rest, so the API
  * base URL can point at GitHub Enterprise (`https://ghe.example.com/api/v3`).
  */
-import { Octokit } from '@octokit/rest';
+import type { Octokit } from '@octokit/rest';
 
 /** What a run's report needs, kept in the extension state until the run completes. */
 export interface PendingReport {
@@ -32,9 +32,11 @@ export class Reporter {
     private readonly userAgent: string,
   ) {}
 
-  private client(token: string): Octokit {
+  /** @octokit/rest is imported at the first report, not when the service starts (most never report). */
+  private async client(token: string): Promise<Octokit> {
     let c = this.clients.get(token);
     if (!c) {
+      const { Octokit } = await import('@octokit/rest');
       c = new Octokit({ auth: token, baseUrl: this.baseUrl, userAgent: this.userAgent, request: { retries: 0 } });
       this.clients.set(token, c);
     }
@@ -43,7 +45,7 @@ export class Reporter {
 
   /** Marks the commit pending; returns the report with the check run id filled in. */
   async pending(token: string, report: PendingReport, runLabel: string): Promise<PendingReport> {
-    const gh = this.client(token);
+    const gh = await this.client(token);
     if (report.kind === 'status') {
       await gh.rest.repos.createCommitStatus({
         owner: report.owner,
@@ -71,7 +73,7 @@ export class Reporter {
 
   /** Sets the final state from the run's status. */
   async completed(token: string, report: PendingReport, status: RunOutcome, runLabel: string): Promise<void> {
-    const gh = this.client(token);
+    const gh = await this.client(token);
     if (report.kind === 'status' || report.checkRunId === undefined) {
       await gh.rest.repos.createCommitStatus({
         owner: report.owner,
@@ -97,7 +99,7 @@ export class Reporter {
 
   /** The files a pull request changes (up to 3000, GitHub's limit). */
   async changedFiles(token: string, owner: string, repo: string, pullNumber: number): Promise<string[]> {
-    const gh = this.client(token);
+    const gh = await this.client(token);
     const files = await gh.paginate(gh.rest.pulls.listFiles, { owner, repo, pull_number: pullNumber, per_page: 100 });
     return files.map((f) => f.filename);
   }

@@ -27,7 +27,7 @@ export function systemRoutes(): Route[] {
       summary: 'This API as an OpenAPI 3 document, generated from the route table the server runs on.',
       responses: { 200: { description: 'The OpenAPI document.', schema: Type.Record(Type.String(), Type.Unknown()) } },
       async handle(ctx) {
-        return { status: 200, body: ctx.openApiDocument() };
+        return { status: 200, body: await ctx.openApiDocument() };
       },
     }),
   ];
