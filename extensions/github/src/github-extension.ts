@@ -33,6 +33,8 @@ interface Watched {
 
 const PATH_PREFIX = '/github/';
 const reportKey = (pipelineId: string, runId: number) => `report:${pipelineId}/${runId}`;
+/** How many runs' pending reports an instance remembers, to let a redelivery of one report nothing new. */
+const REPORTED_RUNS = 10_000;
 
 export class GitHubExtension implements Extension {
   private readonly subs = new Map<string, Watched>();
@@ -44,6 +46,12 @@ export class GitHubExtension implements Extension {
   private readonly sending = new Set<Promise<void>>();
   /** Per run, the report calls in order: pending is always sent before the outcome. */
   private readonly chains = new Map<string, Promise<void>>();
+  /**
+   * Runs whose pending report this instance has queued, newest last (at most REPORTED_RUNS): a
+   * redelivery returns the same run, and once that run has completed its state key is gone, so
+   * without this a redelivery after the end would report it pending (and then done) again.
+   */
+  private readonly reported = new Set<string>();
 
   constructor(
     private readonly ctx: ExtensionContext,
@@ -187,8 +195,11 @@ export class GitHubExtension implements Extension {
         reason: result.reason,
       });
       json(res, 202, { pipelineId: run.pipelineId, runId: run.runId, subscriptionId: watched.sub.subscriptionId });
-      if (watched.report !== 'none' && result.sha) {
-        this.track(this.serial(reportKey(run.pipelineId, run.runId), () => this.reportPending(watched, result, run.pipelineId, run.runId)));
+      const key = reportKey(run.pipelineId, run.runId);
+      if (watched.report !== 'none' && result.sha && !this.reported.has(key)) {
+        this.reported.add(key);
+        if (this.reported.size > REPORTED_RUNS) this.reported.delete(this.reported.values().next().value!);
+        this.track(this.serial(key, () => this.reportPending(watched, result, run.pipelineId, run.runId)));
       }
     } catch (err) {
       const code: ErrorCode = isGoferError(err) ? err.code : 'ERR_INTERNAL';

@@ -206,6 +206,12 @@ test('runs are reported as commit statuses (pending, then success or failure, li
     );
     assert.ok(recorder.calls.every((c) => c.path === `/repos/${push.repository.full_name}/statuses/${push.after}`));
     assert.is(recorder.calls.length, 4, 'the redelivery reported nothing');
+    // A redelivery after the run has completed (its report's state is gone by then) reports
+    // nothing either; close() waits for every report the extension has queued.
+    const late = await deliver(urls[0]!, 'push', push, { delivery: 'ok-1' });
+    assert.is(late.body.runId, ok.body.runId);
+    await gofer.close();
+    assert.is(recorder.calls.length, 4, 'a redelivery after the end reported nothing');
   } finally {
     await gofer.close();
     await recorder.close();
