@@ -7,6 +7,10 @@
  * rounds alternate which server goes first so machine drift favours neither. Verdicts on the
  * median of the per-round ratios: req/s >= 0.5x the baseline's, p99 latency <= 2x. Also printed:
  * the server's CPU time per request (this process only), steadier on a loaded machine.
+ * Gofer keeps these GET answers until the data changes (docs/service.md, "Kept answers"), and
+ * nothing writes during the rounds, so the verdicts measure kept answers; each route also gets
+ * one round against a second API server with no kept answers (every request reads the store and
+ * serializes, as while runs are writing), printed for the record with no goal.
  *
  *   node --conditions=gofer-source --import tsx bench/http-api.ts [seconds=5] [rounds=3] [connections=50]
  */
@@ -33,6 +37,9 @@ const core = await startGofer({
 });
 const { gofer } = core;
 const { server, tokens } = await attachApiServer(core, { host: '127.0.0.1', port: 0 });
+// The same API with no kept answers: every request reads the store and serializes, as while runs
+// write (any write moves the data version). Measured for the record, with no goal of its own.
+const { server: fresh } = await attachApiServer(core, { host: '127.0.0.1', port: 0, keepAnswers: false });
 const { secret } = tokens.bootstrap();
 for (let i = 0; i < 20; i++) {
   await gofer.pipelines.register(
@@ -126,6 +133,11 @@ try {
         `${m(gofers, 'perSecond').toFixed(0)} req/s through the API vs ${m(bases, 'perSecond').toFixed(0)} req/s Fastify from memory; ` +
         `p99 ${m(gofers, 'p99').toFixed(1)} vs ${m(bases, 'p99').toFixed(1)} ms; ` +
         `server CPU ${m(gofers, 'cpuMicros').toFixed(0)} vs ${m(bases, 'cpuMicros').toFixed(0)} us per request`,
+    );
+    const uncached = await load(`${fresh.address.url}${path}`, seconds);
+    console.log(
+      `  without kept answers (each request read and serialized afresh): ${uncached.perSecond.toFixed(0)} req/s, ` +
+        `p99 ${uncached.p99.toFixed(1)} ms, server CPU ${uncached.cpuMicros.toFixed(0)} us per request`,
     );
     verdict({
       row: `GET ${route} req/s`,

@@ -30,7 +30,13 @@ export interface GoferService {
  */
 export async function attachApiServer(
   core: GoferInternals,
-  listen?: { host?: string; port?: number; bound?: BoundPort },
+  listen?: {
+    host?: string;
+    port?: number;
+    bound?: BoundPort;
+    /** Keep GET answers until the data changes (default true); false answers every request afresh (bench/http-api.ts measures both). */
+    keepAnswers?: boolean;
+  },
 ): Promise<{ server: ApiServer; tokens: TokenStore }> {
   const { gofer, container } = core;
   const tokens = new TokenStore(container.resolve(DATABASE));
@@ -41,7 +47,7 @@ export async function attachApiServer(
     runTokens: container.resolve(RUN_TOKENS),
     storedEvents: container.resolve(EVENTS_API),
     storedPipelines: container.resolve(PIPELINES_API),
-    dataVersion: dataVersionOf(container.resolve(DATABASE)),
+    ...(listen?.keepAnswers === false ? {} : { dataVersion: dataVersionOf(container.resolve(DATABASE)) }),
     logger: gofer.logger,
     host: listen?.host ?? gofer.config.server.host,
     port: listen?.port ?? gofer.config.server.port,
