@@ -1,6 +1,19 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { StartContainerRequest } from '@gofer/core/api';
 import { ProcessScheduler } from '../src/index.js';
@@ -25,6 +38,9 @@ test('a given directory leaves its place at once and comes back holding only new
   const dir = executionDir(root, 'a');
   const inodeOf = (path: string) => statSync(path).ino;
   const before = { dir: inodeOf(dir), stdout: inodeOf(join(dir, 'stdout')), stderr: inodeOf(join(dir, 'stderr')) };
+  // A process the task left behind, still holding its stdout and stderr open (which also keeps
+  // their inodes from being reused for the new files).
+  const leftover = [openSync(join(dir, 'stdout'), 'a'), openSync(join(dir, 'stderr'), 'a')];
   assert.ok(spares.give(dir));
   assert.not.ok(existsSync(dir));
   await spares.settled();
@@ -33,9 +49,12 @@ test('a given directory leaves its place at once and comes back holding only new
   assert.is(inodeOf(next), before.dir, 'the same directory');
   assert.equal(readdirSync(next).sort(), ['exit', 'meta.json', 'stderr', 'stdout']);
   for (const file of readdirSync(next)) assert.is(readFileSync(join(next, file), 'utf8'), '', file);
-  // New files: a process the task left behind may still hold the old stdout and stderr open.
+  // New files: what the leftover process writes does not reach the next task's logs.
   assert.is.not(inodeOf(join(next, 'stdout')), before.stdout);
   assert.is.not(inodeOf(join(next, 'stderr')), before.stderr);
+  for (const fd of leftover) writeSync(fd, 'written late by a leftover process');
+  for (const file of ['stdout', 'stderr']) assert.is(readFileSync(join(next, file), 'utf8'), '', `${file} after a late write`);
+  for (const fd of leftover) closeSync(fd);
   assert.not.ok(spares.take(join(root, 'c')), 'the pool had one directory');
   await spares.close();
 });
