@@ -13,6 +13,9 @@ export interface StoredEvent {
 }
 type EventRow = StoredEvent;
 
+/** One stored event's JSON, as `JSON.stringify` of the event gives it (the stored payload text spliced in; EVENT_JSON is the same in SQL). */
+export const storedEventJson = (e: StoredEvent): string => `{"id":${e.id},"type":${JSON.stringify(e.type)},"at":${e.at},"payload":${e.payload}}`;
+
 /**
  * A page of events as JSON text: `items` is the page's events joined by commas, each as
  * `JSON.stringify` of the event gives it (`{"id","type","at","payload"}`, the stored payload

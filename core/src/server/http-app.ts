@@ -16,6 +16,7 @@ import { GoferError, type EventQuery, type Gofer, type Logger } from '../api/ind
 import { requireManagement, type Principal } from '../auth/principal.js';
 import { createLogger } from '../kernel/logger.js';
 import type { TokenStore } from '../auth/token-store.js';
+import { storedEventJson } from '../events/event-store.js';
 import type { EventsService } from '../events/events-api.js';
 import type { PipelinesService } from '../pipelines/pipelines-api.js';
 import { AnswerCache, matchesEtag, type CachedAnswer } from './answer-cache.js';
@@ -193,7 +194,7 @@ function storedEventsOf(opts: HttpAppOptions): StoredEvents {
     list,
     pageJson: async (query) => {
       const events = await list(query);
-      const items = events.map((e) => `{"id":${e.id},"type":${JSON.stringify(e.type)},"at":${e.at},"payload":${e.payload}}`).join(',');
+      const items = events.map(storedEventJson).join(',');
       return { count: events.length, last: events.at(-1)?.id, items };
     },
   };

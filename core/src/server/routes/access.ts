@@ -35,3 +35,12 @@ export function page<T, C>(list: T[], limit: number, cursor: (item: T) => C, sho
   const last = list.length >= limit ? list[list.length - 1] : undefined;
   return { status: 200 as const, body: { items: shown, ...(last !== undefined ? { next: cursor(last) } : {}) } };
 }
+
+/**
+ * `page`'s answer from its items already serialized (their JSON joined by commas): the text
+ * `JSON.stringify` of `{ items, next? }` would give, for routes that read their items as stored
+ * JSON instead of parsing them only to serialize them again.
+ */
+export function pageJson(items: string, next: string | number | undefined): { status: 200; json: string } {
+  return { status: 200, json: `{"items":[${items}]${next !== undefined ? `,"next":${JSON.stringify(next)}` : ''}}` };
+}

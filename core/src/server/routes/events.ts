@@ -2,9 +2,10 @@
 import { Type } from 'typebox';
 import { PAGE_LIMITS, type GoferEvent, type GoferEventType } from '../../api/index.js';
 import { mayAccess } from '../../auth/principal.js';
-import type { StoredEvent } from '../../events/event-store.js';
+import { storedEventJson, type StoredEvent } from '../../events/event-store.js';
 import { defineRoute, type Route, type RouteContext } from '../route.js';
 import { limitParam, pageOf, ref } from '../schemas.js';
+import { pageJson } from './access.js';
 
 /**
  * Management tokens see every event. Others see events about pipelines they may act on;
@@ -32,19 +33,6 @@ function visibilityFilter(ctx: Pick<RouteContext, 'gofer' | 'principal'>): (even
     return ns !== undefined && mayAccess(principal, ns, pipelineId);
   };
 }
-
-/**
- * The page's JSON as `JSON.stringify` of `{ items, next? }` would give it, from the items' JSON
- * joined by commas: each stored payload is spliced in as the text it was stored as
- * (`JSON.stringify` of the payload, which parsing and serializing again would give back
- * unchanged). A 51 KB page spent most of its time parsing payloads only to serialize them again.
- */
-function pageJson(items: string, next: number | undefined): string {
-  return `{"items":[${items}]${next !== undefined ? `,"next":${next}` : ''}}`;
-}
-
-/** One stored event's JSON, as `JSON.stringify` of the event gives it. */
-const eventJson = (e: StoredEvent) => `{"id":${e.id},"type":${JSON.stringify(e.type)},"at":${e.at},"payload":${e.payload}}`;
 
 export function eventRoutes(): Route[] {
   return [
@@ -86,12 +74,12 @@ export function eventRoutes(): Route[] {
           if (ctx.principal.kind === 'management') {
             // Every event is shown: the page's JSON is put together in SQLite.
             const page = await ctx.storedEvents.pageJson({ ...query, limit });
-            return { status: 200, json: pageJson(page.items, page.count >= limit ? page.last : undefined) };
+            return pageJson(page.items, page.count >= limit ? page.last : undefined);
           }
           const events = await ctx.storedEvents.list({ ...query, limit });
           let items = '';
-          for (const e of events) if (await visible(e)) items += `${items ? ',' : ''}${eventJson(e)}`;
-          return { status: 200, json: pageJson(items, events.length >= limit ? events[events.length - 1]!.id : undefined) };
+          for (const e of events) if (await visible(e)) items += `${items ? ',' : ''}${storedEventJson(e)}`;
+          return pageJson(items, events.length >= limit ? events[events.length - 1]!.id : undefined);
         }
         const sse = ctx.sse();
         try {

@@ -4,7 +4,7 @@ import { GoferError, isGoferError, PAGE_LIMITS, PIPELINE_SCHEMA, problemLines, t
 import { mayAccess, requireAccess } from '../../auth/principal.js';
 import { defineRoute, type RouteContext, type Route } from '../route.js';
 import { ID_PARAM, limitParam, NAMESPACE_ID, pageOf, ref } from '../schemas.js';
-import { accessiblePipeline, page, visiblePipelines } from './access.js';
+import { accessiblePipeline, page, pageJson, visiblePipelines } from './access.js';
 
 const pipelineId = { pipelineId: ID_PARAM };
 
@@ -63,7 +63,7 @@ export function pipelineRoutes(): Route[] {
         if (ctx.principal.kind === 'management') {
           // Every pipeline is shown: the page's JSON is put together in SQLite.
           const json = await ctx.storedPipelines.pageJson(opts);
-          return { status: 200, json: `{"items":[${json.items}]${json.count >= limit ? `,"next":${JSON.stringify(json.last)}` : ''}}` };
+          return pageJson(json.items, json.count >= limit ? json.last : undefined);
         }
         const list = await ctx.gofer.pipelines.list(opts);
         return page(list, limit, (p) => p.pipelineId, visiblePipelines(ctx.principal, list));
