@@ -72,16 +72,22 @@ export function readSmallFile(path: string): string | undefined {
   }
 }
 
+/** True while a process with this pid exists (one of another user's answers EPERM: it exists). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /**
  * True while the wrapper shell of this execution is alive. The command line is checked too,
  * so a recycled pid is not taken for the task.
  */
 export function wrapperAlive(meta: ExecutionMeta, dir: string): boolean {
-  try {
-    process.kill(meta.wrapperPid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  if (!processAlive(meta.wrapperPid)) return false;
   try {
     return readFileSync(`/proc/${meta.wrapperPid}/cmdline`, 'utf8').includes(dir);
   } catch {

@@ -20,6 +20,7 @@ import { randomBytes } from 'node:crypto';
 import { close, mkdirSync, open, readdirSync, renameSync, unlink } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { processAlive } from './execution-files.js';
 
 /** The files a ready spare holds, all empty. */
 const FILES = ['meta.json', 'stdout', 'stderr', 'exit'];
@@ -123,16 +124,7 @@ export class SpareDirs {
     const pools = await readdir(this.parent).catch(() => [] as string[]);
     for (const pool of pools) {
       const pid = Number.parseInt(pool, 10);
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !alive(pid)) await removeTree(join(this.parent, pool));
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !processAlive(pid)) await removeTree(join(this.parent, pool));
     }
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
